@@ -1,0 +1,8 @@
+"""The smallest WSGI application: GET / answers Hello World!"""
+
+
+def application(environ, start_response):
+    body = b'Hello World!'
+    start_response('200 OK', [('Content-Type', 'text/plain'),
+                              ('Content-Length', str(len(body)))])
+    return [body]

@@ -1,0 +1,1 @@
+"""Diagnostic WSGI applications: mod_wsgi.diagnostics.environ and .hello."""

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Compiles the entrypoint, adds the diagnostics applications, links the module
+# at a stable path and records the facts the host needs to render config.
+set -eu
+site=$(python3 -c 'import site; print(site.getsitepackages()[0])')
+pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+module=$(ls "/out$site"/mod_wsgi/server/mod_wsgi-py*.so | head -n 1)
+
+mkdir -p /out/usr/local/bin /out/usr/local/lib/mwe-image
+gcc -Os -Wall -Wextra -Werror -o /out/usr/local/bin/mwe-entrypoint /build/entrypoint/entrypoint.c
+strip /out/usr/local/bin/mwe-entrypoint
+
+if [ ! -d "/out$site/mod_wsgi/diagnostics" ]; then
+    cp -a /build/diagnostics "/out$site/mod_wsgi/diagnostics"
+fi
+ln -sf "${module#/out}" /out/usr/local/lib/mwe-image/mod_wsgi.so
+
+directives=""
+for d in WSGIFreeThreading WSGITelemetryService WSGITelemetryOptions WSGIPythonWarnings \
+         WSGIPerInterpreterGIL WSGISocketRotation WSGIDestroyInterpreter; do
+    if grep -q "$d" "$module"; then directives="$directives\"$d\","; fi
+done
+mod_wsgi_version=$(cd "/out$site" && python3 -c 'import mod_wsgi; print(getattr(mod_wsgi, "version", ""))' 2>/dev/null || true)
+if [ -z "$mod_wsgi_version" ]; then
+    mod_wsgi_version=$(ls -d "/out$site"/mod_wsgi-*.dist-info | sed 's/.*mod_wsgi-\(.*\)\.dist-info/\1/')
+fi
+gil_disabled=$(python3 -c 'import sysconfig; print("true" if sysconfig.get_config_var("Py_GIL_DISABLED") else "false")')
+apache_version=$(dpkg-query -W -f '${Version}' apache2-dev 2>/dev/null || echo unknown)
+cat > /out/usr/local/lib/mwe-image/toolchain.json <<JSON
+{
+  "pythonVersion": "$pyver",
+  "pythonHome": "$(python3 -c 'import sys; print(sys.prefix)')",
+  "pythonFreeThreaded": $gil_disabled,
+  "apacheVersion": "$apache_version",
+  "modWsgiVersion": "$mod_wsgi_version",
+  "modulePath": "${module#/out}",
+  "moduleLink": "/usr/local/lib/mwe-image/mod_wsgi.so",
+  "modulesDirectory": "$(apxs -q LIBEXECDIR)",
+  "httpdExecutable": "$(apxs -q SBINDIR)/$(apxs -q TARGET)",
+  "sitePackages": "$site",
+  "directives": [${directives%,}]
+}
+JSON
+echo "apache2-bin libpython$pyver-stdlib libpython$pyver media-types procps" > /out/usr/local/lib/mwe-image/runtime-packages.txt
+cat /out/usr/local/lib/mwe-image/toolchain.json

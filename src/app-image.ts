@@ -1,0 +1,58 @@
+/**
+ * The application image: a runtime stage on the base image that takes the
+ * module and entrypoint from a toolchain image and adds config and app.
+ */
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { buildImage, type BuildResult } from './docker/build-stream.js';
+import { ContextBuilder } from './docker/context.js';
+import { IMAGE_PATHS, type BuildPlan } from './plan.js';
+import { imagesDir, packageVersion } from './paths.js';
+import { renderHandlerScript, renderHttpdConf } from './render.js';
+import type { Toolchain } from './toolchain.js';
+
+export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
+  const context = new ContextBuilder();
+  context.addHostPath('Dockerfile', path.join(imagesDir(), 'runtime', 'Dockerfile'));
+  context.addDirectory('config');
+  context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
+  context.addFile('config/handler.wsgi', renderHandlerScript(plan));
+  context.addDirectory('rootfs').addDirectory('rootfs/srv');
+  for (const copy of plan.copies) {
+    const name = `rootfs${copy.imagePath}`;
+    const parents = path.posix.dirname(name).split('/');
+    for (let depth = 3; depth <= parents.length; depth += 1) context.addDirectory(parents.slice(0, depth).join('/'));
+    context.addHostPath(name, copy.hostPath);
+  }
+  return context;
+}
+
+export async function buildAppImage(
+  docker: Docker,
+  plan: BuildPlan,
+  toolchain: Toolchain,
+  commandLine: string,
+  progress?: (line: string) => void,
+): Promise<BuildResult> {
+  return buildImage(docker, {
+    context: appContext(plan, toolchain, commandLine).toStream(),
+    tag: plan.tag,
+    buildArgs: {
+      TOOLCHAIN_IMAGE: toolchain.tag,
+      BASE_IMAGE: plan.options.baseImage,
+      PORT: String(plan.options.port),
+    },
+    labels: {
+      'org.opencontainers.image.title': plan.appName,
+      'org.opencontainers.image.description': `WSGI application ${plan.entryPoint} served by Apache/mod_wsgi ${toolchain.facts.modWsgiVersion} (Python ${toolchain.facts.pythonVersion})`,
+      'org.opencontainers.image.created': new Date().toISOString(),
+      'org.opencontainers.image.base.name': plan.options.baseImage,
+      'org.opencontainers.image.vendor': 'mwe-image',
+      'org.opencontainers.image.version': packageVersion(),
+      'io.mwe-image.toolchain': toolchain.tag,
+      'io.mwe-image.port': String(plan.options.port),
+      'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
+    },
+    progress,
+  });
+}

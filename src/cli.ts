@@ -1,0 +1,140 @@
+/**
+ * Command-line entry: turns argv into calls of the build and base modules.
+ * Every failure ends as one line on stderr and an exit code (2 usage, 1 runtime).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { RuntimeFailure, UsageError } from './errors.js';
+import { OPTION_SPECS, metavarText, resolveBuildOptions, type OptionSpec } from './options.js';
+import { packageVersion } from './paths.js';
+import { SUITES, type Suite, defaultBaseTag } from './base.js';
+import { runBuild } from './commands/build.js';
+import { runBaseBootstrap } from './commands/base-bootstrap.js';
+
+/** Options with two values (`--url-alias URL PATH`) are taken out of argv before commander sees it. */
+export function extractPairOptions(argv: string[]): { rest: string[]; pairs: Record<string, [string, string][]> } {
+  const pairSpecs = OPTION_SPECS.filter((spec) => spec.kind === 'pair');
+  const rest: string[] = [];
+  const pairs: Record<string, [string, string][]> = {};
+  for (let index = 0; index < argv.length; index += 1) {
+    const token = argv[index];
+    if (token === '--') {
+      rest.push(...argv.slice(index));
+      break;
+    }
+    const spec = pairSpecs.find((candidate) => token === candidate.flag || token.startsWith(`${candidate.flag}=`));
+    if (!spec) {
+      rest.push(token);
+      continue;
+    }
+    const values = token.includes('=') ? [token.slice(token.indexOf('=') + 1), argv[index + 1]] : [argv[index + 1], argv[index + 2]];
+    if (values.some((value) => value === undefined || value.startsWith('--'))) {
+      throw new UsageError(`${spec.flag} needs two values: ${metavarText(spec)}`);
+    }
+    (pairs[spec.key] ??= []).push(values as [string, string]);
+    index += token.includes('=') ? 1 : 2;
+  }
+  return { rest, pairs };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function addBuildOptions(command: Command): Command {
+  for (const spec of OPTION_SPECS) {
+    command.addOption(commanderOption(spec));
+  }
+  return command;
+}
+
+function commanderOption(spec: OptionSpec): Option {
+  const flags = spec.kind === 'flag' ? spec.flag : `${spec.flag} ${metavarText(spec)}`;
+  const option = new Option(flags, spec.help);
+  if (spec.repeatable && spec.kind !== 'pair') option.argParser<string[]>(collect);
+  return option;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mwe-image')
+    .description('mod_wsgi-express for containers: compile mod_wsgi in a build container and bake a small Apache/mod_wsgi image')
+    .version(packageVersion())
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
+
+  const build = addBuildOptions(
+    program
+      .command('build')
+      .description('Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options')
+      .argument('<APP>', 'WSGI script file, Python module name (--application-type module) or directory (--application-type static)'),
+  );
+  build.action(() => undefined);
+
+  const base = program.command('base').description('Manage base images');
+  base
+    .command('bootstrap')
+    .description('Make a Debian base image locally with debootstrap (minbase) and import it, for machines that cannot pull')
+    .addOption(new Option('--suite <SUITE>', 'Debian suite').choices([...SUITES]).default('trixie'))
+    .option('--tag <NAME[:TAG]>', 'image name to create (default: debian:<suite>-slim, the name build uses)')
+    .option('--mirror <URL>', 'Debian mirror', 'http://deb.debian.org/debian')
+    .action(() => undefined);
+
+  for (const command of [program, build, base]) {
+    command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
+  }
+  return program;
+}
+
+function reportProgress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { rest, pairs } = extractPairOptions(argv);
+    const program = buildProgram();
+    program.parse(rest, { from: 'user' });
+    const invoked = program.args[0];
+    if (invoked === 'build') {
+      const build = program.commands.find((command) => command.name() === 'build')!;
+      const options = resolveBuildOptions({ ...build.opts(), ...pairs });
+      return await runBuild(build.args[0], options, argv, reportProgress);
+    }
+    if (Object.keys(pairs).length) {
+      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build`);
+    }
+    if (invoked === 'base') {
+      const base = program.commands.find((command) => command.name() === 'base')!;
+      const bootstrap = base.commands.find((command) => command.name() === 'bootstrap')!;
+      if (base.args[0] !== 'bootstrap') {
+        base.outputHelp();
+        return 2;
+      }
+      const opts = bootstrap.opts() as { suite: Suite; tag?: string; mirror: string };
+      return await runBaseBootstrap({ suite: opts.suite, tag: opts.tag ?? defaultBaseTag(opts.suite), mirror: opts.mirror }, reportProgress);
+    }
+    program.outputHelp();
+    return 2;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) {
+    const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return ok ? 0 : 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`mwe-image: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof RuntimeFailure) {
+    if (error.detail) process.stderr.write(`${error.detail}\n`);
+    process.stderr.write(`mwe-image: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`mwe-image: ${message.split('\n')[0]}\n`);
+  return 1;
+}

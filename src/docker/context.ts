@@ -1,0 +1,88 @@
+/**
+ * Build contexts as tar streams. Generated entries get a fixed time and all
+ * entries a fixed owner, so the engine's layer cache sees only real changes;
+ * host files keep their mtime (Apache derives Last-Modified and ETag from it).
+ */
+import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+
+const FIXED_TIME = new Date(0);
+/** Never part of an image: VCS data and Python bytecode caches. */
+const SKIPPED_NAMES = new Set(['.git', '.hg', '.svn', '__pycache__', 'node_modules', '.DS_Store']);
+
+type Entry =
+  | { kind: 'file'; name: string; content: Buffer | string; mode?: number }
+  | { kind: 'host-file'; name: string; hostPath: string; mode: number; size: number; mtime: Date }
+  | { kind: 'directory'; name: string }
+  | { kind: 'symlink'; name: string; target: string };
+
+export class ContextBuilder {
+  private readonly entries: Entry[] = [];
+
+  addFile(name: string, content: Buffer | string, mode = 0o644): this {
+    this.entries.push({ kind: 'file', name, content, mode });
+    return this;
+  }
+
+  addDirectory(name: string): this {
+    this.entries.push({ kind: 'directory', name });
+    return this;
+  }
+
+  /** Adds a host file or directory tree under `name`. */
+  addHostPath(name: string, hostPath: string): this {
+    const stat = lstatSync(hostPath);
+    if (stat.isSymbolicLink()) {
+      this.entries.push({ kind: 'symlink', name, target: readlinkSync(hostPath) });
+    } else if (stat.isDirectory()) {
+      this.addDirectory(name);
+      for (const child of readdirSync(hostPath).sort()) {
+        if (SKIPPED_NAMES.has(child) || child.endsWith('.pyc')) continue;
+        this.addHostPath(path.posix.join(name, child), path.join(hostPath, child));
+      }
+    } else if (stat.isFile()) {
+      // Keep the executable bits, normalise the rest (umask differences must not bust the cache).
+      const mode = stat.mode & 0o111 ? 0o755 : 0o644;
+      this.entries.push({ kind: 'host-file', name, hostPath, mode, size: stat.size, mtime: stat.mtime });
+    }
+    return this;
+  }
+
+  /** Names of all entries, for tests and for --emit-context. */
+  names(): string[] {
+    return this.entries.map((entry) => entry.name);
+  }
+
+  toStream(): Readable {
+    const pack = tar.pack();
+    const entries = [...this.entries];
+    const next = (): void => {
+      const entry = entries.shift();
+      if (!entry) {
+        pack.finalize();
+        return;
+      }
+      const header = { name: entry.name, mtime: FIXED_TIME, uid: 0, gid: 0 };
+      switch (entry.kind) {
+        case 'file':
+          pack.entry({ ...header, mode: entry.mode }, entry.content, (error) => (error ? pack.destroy(error) : next()));
+          break;
+        case 'directory':
+          pack.entry({ ...header, type: 'directory', mode: 0o755 }, (error) => (error ? pack.destroy(error) : next()));
+          break;
+        case 'symlink':
+          pack.entry({ ...header, type: 'symlink', linkname: entry.target }, (error) => (error ? pack.destroy(error) : next()));
+          break;
+        case 'host-file': {
+          const sink = pack.entry({ ...header, mode: entry.mode, size: entry.size, mtime: entry.mtime }, (error) => (error ? pack.destroy(error) : next()));
+          createReadStream(entry.hostPath).on('error', (error) => pack.destroy(error)).pipe(sink);
+          break;
+        }
+      }
+    };
+    next();
+    return pack as unknown as Readable;
+  }
+}

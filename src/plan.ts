@@ -1,0 +1,144 @@
+/**
+ * Decides where everything the user named on the host goes inside the image:
+ * the app, the document root, each --url-alias target. Pure: reads the file
+ * system only to tell files from directories.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from './errors.js';
+import type { BuildOptions } from './options.js';
+import * as check from './validate.js';
+
+/** Fixed locations inside the image. */
+export const IMAGE_PATHS = {
+  app: '/srv/app',
+  htdocs: '/srv/htdocs',
+  staticRoot: '/srv/static',
+  configDir: '/etc/mwe-image',
+  runtimeDir: '/tmp/mwe-image',
+} as const;
+
+/** A host path and where it is copied to inside the image. */
+export interface CopyItem {
+  hostPath: string;
+  imagePath: string;
+}
+
+export interface AliasPlan {
+  url: string;
+  imagePath: string;
+  isDirectory: boolean;
+}
+
+export interface BuildPlan {
+  options: BuildOptions;
+  applicationType: BuildOptions['applicationType'];
+  /** Script path or module name as the handler loads it inside the image. */
+  entryPoint: string;
+  appName: string;
+  tag: string;
+  copies: CopyItem[];
+  documentRoot: string;
+  aliases: AliasPlan[];
+}
+
+function isDirectory(hostPath: string): boolean {
+  return statSync(hostPath).isDirectory();
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Where a host path lands: under /srv/app when it is part of the app, else its own place. */
+function imagePathFor(hostPath: string, appDir: string | undefined, ownPlace: string): string {
+  const absolute = path.resolve(hostPath);
+  if (appDir && isInside(absolute, appDir)) {
+    return path.posix.join(IMAGE_PATHS.app, path.relative(appDir, absolute).split(path.sep).join('/'));
+  }
+  return ownPlace;
+}
+
+function imageNameFrom(text: string): string {
+  const name = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return name || 'app';
+}
+
+/**
+ * Pairs trailing slashes the way the seed's examples do: `/static/` with a
+ * directory always maps to `<dir>/`, and `/static` to `<dir>`. Apache 2.4
+ * otherwise joins `/static/x` onto `<dir>x` and answers 403 or 404.
+ */
+function aliasFor(url: string, hostPath: string, imagePath: string): AliasPlan {
+  const directory = isDirectory(hostPath);
+  if (!directory) {
+    if (url.endsWith('/')) {
+      throw new UsageError(`--url-alias: '${url}' ends with / but '${hostPath}' is a file; map a file to a URL without a trailing slash`);
+    }
+    return { url, imagePath, isDirectory: false };
+  }
+  const bare = imagePath.replace(/\/+$/, '');
+  return { url, imagePath: url.endsWith('/') ? `${bare}/` : bare, isDirectory: true };
+}
+
+export function planBuild(app: string, options: BuildOptions): BuildPlan {
+  const type = options.applicationType;
+  let appDir = options.appDir ? path.resolve(options.appDir) : undefined;
+  let entryPoint: string;
+  let appName: string;
+
+  if (type === 'script') {
+    check.existingFile(app, 'APP');
+    const script = path.resolve(app);
+    appDir ??= path.dirname(script);
+    if (!isInside(script, appDir)) {
+      throw new UsageError(`APP: '${app}' is not inside --app-dir '${options.appDir}'; give a script under that directory`);
+    }
+    entryPoint = imagePathFor(script, appDir, '');
+    appName = path.basename(appDir);
+  } else if (type === 'module') {
+    check.pythonModuleName(app, 'APP');
+    entryPoint = app;
+    appName = appDir ? path.basename(appDir) : app;
+  } else {
+    check.existingDirectory(app, 'APP');
+    appDir ??= path.resolve(app);
+    entryPoint = imagePathFor(path.resolve(app), appDir, '');
+    appName = path.basename(path.resolve(app));
+  }
+
+  const copies: CopyItem[] = [];
+  if (appDir) copies.push({ hostPath: appDir, imagePath: IMAGE_PATHS.app });
+
+  let documentRoot: string = IMAGE_PATHS.htdocs;
+  if (type === 'static') {
+    documentRoot = entryPoint;
+  }
+  if (options.documentRoot) {
+    documentRoot = imagePathFor(options.documentRoot, appDir, '/srv/docroot');
+    if (documentRoot === '/srv/docroot') copies.push({ hostPath: path.resolve(options.documentRoot), imagePath: documentRoot });
+  }
+
+  const aliases = options.urlAliases.map((alias, index) => {
+    const own = path.posix.join(IMAGE_PATHS.staticRoot, String(index),
+      isDirectory(alias.path) ? '' : path.basename(alias.path));
+    const imagePath = imagePathFor(alias.path, appDir, own);
+    if (imagePath === own) {
+      copies.push({ hostPath: path.resolve(alias.path), imagePath: own.replace(/\/+$/, '') });
+    }
+    return aliasFor(alias.url, alias.path, imagePath);
+  });
+  aliases.sort((a, b) => b.url.length - a.url.length);
+
+  return {
+    options,
+    applicationType: type,
+    entryPoint,
+    appName,
+    tag: options.tag ?? `mwe-app/${imageNameFrom(appName)}:latest`,
+    copies,
+    documentRoot,
+    aliases,
+  };
+}

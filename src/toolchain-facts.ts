@@ -1,0 +1,17 @@
+/** What a toolchain image records about itself in /usr/local/lib/mwe-image/toolchain.json. */
+export interface ToolchainFacts {
+  pythonVersion: string;
+  pythonHome: string;
+  pythonFreeThreaded: boolean;
+  apacheVersion: string;
+  modWsgiVersion: string;
+  modulePath: string;
+  moduleLink: string;
+  modulesDirectory: string;
+  httpdExecutable: string;
+  sitePackages: string;
+  /** Optional mod_wsgi directives the built module knows. */
+  directives: string[];
+}
+
+export const TOOLCHAIN_FACTS_PATH = '/out/usr/local/lib/mwe-image/toolchain.json';

@@ -1,0 +1,129 @@
+/**
+ * Toolchain images: the build stage that compiles mod_wsgi and the entrypoint
+ * for one (base image, mod_wsgi source, toolchain recipe) combination. Each is
+ * built once, tagged by a key of that combination, and shared by every app.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import tar from 'tar-stream';
+import { RuntimeFailure } from './errors.js';
+import { buildImage } from './docker/build-stream.js';
+import { ContextBuilder } from './docker/context.js';
+import { findImage } from './docker/engine.js';
+import { imagesDir, packageRoot } from './paths.js';
+import { TOOLCHAIN_FACTS_PATH, type ToolchainFacts } from './toolchain-facts.js';
+
+export const TOOLCHAIN_REPOSITORY = 'mwe-image/toolchain';
+
+export interface ToolchainRequest {
+  baseImageId: string;
+  baseImage: string;
+  /** Local mod_wsgi tarball or source tree; Debian's source archive when absent. */
+  modWsgiSource?: string;
+}
+
+export interface Toolchain {
+  tag: string;
+  facts: ToolchainFacts;
+  built: boolean;
+}
+
+function hashTree(hash: ReturnType<typeof createHash>, hostPath: string, name: string): void {
+  const stat = statSync(hostPath);
+  if (stat.isDirectory()) {
+    for (const child of readdirSync(hostPath).sort()) hashTree(hash, path.join(hostPath, child), `${name}/${child}`);
+  } else {
+    hash.update(`${name}\0${stat.mode & 0o111 ? 'x' : '-'}\0`).update(readFileSync(hostPath));
+  }
+}
+
+function entrypointSource(): string {
+  return path.join(packageRoot(), 'entrypoint', 'entrypoint.c');
+}
+
+/** The tag that names a toolchain: same inputs, same tag. */
+export function toolchainTag(request: ToolchainRequest): string {
+  const hash = createHash('sha256');
+  hash.update(`base\0${request.baseImageId}\0`);
+  hashTree(hash, path.join(imagesDir(), 'toolchain'), 'toolchain');
+  hashTree(hash, entrypointSource(), 'entrypoint.c');
+  if (request.modWsgiSource) hashTree(hash, path.resolve(request.modWsgiSource), 'mod_wsgi-src');
+  else hash.update('mod_wsgi-src\0debian');
+  return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
+}
+
+function toolchainContext(request: ToolchainRequest): ContextBuilder {
+  const context = new ContextBuilder();
+  const recipe = path.join(imagesDir(), 'toolchain');
+  context.addHostPath('Dockerfile', path.join(recipe, 'Dockerfile'));
+  context.addHostPath('scripts', path.join(recipe, 'scripts'));
+  context.addHostPath('diagnostics', path.join(recipe, 'diagnostics'));
+  context.addDirectory('entrypoint').addHostPath('entrypoint/entrypoint.c', entrypointSource());
+  context.addDirectory('mod_wsgi-src');
+  if (request.modWsgiSource) {
+    const source = path.resolve(request.modWsgiSource);
+    if (statSync(source).isDirectory()) {
+      for (const child of readdirSync(source)) context.addHostPath(`mod_wsgi-src/${child}`, path.join(source, child));
+    } else {
+      context.addHostPath(`mod_wsgi-src/${path.basename(source)}`, source);
+    }
+  }
+  return context;
+}
+
+/** Reads one file out of an image without starting a container. */
+export async function readFileFromImage(docker: Docker, image: string, filePath: string): Promise<string> {
+  const container = await docker.createContainer({ Image: image, Cmd: ['true'], Entrypoint: [] });
+  try {
+    const archive = await container.getArchive({ path: filePath });
+    return await new Promise<string>((resolve, reject) => {
+      const extract = tar.extract();
+      const chunks: Buffer[] = [];
+      extract.on('entry', (_header, stream, next) => {
+        stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+        stream.on('end', next);
+        stream.resume();
+      });
+      extract.on('finish', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      extract.on('error', reject);
+      archive.pipe(extract);
+    });
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+export async function ensureToolchain(
+  docker: Docker,
+  request: ToolchainRequest,
+  progress?: (line: string) => void,
+): Promise<Toolchain> {
+  const tag = toolchainTag(request);
+  let built = false;
+  if (!(await findImage(docker, tag))) {
+    progress?.(`Building toolchain ${tag} (mod_wsgi from ${request.modWsgiSource ?? "Debian's source archive"}, base ${request.baseImage}); this is done once per combination.`);
+    await buildImage(docker, {
+      context: toolchainContext(request).toStream(),
+      tag,
+      buildArgs: {
+        BASE_IMAGE: request.baseImage,
+        MOD_WSGI_SOURCE: request.modWsgiSource ? 'local' : 'debian',
+      },
+      labels: {
+        'io.mwe-image.kind': 'toolchain',
+        'io.mwe-image.base': request.baseImage,
+        'io.mwe-image.mod-wsgi-source': request.modWsgiSource ? path.resolve(request.modWsgiSource) : 'debian',
+      },
+      progress,
+    });
+    built = true;
+  }
+  const text = await readFileFromImage(docker, tag, TOOLCHAIN_FACTS_PATH);
+  try {
+    return { tag, facts: JSON.parse(text) as ToolchainFacts, built };
+  } catch {
+    throw new RuntimeFailure(`toolchain ${tag} has no readable ${TOOLCHAIN_FACTS_PATH}; remove it with docker rmi ${tag} and build again`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Checks on single option values. Each throws a UsageError whose one line
+ * names the option and says what to give instead.
+ *
+ * Values that reach Apache configuration are written inside single quotes,
+ * so anything that could end a quoted word or a line (quotes, backslashes,
+ * control characters) is refused rather than escaped.
+ */
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { UsageError } from './errors.js';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const QUOTING = /['"\\]/;
+
+export function singleLine(value: string, flag: string): void {
+  if (CONTROL.test(value)) {
+    throw new UsageError(`${flag}: the value contains a newline or control character; give it on one line`);
+  }
+}
+
+/** Text that is written quoted into Apache config. */
+export function configText(value: string, flag: string): void {
+  singleLine(value, flag);
+  if (QUOTING.test(value)) {
+    throw new UsageError(`${flag}: '${value}' contains a quote or backslash, which Apache config cannot take safely; remove it`);
+  }
+}
+
+export function urlPath(value: string, flag: string): void {
+  configText(value, flag);
+  if (!value.startsWith('/') || /[\s<>]/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a URL path; give one that starts with / and has no spaces or < >`);
+  }
+}
+
+export function existingPath(value: string, flag: string): void {
+  configText(value, flag);
+  try {
+    statSync(value);
+  } catch {
+    throw new UsageError(`${flag}: '${value}' does not exist; give an existing file or directory`);
+  }
+}
+
+export function existingDirectory(value: string, flag: string): void {
+  existingPath(value, flag);
+  if (!statSync(value).isDirectory()) {
+    throw new UsageError(`${flag}: '${value}' is not a directory; give a directory`);
+  }
+}
+
+export function existingFile(value: string, flag: string): void {
+  existingPath(value, flag);
+  if (!statSync(value).isFile()) {
+    throw new UsageError(`${flag}: '${value}' is not a file; give a file`);
+  }
+}
+
+export function ipAddress(value: string, flag: string): void {
+  if (!isIP(value)) {
+    throw new UsageError(`${flag}: '${value}' is not an IP address; give one such as 0.0.0.0 or 127.0.0.1`);
+  }
+}
+
+export function pythonIdentifier(value: string, flag: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a Python name; give a name such as application or app`);
+  }
+}
+
+export function pythonModuleName(value: string, flag: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a Python module name; give a dotted name such as mod_wsgi.diagnostics.environ`);
+  }
+}
+
+/** Docker image reference: [registry/]name[:tag]; lower-case name components. */
+export function imageReference(value: string, flag: string): void {
+  const pattern = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+  if (!pattern.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a valid image name; use lower-case name[:tag], e.g. myapp:1.0`);
+  }
+}
