@@ -1,0 +1,115 @@
+/**
+ * Integration helpers: run the real CLI, start containers with ports published
+ * on 127.0.0.1 only, talk HTTP to them, exec inside them, clean up.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import Docker from 'dockerode';
+import { CLI } from './paths.js';
+
+export const docker = new Docker();
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Builds with the CLI and fails loudly (with the output tail) when the build fails. */
+export async function buildWithCli(args: string[]): Promise<CliResult> {
+  const result = await runCli(['build', ...args]);
+  if (result.code !== 0) {
+    throw new Error(`mwe-image build ${args.join(' ')} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
+  }
+  return result;
+}
+
+export interface Running {
+  container: Docker.Container;
+  port: number;
+  url: (path?: string) => string;
+}
+
+export async function startContainer(image: string, options: { containerPort?: number; hostConfig?: Docker.HostConfig; user?: string } = {}): Promise<Running> {
+  const containerPort = `${options.containerPort ?? 8000}/tcp`;
+  const container = await docker.createContainer({
+    Image: image,
+    User: options.user,
+    ExposedPorts: { [containerPort]: {} },
+    HostConfig: { PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: '' }] }, ...options.hostConfig },
+  });
+  await container.start();
+  const info = await container.inspect();
+  const port = Number(info.NetworkSettings.Ports[containerPort]![0].HostPort);
+  return { container, port, url: (path = '/') => `http://127.0.0.1:${port}${path}` };
+}
+
+export async function removeContainer(running: Running | undefined): Promise<void> {
+  if (running) await running.container.remove({ force: true }).catch(() => undefined);
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function httpGet(url: string, timeoutMs = 15000): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { timeout: timeoutMs, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+    request.on('error', reject);
+  });
+}
+
+/** Polls until the server answers (any status), at most `seconds`. */
+export async function waitForHttp(url: string, seconds = 30): Promise<HttpResponse> {
+  const deadline = Date.now() + seconds * 1000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await httpGet(url, 5000);
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`no HTTP answer from ${url} within ${seconds}s: ${(last as Error)?.message}`);
+}
+
+/** Runs a command inside a running container and returns its output and exit code. */
+export async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; output: string }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const sink = { write: (chunk: Buffer) => chunks.push(chunk) } as unknown as NodeJS.WritableStream;
+    docker.modem.demuxStream(stream, sink, sink);
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+}
+
+export async function imageLayers(reference: string): Promise<string[]> {
+  const info = await docker.getImage(reference).inspect();
+  return info.RootFS.Layers ?? [];
+}

@@ -1,0 +1,85 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { UsageError } from '../../src/errors.js';
+import { extractPairOptions } from '../../src/cli.js';
+import { OPTION_SPECS, resolveBuildOptions } from '../../src/options.js';
+import { fixture } from '../helpers/paths.js';
+
+const usageError = (fn: () => unknown, pattern: RegExp): void => {
+  try {
+    fn();
+  } catch (error) {
+    assert.instance(error, UsageError);
+    assert.match((error as Error).message, pattern);
+    assert.not.match((error as Error).message, /\n/);
+    return;
+  }
+  assert.unreachable('expected a UsageError');
+};
+
+test('defaults follow mod_wsgi-express', () => {
+  const options = resolveBuildOptions({});
+  assert.is(options.port, 8000);
+  assert.is(options.threads, 5);
+  assert.is(options.processes, undefined);
+  assert.is(options.applicationType, 'script');
+  assert.is(options.callableObject, 'application');
+  assert.is(options.mountPoint, '/');
+  assert.is(options.logLevel, 'warn');
+  assert.is(options.accessLog, false);
+  assert.equal(options.urlAliases, []);
+  assert.is(options.baseImage, 'debian:trixie-slim');
+});
+
+test('numbers are parsed and range-checked', () => {
+  const options = resolveBuildOptions({ port: '8080', processes: '3', threads: '10' });
+  assert.is(options.port, 8080);
+  assert.is(options.processes, 3);
+  assert.is(options.threads, 10);
+  usageError(() => resolveBuildOptions({ port: '0' }), /^--port: 0 is out of range/);
+  usageError(() => resolveBuildOptions({ port: '65536' }), /^--port: 65536 is out of range/);
+  usageError(() => resolveBuildOptions({ port: '80x' }), /^--port: '80x' is not a whole number/);
+  usageError(() => resolveBuildOptions({ threads: '0' }), /^--threads:/);
+  usageError(() => resolveBuildOptions({ processes: '-1' }), /^--processes:/);
+});
+
+test('choices are enforced', () => {
+  assert.is(resolveBuildOptions({ applicationType: 'module' }).applicationType, 'module');
+  usageError(() => resolveBuildOptions({ applicationType: 'paste' }), /^--application-type: 'paste' is not one of script, module, static/);
+  usageError(() => resolveBuildOptions({ logLevel: 'loud' }), /^--log-level:/);
+});
+
+test('values that could inject Apache directives are refused', () => {
+  usageError(() => resolveBuildOptions({ mountPoint: '/x\nLoadModule evil /x.so' }), /^--mount-point: .*newline/);
+  usageError(() => resolveBuildOptions({ mountPoint: "/x' evil" }), /^--mount-point: .*quote/);
+  usageError(() => resolveBuildOptions({ mountPoint: '/x</Directory>' }), /^--mount-point:/);
+  usageError(() => resolveBuildOptions({ mountPoint: 'relative' }), /^--mount-point: 'relative' is not a URL path/);
+  usageError(() => resolveBuildOptions({ urlAliases: [['/s\n</VirtualHost>', fixture('app', 'static')]] }), /^--url-alias:/);
+  usageError(() => resolveBuildOptions({ callableObject: 'app; import os' }), /^--callable-object:/);
+  usageError(() => resolveBuildOptions({ host: 'example.com' }), /^--host: 'example.com' is not an IP address/);
+  usageError(() => resolveBuildOptions({ tag: 'Bad Tag' }), /^--tag:/);
+});
+
+test('paths must exist', () => {
+  usageError(() => resolveBuildOptions({ urlAliases: [['/static/', '/no/such/dir']] }), /^--url-alias: '\/no\/such\/dir' does not exist/);
+  usageError(() => resolveBuildOptions({ documentRoot: fixture('app', 'wsgi.py') }), /^--document-root: .* is not a directory/);
+  usageError(() => resolveBuildOptions({ modWsgiSource: '/no/such.tar.gz' }), /^--mod-wsgi-source:/);
+});
+
+test('pair options are taken from argv with both values', () => {
+  const { rest, pairs } = extractPairOptions(['build', '--url-alias', '/a/', 'x', 'app.py', '--url-alias', '/b', 'y', '--port', '1']);
+  assert.equal(rest, ['build', 'app.py', '--port', '1']);
+  assert.equal(pairs.urlAliases, [['/a/', 'x'], ['/b', 'y']]);
+  usageError(() => extractPairOptions(['build', '--url-alias', '/a/']), /^--url-alias needs two values: <URL-PATH> <FILE-PATH>/);
+  usageError(() => extractPairOptions(['build', '--url-alias', '/a/', '--port', '1']), /^--url-alias needs two values/);
+});
+
+test('every option has help text and a unique flag and key', () => {
+  const flags = new Set(OPTION_SPECS.map((spec) => spec.flag));
+  const keys = new Set(OPTION_SPECS.map((spec) => spec.key));
+  assert.is(flags.size, OPTION_SPECS.length);
+  assert.is(keys.size, OPTION_SPECS.length);
+  for (const spec of OPTION_SPECS) assert.ok(spec.help.length > 10, spec.flag);
+});
+
+test.run();
