@@ -3,7 +3,7 @@
  * with debootstrap for machines that cannot pull.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -81,9 +81,7 @@ export async function bootstrapBaseImage(docker: Docker, request: BootstrapReque
   try {
     progress?.(`debootstrap --variant=minbase ${request.suite} (about a minute)`);
     await run('debootstrap', ['--variant=minbase', request.suite, root, request.mirror], progress);
-    for (const leftover of ['var/cache/apt/archives', 'var/lib/apt/lists', 'var/log']) {
-      await run('find', [path.join(root, leftover), '-type', 'f', '-delete']);
-    }
+    slimRootfs(root);
     progress?.(`importing ${root} as ${request.tag}`);
     const tarProcess = spawn('tar', ['--numeric-owner', '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [repo, tag] = splitReference(request.tag);
@@ -95,6 +93,37 @@ export async function bootstrapBaseImage(docker: Docker, request: BootstrapReque
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** What Debian's official -slim images leave out, also for packages installed later. */
+export const SLIM_DPKG_CONFIG = [
+  'path-exclude /usr/share/doc/*',
+  'path-include /usr/share/doc/*/copyright',
+  'path-exclude /usr/share/man/*',
+  'path-exclude /usr/share/groff/*',
+  'path-exclude /usr/share/info/*',
+  'path-exclude /usr/share/lintian/*',
+  'path-exclude /usr/share/locale/*',
+].join('\n');
+
+function emptyDirectory(directory: string, keep: (name: string) => boolean = () => false): void {
+  if (!existsSync(directory)) return;
+  for (const name of readdirSync(directory)) {
+    if (!keep(name)) rmSync(path.join(directory, name), { recursive: true, force: true });
+  }
+}
+
+/** Drops apt caches, logs, docs, man pages and translations from a fresh debootstrap tree. */
+export function slimRootfs(root: string): void {
+  for (const leftover of ['var/cache/apt/archives', 'var/lib/apt/lists', 'var/log', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'usr/share/groff', 'usr/share/lintian']) {
+    emptyDirectory(path.join(root, leftover), (name) => name === 'partial' || name === 'lock');
+  }
+  const docs = path.join(root, 'usr/share/doc');
+  if (existsSync(docs)) {
+    for (const name of readdirSync(docs)) emptyDirectory(path.join(docs, name), (file) => file === 'copyright');
+  }
+  mkdirSync(path.join(root, 'etc/dpkg/dpkg.cfg.d'), { recursive: true });
+  writeFileSync(path.join(root, 'etc/dpkg/dpkg.cfg.d/docker-slim'), `${SLIM_DPKG_CONFIG}\n`);
 }
 
 export function splitReference(reference: string): [string, string] {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian/Ubuntu machine ready for mwe-image: Docker engine and
+# debootstrap installed, dockerd running, node modules installed and compiled,
+# and a base image present (pulled where possible, else made with debootstrap).
+# Idempotent: each step is skipped when already done. Needs root for apt/dockerd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "[provision] $*" >&2; }
+engine_up() { curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+    say "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! engine_up; then
+    say "starting dockerd (log: /tmp/mwe-dockerd.log)"
+    nohup dockerd >/tmp/mwe-dockerd.log 2>&1 &
+    for _ in $(seq 90); do engine_up && break; sleep 1; done
+    engine_up || { tail -20 /tmp/mwe-dockerd.log >&2; say "dockerd did not start"; exit 1; }
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+    say "installing node modules"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+npm run --silent build >&2
+
+base=${MWE_BASE_IMAGE:-debian:trixie-slim}
+if ! curl -sf --unix-socket /var/run/docker.sock "http://localhost/images/$base/json" >/dev/null; then
+    curl -sf --unix-socket /var/run/docker.sock -X POST "http://localhost/images/create?fromImage=$base" >/dev/null 2>&1 \
+        || { say "cannot pull $base; making it with debootstrap (about a minute)"; node bin/mwe-image.js base bootstrap >&2; }
+fi
+say "ready"

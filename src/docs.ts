@@ -1,0 +1,34 @@
+/** Renders the option reference (docs/options.md) from the option table. */
+import { OPTION_SPECS, metavarText, type OptionSpec } from './options.js';
+
+const GROUP_TITLES: Record<OptionSpec['group'], string> = {
+  image: 'Image and toolchain',
+  server: 'Server',
+  application: 'Application',
+  static: 'Static files',
+  logging: 'Logging',
+};
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+export function optionsMarkdown(): string {
+  const lines = [
+    '# `mwe-image build` options',
+    '',
+    'Generated from `src/options.ts` by `npm run docs`; do not edit by hand.',
+    '',
+  ];
+  for (const [group, title] of Object.entries(GROUP_TITLES)) {
+    lines.push(`## ${title}`, '', '| option | default | meaning |', '| --- | --- | --- |');
+    for (const spec of OPTION_SPECS.filter((candidate) => candidate.group === group)) {
+      const usage = `\`${[spec.flag, metavarText(spec)].filter(Boolean).join(' ')}\``;
+      const fallback = spec.default === undefined || spec.default === false ? '' : `\`${spec.default}\``;
+      const extra = [spec.repeatable ? 'Repeatable.' : '', spec.choices ? `One of: ${spec.choices.join(', ')}.` : ''].filter(Boolean).join(' ');
+      lines.push(`| ${usage} | ${fallback} | ${cell(spec.help)}${extra ? ` ${extra}` : ''} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1]?.endsWith('docs.js')) process.stdout.write(optionsMarkdown());
