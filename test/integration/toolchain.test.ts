@@ -1,0 +1,83 @@
+/** mod_wsgi from a local tarball, and a failing toolchain step reported with its output. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import tar from 'tar-stream';
+import { buildWithCli, docker, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
+import { example } from '../helpers/paths.js';
+
+const toolchain = suite('toolchain');
+const running: Running[] = [];
+let work = '';
+
+toolchain.before(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'mwe-toolchain-'));
+  // Make sure the default (Debian source archive) toolchain exists.
+  await buildWithCli([example('hello', 'wsgi.py'), '--tag', 'mwe-test/hello']);
+});
+
+toolchain.after(async () => {
+  await Promise.all(running.map(removeContainer));
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The orig tarball the default toolchain downloaded from Debian's source archive. */
+async function debianTarball(): Promise<{ name: string; content: Buffer }> {
+  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian'] } });
+  assert.ok(images.length > 0, 'no default toolchain image');
+  const newest = images.sort((a, b) => b.Created - a.Created)[0];
+  const container = await docker.createContainer({ Image: newest.Id, Cmd: ['true'], Entrypoint: [] });
+  try {
+    const archive = await container.getArchive({ path: '/build/download' });
+    return await new Promise((resolve, reject) => {
+      const extract = tar.extract();
+      let found: { name: string; content: Buffer } | undefined;
+      extract.on('entry', (header, stream, next) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+        stream.on('end', () => {
+          if (header.name.endsWith('.orig.tar.gz')) found = { name: path.basename(header.name), content: Buffer.concat(chunks) };
+          next();
+        });
+      });
+      extract.on('finish', () => (found ? resolve(found) : reject(new Error('no orig tarball in /build/download'))));
+      extract.on('error', reject);
+      archive.pipe(extract);
+    });
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+toolchain('--mod-wsgi-source builds the module from a local tarball', async () => {
+  const tarball = await debianTarball();
+  const local = path.join(work, tarball.name);
+  writeFileSync(local, tarball.content);
+  const result = await buildWithCli([example('hello', 'wsgi.py'), '--mod-wsgi-source', local, '--tag', 'mwe-test/local-source']);
+  assert.match(result.stdout, /^mwe-test\/local-source sha256:/);
+  const image = await docker.getImage('mwe-test/local-source').inspect();
+  const toolchainTag = image.Config.Labels['io.mwe-image.toolchain'];
+  const toolchainImage = await docker.getImage(toolchainTag).inspect();
+  assert.is(toolchainImage.Config.Labels['io.mwe-image.mod-wsgi-source'], local);
+  const server = await startContainer('mwe-test/local-source');
+  running.push(server);
+  await waitForHttp(server.url('/'));
+  assert.is((await httpGet(server.url('/'))).body, 'Hello World!');
+});
+
+toolchain('a failing toolchain step exits 1 with the tail of its output and tags no image', async () => {
+  const broken = path.join(work, 'not-mod-wsgi');
+  mkdirSync(broken);
+  writeFileSync(path.join(broken, 'README'), 'not a source tree\n');
+  const result = await runCli(['build', example('hello', 'wsgi.py'), '--mod-wsgi-source', broken, '--tag', 'mwe-test/never-built-2']);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /holds neither a tarball nor a source tree with setup\.py/);
+  const lines = result.stderr.trim().split('\n');
+  assert.match(lines[lines.length - 1], /^mwe-image: image build failed at RUN sh \/mwe\/scripts\/fetch-mod-wsgi.sh: .*non-zero code: 1/);
+  assert.not.match(result.stderr, /    at /);
+  assert.is((await docker.listImages({ filters: { reference: ['mwe-test/never-built-2'] } })).length, 0);
+});
+
+toolchain.run();
