@@ -43,10 +43,26 @@ function entrypointSource(): string {
   return path.join(packageRoot(), 'entrypoint', 'entrypoint.c');
 }
 
+/** Build arguments and labels of a toolchain build; part of its key. */
+function toolchainSettings(request: ToolchainRequest) {
+  return {
+    buildArgs: {
+      BASE_IMAGE: request.baseImage,
+      MOD_WSGI_SOURCE: request.modWsgiSource ? 'local' : 'debian',
+    },
+    labels: {
+      'io.mwe-image.kind': 'toolchain',
+      'io.mwe-image.base': request.baseImage,
+      // The key covers the source's content; a path would go stale when another build reuses the image.
+      'io.mwe-image.mod-wsgi-source': request.modWsgiSource ? `local:${path.basename(path.resolve(request.modWsgiSource))}` : 'debian',
+    },
+  };
+}
+
 /** The tag that names a toolchain: same inputs, same tag. */
 export function toolchainTag(request: ToolchainRequest): string {
   const hash = createHash('sha256');
-  hash.update(`base\0${request.baseImageId}\0`);
+  hash.update(`base\0${request.baseImageId}\0${JSON.stringify(toolchainSettings(request))}\0`);
   hashTree(hash, path.join(imagesDir(), 'toolchain'), 'toolchain');
   hashTree(hash, entrypointSource(), 'entrypoint.c');
   if (request.modWsgiSource) hashTree(hash, path.resolve(request.modWsgiSource), 'mod_wsgi-src');
@@ -107,15 +123,7 @@ export async function ensureToolchain(
     await buildImage(docker, {
       context: toolchainContext(request).toStream(),
       tag,
-      buildArgs: {
-        BASE_IMAGE: request.baseImage,
-        MOD_WSGI_SOURCE: request.modWsgiSource ? 'local' : 'debian',
-      },
-      labels: {
-        'io.mwe-image.kind': 'toolchain',
-        'io.mwe-image.base': request.baseImage,
-        'io.mwe-image.mod-wsgi-source': request.modWsgiSource ? path.resolve(request.modWsgiSource) : 'debian',
-      },
+      ...toolchainSettings(request),
       progress,
     });
     built = true;

@@ -60,7 +60,7 @@ toolchain('--mod-wsgi-source builds the module from a local tarball', async () =
   const image = await docker.getImage('mwe-test/local-source').inspect();
   const toolchainTag = image.Config.Labels['io.mwe-image.toolchain'];
   const toolchainImage = await docker.getImage(toolchainTag).inspect();
-  assert.is(toolchainImage.Config.Labels['io.mwe-image.mod-wsgi-source'], local);
+  assert.is(toolchainImage.Config.Labels['io.mwe-image.mod-wsgi-source'], `local:${tarball.name}`);
   const server = await startContainer('mwe-test/local-source');
   running.push(server);
   await waitForHttp(server.url('/'));
