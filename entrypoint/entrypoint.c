@@ -3,20 +3,32 @@
  *
  * As PID 1 it starts Apache in the foreground, translates container signals
  * into Apache's (SIGTERM -> graceful stop, SIGINT -> fast stop,
- * SIGHUP -> graceful restart), reaps every child that is re-parented to it and
- * exits with Apache's status. When it is not PID 1 (docker run --init, shared
- * PID namespace) something else already does that, so it execs Apache.
+ * SIGHUP -> graceful restart), bounds a graceful stop by MWE_STOP_TIMEOUT,
+ * reaps every child that is re-parented to it and exits with Apache's status.
+ * When it is not PID 1 (docker run --init, shared PID namespace) something
+ * else already does that, so it execs Apache.
+ *
+ * Before starting Apache it validates the runtime settings read by the
+ * generated config (PORT, MWE_PROCESSES, MWE_THREADS, MWE_STOP_TIMEOUT) and
+ * sizes Apache's worker pool from them as mod_wsgi-express does.
+ *
+ * Invoked as `mwe-healthcheck` it is the image's HEALTHCHECK: one HTTP
+ * request to 127.0.0.1:$PORT, healthy unless it fails or answers 5xx.
  *
  * With arguments it runs them instead of Apache, under the same supervision.
  * Tini is the model: one process, no allocation after start, no shell.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,6 +37,7 @@
 #define DEFAULT_HTTPD "/usr/sbin/apache2"
 #define DEFAULT_CONF "/etc/mwe-image/httpd.conf"
 #define DEFAULT_RUNTIME_DIR "/tmp/mwe-image"
+#define HARD_STOP_GRACE 5 /* seconds between SIGTERM and SIGKILL after a timed-out stop */
 
 static const char *env_or(const char *name, const char *fallback) {
     const char *value = getenv(name);
@@ -34,6 +47,46 @@ static const char *env_or(const char *name, const char *fallback) {
 static void die(const char *what) {
     fprintf(stderr, "mwe-entrypoint: %s: %s\n", what, strerror(errno));
     exit(127);
+}
+
+/* A whole number from the environment within [min, max], or exit 2 naming the variable. */
+static long env_number(const char *name, long fallback, long min, long max) {
+    const char *text = getenv(name);
+    if (!text || !*text) return fallback;
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || *end || end == text || value < min || value > max) {
+        fprintf(stderr, "mwe-entrypoint: %s='%s' is not a whole number from %ld to %ld; fix the variable\n",
+                name, text, min, max);
+        exit(2);
+    }
+    return value;
+}
+
+static void set_number(const char *name, long value) {
+    char text[32];
+    snprintf(text, sizeof text, "%ld", value);
+    setenv(name, text, 1);
+}
+
+/* Apache worker sizing, as mod_wsgi-express computes it for the event MPM. */
+static void size_worker_pool(void) {
+    long processes = env_number("MWE_PROCESSES", 1, 1, 1000);
+    long threads = env_number("MWE_THREADS", 5, 1, 1000);
+    long wanted = processes * threads;
+    long max_clients = 10 + (wanted * 3 / 2 > 10 ? wanted * 3 / 2 : 10);
+    long per_child = max_clients > 20 ? max_clients / (max_clients / 20 + 1) : 10;
+    long server_limit = (max_clients + per_child - 1) / per_child;
+    long start = server_limit / 5 > 1 ? server_limit / 5 : 1;
+    long min_spare = (server_limit / 5) * per_child;
+    long max_spare = (server_limit * 3 / 5) * per_child;
+    set_number("MWE_MPM_SERVER_LIMIT", server_limit);
+    set_number("MWE_MPM_THREADS_PER_CHILD", per_child);
+    set_number("MWE_MPM_START_SERVERS", start);
+    set_number("MWE_MPM_MAX_REQUEST_WORKERS", server_limit * per_child);
+    set_number("MWE_MPM_MIN_SPARE_THREADS", min_spare > per_child ? min_spare : per_child);
+    set_number("MWE_MPM_MAX_SPARE_THREADS", max_spare > per_child ? max_spare : per_child);
 }
 
 /* Apache's own meaning of signals differs from a container's. */
@@ -48,7 +101,8 @@ static int translate(int sig) {
 
 static void prepare_runtime_dir(void) {
     const char *dir = env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR);
-    if (mkdir(dir, 0770) != 0 && errno != EEXIST) die(dir);
+    /* Group-writable: the same tree serves an arbitrary UID in group 0. */
+    if (mkdir(dir, 0775) != 0 && errno != EEXIST) die(dir);
 }
 
 static void exec_command(char **argv) {
@@ -57,15 +111,56 @@ static void exec_command(char **argv) {
     _exit(127);
 }
 
+static int healthcheck(void) {
+    long port = env_number("PORT", 8000, 1, 65535);
+    const char *path = env_or("MWE_HEALTHCHECK_PATH", "/");
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 1;
+    struct timeval timeout = {(time_t)env_number("MWE_HEALTHCHECK_TIMEOUT", 3, 1, 300), 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        fprintf(stderr, "unhealthy: cannot connect to 127.0.0.1:%ld: %s\n", port, strerror(errno));
+        return 1;
+    }
+    char request[512];
+    int length = snprintf(request, sizeof request,
+                          "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: mwe-healthcheck\r\n\r\n", path);
+    if (length <= 0 || length >= (int)sizeof request || write(fd, request, (size_t)length) != length) return 1;
+    char reply[64] = {0};
+    ssize_t got = read(fd, reply, sizeof reply - 1);
+    close(fd);
+    int status = 0;
+    if (got < 12 || sscanf(reply, "HTTP/%*d.%*d %d", &status) != 1) {
+        fprintf(stderr, "unhealthy: no HTTP answer from 127.0.0.1:%ld%s\n", port, path);
+        return 1;
+    }
+    if (status >= 500) {
+        fprintf(stderr, "unhealthy: 127.0.0.1:%ld%s answered %d\n", port, path, status);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    const char *name = strrchr(argv[0], '/');
+    if (strcmp(name ? name + 1 : argv[0], "mwe-healthcheck") == 0) return healthcheck();
+
     char *httpd_argv[] = {
         (char *)env_or("MWE_HTTPD", DEFAULT_HTTPD),
         "-DFOREGROUND",
         "-f", (char *)env_or("MWE_HTTPD_CONF", DEFAULT_CONF),
+        getenv("MWE_PROCESSES") && *getenv("MWE_PROCESSES") ? "-DMWE_MULTIPROCESS" : NULL,
         NULL,
     };
     char **command = argc > 1 ? argv + 1 : httpd_argv;
 
+    env_number("PORT", 8000, 1, 65535);
+    long stop_timeout = env_number("MWE_STOP_TIMEOUT", 8, 1, 86400);
+    set_number("MWE_STOP_TIMEOUT", stop_timeout);
+    size_worker_pool();
     prepare_runtime_dir();
     if (getpid() != 1) exec_command(command);
 
@@ -82,12 +177,23 @@ int main(int argc, char **argv) {
         exec_command(command);
     }
 
+    /* Apache bounds its own graceful stop (GracefulShutdownTimeout); this is the backstop. */
+    time_t hard_stop_at = 0, kill_at = 0;
     struct timespec tick = {1, 0};
     for (;;) {
         siginfo_t info;
         int sig = sigtimedwait(&all, &info, &tick);
-        if (sig > 0 && sig != SIGCHLD && child > 0) {
+        if (sig > 0 && sig != SIGCHLD) {
             kill(child, translate(sig));
+            if (sig == SIGTERM && !hard_stop_at) hard_stop_at = time(NULL) + stop_timeout + 2;
+        }
+        time_t now = time(NULL);
+        if (hard_stop_at && now >= hard_stop_at && !kill_at) {
+            fprintf(stderr, "mwe-entrypoint: graceful stop exceeded %lds, stopping now\n", stop_timeout);
+            kill(child, SIGTERM);
+            kill_at = now + HARD_STOP_GRACE;
+        } else if (kill_at && now >= kill_at) {
+            kill(child, SIGKILL);
         }
         /* Reap everything that exited: Apache, and any orphan re-parented here. */
         for (;;) {

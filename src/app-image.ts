@@ -8,7 +8,7 @@ import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
-import { renderHandlerScript, renderHttpdConf } from './render.js';
+import { renderHandlerScript, renderHttpdConf, runtimeEnvironment } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
@@ -40,7 +40,7 @@ export async function buildAppImage(
     buildArgs: {
       TOOLCHAIN_IMAGE: toolchain.tag,
       BASE_IMAGE: plan.options.baseImage,
-      PORT: String(plan.options.port),
+      ...runtimeEnvironment(plan.options),
     },
     labels: {
       'org.opencontainers.image.title': plan.appName,

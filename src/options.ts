@@ -55,6 +55,14 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Number of daemon-mode worker processes. Defaults to 1.' },
   { flag: '--threads', key: 'threads', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 5, min: 1, max: 1000,
     help: 'Threads per worker process. Defaults to 5.' },
+  { flag: '--user', key: 'user', kind: 'string', metavars: ['USERNAME'], group: 'server', default: '#10001',
+    help: "Account Apache's children and the daemon processes switch to when the container starts as root (e.g. to bind port 80); ignored otherwise. A name from the image's /etc/passwd or #UID. Defaults to the image's app user, #10001.",
+    check: check.accountName },
+  { flag: '--group', key: 'group', kind: 'string', metavars: ['GROUP'], group: 'server', default: '#0',
+    help: 'Group for --user when the container starts as root; ignored otherwise. A name or #GID. Defaults to #0 (root group, no privileges: OpenShift style).',
+    check: check.accountName },
+  { flag: '--stop-timeout', key: 'stopTimeout', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 8, min: 1, max: 86400,
+    help: "How long a graceful stop (SIGTERM) waits for requests in flight before Apache stops hard. Defaults to 8, inside docker stop's 10; keep it below Kubernetes' terminationGracePeriodSeconds." },
 
   // What the WSGI application is.
   { flag: '--application-type', key: 'applicationType', kind: 'choice', metavars: ['TYPE'], group: 'application',
@@ -101,6 +109,9 @@ export interface BuildOptions {
   host?: string;
   processes?: number;
   threads: number;
+  user: string;
+  group: string;
+  stopTimeout: number;
   applicationType: ApplicationType;
   callableObject: string;
   mountPoint: string;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
+import type { BuildOptions } from './options.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
@@ -38,28 +39,18 @@ export const APACHE_MODULES = [
   'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
 ];
 
-export interface MpmSettings {
-  serverLimit: number;
-  threadsPerChild: number;
-  startServers: number;
-  maxClients: number;
-  minSpareThreads: number;
-  maxSpareThreads: number;
-}
-
-/** Apache worker sizing, computed exactly as mod_wsgi-express does for the event MPM. */
-export function mpmSettings(processes: number, threads: number): MpmSettings {
-  const wanted = processes * threads;
-  const maxClients = 10 + Math.max(10, Math.floor(1.5 * wanted));
-  const threadsPerChild = maxClients > 20 ? Math.floor(maxClients / (Math.floor(maxClients / 20) + 1)) : 10;
-  const serverLimit = Math.ceil(maxClients / threadsPerChild);
+/**
+ * Settings the image keeps overridable at run time: the generated config reads
+ * them as ${NAME}, the image sets them (ENV) from the build options, and the
+ * entrypoint checks them before Apache starts. Empty means unset.
+ */
+export function runtimeEnvironment(options: BuildOptions): Record<string, string> {
   return {
-    serverLimit,
-    threadsPerChild,
-    startServers: Math.max(1, Math.floor(0.2 * serverLimit)),
-    maxClients: serverLimit * threadsPerChild,
-    minSpareThreads: Math.max(threadsPerChild, Math.floor(0.2 * serverLimit) * threadsPerChild),
-    maxSpareThreads: Math.max(threadsPerChild, Math.floor(0.6 * serverLimit) * threadsPerChild),
+    PORT: String(options.port),
+    MWE_PROCESSES: options.processes === undefined ? '' : String(options.processes),
+    MWE_THREADS: String(options.threads),
+    MWE_LOG_LEVEL: options.logLevel,
+    MWE_STOP_TIMEOUT: String(options.stopTimeout),
   };
 }
 
@@ -68,22 +59,24 @@ function template(name: string): string {
 }
 
 /** Values are validated before they get here; templates must not HTML-escape them. */
-function render(name: string, view: object): string {
-  return Mustache.render(template(name), view, {}, { escape: (text: string) => text });
+function render(name: string, view: object, partials: Record<string, string> = {}): string {
+  return Mustache.render(template(name), view, partials, { escape: (text: string) => text });
 }
 
 export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLine: string) {
   const { options } = plan;
-  const processes = options.processes ?? 1;
   const host = options.host ?? 'localhost';
-  const processGroup = `${host}:${options.port}`;
+  const processGroup = `${host}:\${PORT}`;
+  const listenHost = options.host?.includes(':') ? `[${options.host}]` : options.host;
   return {
     ...EXPRESS_DEFAULTS,
     version: packageVersion(),
     commandLine,
+    runtimeEnvironment: Object.entries(runtimeEnvironment(options)).map(([name, value]) => ({ name, value })),
     serverHost: host,
-    listen: options.host ? `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}` : String(options.port),
-    port: options.port,
+    listen: listenHost ? `${listenHost}:\${PORT}` : '${PORT}',
+    runUser: options.user,
+    runGroup: options.group,
     runtimeDir: IMAGE_PATHS.runtimeDir,
     configDir: IMAGE_PATHS.configDir,
     modulesDir: facts.modulesDirectory,
@@ -96,14 +89,9 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     processGroup,
     daemonName: `(wsgi:${processGroup})`,
     workingDirectory: IMAGE_PATHS.app,
-    multiprocess: options.processes !== undefined,
-    processes,
-    threads: options.threads,
     pythonPath: '',
     callableObject: options.callableObject,
-    logLevel: options.logLevel,
     accessLog: options.accessLog,
-    mpm: mpmSettings(processes, options.threads),
     documentRoot: plan.documentRoot,
     mountDirectory: path.posix.join(plan.documentRoot, options.mountPoint, '/'),
     aliases: plan.aliases.map((alias) => ({
@@ -115,7 +103,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
 }
 
 export function renderHttpdConf(plan: BuildPlan, facts: ToolchainFacts, commandLine: string): string {
-  return render('httpd.conf.mustache', httpdConfView(plan, facts, commandLine));
+  return render('httpd.conf.mustache', httpdConfView(plan, facts, commandLine), { daemonOptions: template('daemon-options.mustache') });
 }
 
 /** JSON string literals are valid Python string literals. */

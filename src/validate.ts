@@ -82,3 +82,10 @@ export function imageReference(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not a valid image name; use lower-case name[:tag], e.g. myapp:1.0`);
   }
 }
+
+/** A user or group as Apache's User/Group take it: a system name or #ID. */
+export function accountName(value: string, flag: string): void {
+  if (!/^(#\d{1,10}|[a-z_][a-z0-9_-]{0,31})$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a user or group name; give a name such as www-data or a number as #33`);
+  }
+}

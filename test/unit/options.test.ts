@@ -58,6 +58,9 @@ test('values that could inject Apache directives are refused', () => {
   usageError(() => resolveBuildOptions({ callableObject: 'app; import os' }), /^--callable-object:/);
   usageError(() => resolveBuildOptions({ host: 'example.com' }), /^--host: 'example.com' is not an IP address/);
   usageError(() => resolveBuildOptions({ tag: 'Bad Tag' }), /^--tag:/);
+  usageError(() => resolveBuildOptions({ user: 'www-data\nUser root' }), /^--user:/);
+  usageError(() => resolveBuildOptions({ group: 'a b' }), /^--group: 'a b' is not a user or group name/);
+  usageError(() => resolveBuildOptions({ stopTimeout: '0' }), /^--stop-timeout: 0 is out of range/);
 });
 
 test('paths must exist', () => {

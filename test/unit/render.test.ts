@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild } from '../../src/plan.js';
-import { mpmSettings, renderHandlerScript, renderHttpdConf } from '../../src/render.js';
+import { renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { example, fixture } from '../helpers/paths.js';
 
@@ -14,10 +14,13 @@ const directive = (text: string, name: string): string[] =>
 
 test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts', () => {
   const text = conf();
-  assert.equal(directive(text, 'Listen'), ['8000']);
-  assert.match(text, /WSGIDaemonProcess 'localhost:8000' \\/);
-  assert.match(text, /^   threads=5 \\$/m);
-  assert.not.match(text, /processes=/);
+  assert.equal(directive(text, 'Listen'), ['${PORT}']);
+  assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
+    PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
+  });
+  assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
+  assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
+  assert.match(text, /^   threads=\$\{MWE_THREADS\} \\$/m);
   for (const setting of ['queue-timeout=45', 'socket-timeout=60', 'connect-timeout=15', 'request-timeout=60',
     'startup-timeout=15', 'deadlock-timeout=60', 'graceful-timeout=15', 'shutdown-timeout=5', 'listen-backlog=100']) {
     assert.match(text, new RegExp(`^   ${setting} \\\\$`, 'm'), setting);
@@ -30,16 +33,20 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'WSGIRestrictEmbedded'), ['On']);
   assert.equal(directive(text, 'LoadModule wsgi_module'), ["'/usr/local/lib/mwe-image/mod_wsgi.so'"]);
   assert.equal(directive(text, 'WSGIPythonHome'), ["'/usr'"]);
+  assert.equal(directive(text, 'MaxRequestWorkers'), ['${MWE_MPM_MAX_REQUEST_WORKERS}']);
+  assert.equal(directive(text, 'GracefulShutdownTimeout'), ['${MWE_STOP_TIMEOUT}']);
+  assert.equal(directive(text, 'User'), ['#10001']);
+  assert.equal(directive(text, 'Group'), ['#0']);
 });
 
 test('logs go to the terminal inside the container', () => {
   const text = conf();
   assert.equal(directive(text, 'ErrorLog'), ["'/dev/stderr'"]);
-  assert.equal(directive(text, 'LogLevel'), ['warn']);
+  assert.equal(directive(text, 'LogLevel'), ['${MWE_LOG_LEVEL}']);
   assert.not.match(text, /CustomLog/);
-  const withAccess = conf({ accessLog: true, logLevel: 'info' });
+  const withAccess = conf({ accessLog: true });
   assert.equal(directive(withAccess, 'CustomLog'), ["'/dev/stdout' common"]);
-  assert.equal(directive(withAccess, 'LogLevel'), ['info']);
+  assert.is(runtimeEnvironment(resolveBuildOptions({ logLevel: 'info' })).MWE_LOG_LEVEL, 'info');
 });
 
 test('runtime state lives under /tmp so a read-only root works', () => {
@@ -51,25 +58,23 @@ test('runtime state lives under /tmp so a read-only root works', () => {
 
 test('--port and --host set Listen, the process group and the virtual host', () => {
   const text = conf({ port: '9000', host: '0.0.0.0' });
-  assert.equal(directive(text, 'Listen'), ['0.0.0.0:9000']);
-  assert.match(text, /WSGIDaemonProcess '0.0.0.0:9000'/);
-  assert.match(text, /<VirtualHost _default_:9000>/);
-  assert.equal(directive(conf({ host: '::1' }), 'Listen'), ['[::1]:8000']);
+  assert.equal(directive(text, 'Listen'), ['0.0.0.0:${PORT}']);
+  assert.is(runtimeEnvironment(resolveBuildOptions({ port: '9000' })).PORT, '9000');
+  assert.match(text, /WSGIDaemonProcess '0.0.0.0:\$\{PORT\}'/);
+  assert.match(text, /<VirtualHost _default_:\$\{PORT\}>/);
+  assert.equal(directive(conf({ host: '::1' }), 'Listen'), ['[::1]:${PORT}']);
 });
 
-test('--processes and --threads size the daemon and the event MPM as express does', () => {
-  const text = conf({ processes: '3', threads: '10' });
-  assert.match(text, /^   processes=3 \\$/m);
-  assert.match(text, /^   threads=10 \\$/m);
-  const mpm = mpmSettings(3, 10);
-  assert.equal(directive(text, 'MaxRequestWorkers'), [String(mpm.maxClients)]);
-  assert.equal(directive(text, 'ThreadsPerChild'), [String(mpm.threadsPerChild)]);
+test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
+  assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20' })), {
+    PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
+  });
 });
 
-test('mpm sizing matches mod_wsgi-express numbers', () => {
-  assert.equal(mpmSettings(1, 5), { serverLimit: 2, threadsPerChild: 10, startServers: 1, maxClients: 20, minSpareThreads: 10, maxSpareThreads: 10 });
-  // 3 x 10: max_clients = 10 + max(10, 45) = 55; threads per child = int(55 / (2 + 1)) = 18; limit = ceil(55/18) = 4.
-  assert.equal(mpmSettings(3, 10), { serverLimit: 4, threadsPerChild: 18, startServers: 1, maxClients: 72, minSpareThreads: 18, maxSpareThreads: 36 });
+test('--user and --group name the account used when started as root', () => {
+  const text = conf({ user: 'www-data', group: 'www-data' });
+  assert.equal(directive(text, 'User'), ['www-data']);
+  assert.equal(directive(text, 'Group'), ['www-data']);
 });
 
 test('--application-type static serves files only: no daemon, no handler', () => {

@@ -9,6 +9,7 @@ module=$(ls "/out$site"/mod_wsgi/server/mod_wsgi-py*.so | head -n 1)
 mkdir -p /out/usr/local/bin /out/usr/local/lib/mwe-image
 gcc -Os -Wall -Wextra -Werror -o /out/usr/local/bin/mwe-entrypoint /build/entrypoint/entrypoint.c
 strip /out/usr/local/bin/mwe-entrypoint
+ln -sf mwe-entrypoint /out/usr/local/bin/mwe-healthcheck
 
 if [ ! -d "/out$site/mod_wsgi/diagnostics" ]; then
     cp -a /build/diagnostics "/out$site/mod_wsgi/diagnostics"
