@@ -3,7 +3,8 @@
  *
  * As PID 1 it starts Apache in the foreground, translates container signals
  * into Apache's (SIGTERM -> graceful stop, SIGINT -> fast stop,
- * SIGHUP -> graceful restart), bounds a graceful stop by MWE_STOP_TIMEOUT,
+ * SIGHUP -> graceful restart), ends a graceful stop that outlasts
+ * MWE_STOP_TIMEOUT by killing every process in the container (status 137),
  * reaps every child that is re-parented to it and exits with Apache's status.
  * When it is not PID 1 (docker run --init, shared PID namespace) something
  * else already does that, so it execs Apache.
@@ -37,7 +38,6 @@
 #define DEFAULT_HTTPD "/usr/sbin/apache2"
 #define DEFAULT_CONF "/etc/mwe-image/httpd.conf"
 #define DEFAULT_RUNTIME_DIR "/tmp/mwe-image"
-#define HARD_STOP_GRACE 5 /* seconds between SIGTERM and SIGKILL after a timed-out stop */
 
 static const char *env_or(const char *name, const char *fallback) {
     const char *value = getenv(name);
@@ -177,23 +177,23 @@ int main(int argc, char **argv) {
         exec_command(command);
     }
 
-    /* Apache bounds its own graceful stop (GracefulShutdownTimeout); this is the backstop. */
-    time_t hard_stop_at = 0, kill_at = 0;
+    /*
+     * Apache's GracefulShutdownTimeout only starts its own slow escalation, and
+     * mod_wsgi daemons finish their requests regardless; the bound is kept here.
+     */
+    time_t hard_stop_at = 0;
     struct timespec tick = {1, 0};
     for (;;) {
         siginfo_t info;
         int sig = sigtimedwait(&all, &info, &tick);
         if (sig > 0 && sig != SIGCHLD) {
             kill(child, translate(sig));
-            if (sig == SIGTERM && !hard_stop_at) hard_stop_at = time(NULL) + stop_timeout + 2;
+            if (sig == SIGTERM && !hard_stop_at) hard_stop_at = time(NULL) + stop_timeout;
         }
-        time_t now = time(NULL);
-        if (hard_stop_at && now >= hard_stop_at && !kill_at) {
-            fprintf(stderr, "mwe-entrypoint: graceful stop exceeded %lds, stopping now\n", stop_timeout);
-            kill(child, SIGTERM);
-            kill_at = now + HARD_STOP_GRACE;
-        } else if (kill_at && now >= kill_at) {
-            kill(child, SIGKILL);
+        if (hard_stop_at && time(NULL) >= hard_stop_at) {
+            fprintf(stderr, "mwe-entrypoint: graceful stop exceeded MWE_STOP_TIMEOUT=%lds, killing all processes\n", stop_timeout);
+            kill(-1, SIGKILL); /* as PID 1: every process in the container but this one */
+            hard_stop_at = 0;
         }
         /* Reap everything that exited: Apache, and any orphan re-parented here. */
         for (;;) {

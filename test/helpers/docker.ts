@@ -41,11 +41,19 @@ export interface Running {
   url: (path?: string) => string;
 }
 
-export async function startContainer(image: string, options: { containerPort?: number; hostConfig?: Docker.HostConfig; user?: string } = {}): Promise<Running> {
+export interface StartOptions {
+  containerPort?: number;
+  hostConfig?: Docker.HostConfig;
+  user?: string;
+  env?: string[];
+}
+
+export async function startContainer(image: string, options: StartOptions = {}): Promise<Running> {
   const containerPort = `${options.containerPort ?? 8000}/tcp`;
   const container = await docker.createContainer({
     Image: image,
     User: options.user,
+    Env: options.env,
     ExposedPorts: { [containerPort]: {} },
     HostConfig: { PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: '' }] }, ...options.hostConfig },
   });
