@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import tar from 'tar-stream';
 import { RuntimeFailure } from './errors.js';
 import { buildImage } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { findImage } from './docker/engine.js';
+import { readImagePath } from './docker/image-files.js';
 import { imagesDir, packageRoot } from './paths.js';
 import { TOOLCHAIN_FACTS_PATH, type ToolchainFacts } from './toolchain-facts.js';
 
@@ -89,28 +89,6 @@ function toolchainContext(request: ToolchainRequest): ContextBuilder {
   return context;
 }
 
-/** Reads one file out of an image without starting a container. */
-export async function readFileFromImage(docker: Docker, image: string, filePath: string): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: ['true'], Entrypoint: [] });
-  try {
-    const archive = await container.getArchive({ path: filePath });
-    return await new Promise<string>((resolve, reject) => {
-      const extract = tar.extract();
-      const chunks: Buffer[] = [];
-      extract.on('entry', (_header, stream, next) => {
-        stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-        stream.on('end', next);
-        stream.resume();
-      });
-      extract.on('finish', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      extract.on('error', reject);
-      archive.pipe(extract);
-    });
-  } finally {
-    await container.remove({ force: true });
-  }
-}
-
 export async function ensureToolchain(
   docker: Docker,
   request: ToolchainRequest,
@@ -128,9 +106,9 @@ export async function ensureToolchain(
     });
     built = true;
   }
-  const text = await readFileFromImage(docker, tag, TOOLCHAIN_FACTS_PATH);
+  const [file] = await readImagePath(docker, tag, TOOLCHAIN_FACTS_PATH);
   try {
-    return { tag, facts: JSON.parse(text) as ToolchainFacts, built };
+    return { tag, facts: JSON.parse(file.content.toString('utf8')) as ToolchainFacts, built };
   } catch {
     throw new RuntimeFailure(`toolchain ${tag} has no readable ${TOOLCHAIN_FACTS_PATH}; remove it with docker rmi ${tag} and build again`);
   }

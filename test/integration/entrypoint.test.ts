@@ -22,13 +22,14 @@ async function processTable(server: Running): Promise<string[][]> {
 }
 
 /** Runs a container to completion and returns its exit code and output. */
-async function runToExit(options: { cmd?: string[]; env?: string[] }): Promise<{ code: number; logs: string }> {
+async function runToExit(options: { cmd?: string[]; env?: string[] }): Promise<{ code: number; stdout: string; stderr: string }> {
   const container = await docker.createContainer({ Image: IMAGE, Cmd: options.cmd, Env: options.env });
   try {
     await container.start();
     const result = await container.wait();
-    const logs = (await container.logs({ stdout: true, stderr: true })).toString();
-    return { code: result.StatusCode, logs };
+    const stdout = (await container.logs({ stdout: true, stderr: false })).toString();
+    const stderr = (await container.logs({ stdout: false, stderr: true })).toString();
+    return { code: result.StatusCode, stdout, stderr };
   } finally {
     await container.remove({ force: true });
   }
@@ -66,13 +67,13 @@ entrypoint('when not PID 1 (docker run --init) it execs Apache and adds no proce
 entrypoint('Apache failing to start gives a non-zero exit and its error on stderr', async () => {
   const result = await runToExit({ env: ['MWE_HTTPD_CONF=/etc/mwe-image/missing.conf'] });
   assert.is.not(result.code, 0);
-  assert.match(result.logs, /missing\.conf/);
+  assert.match(result.stderr, /missing\.conf/);
 });
 
 entrypoint('a command given as arguments runs instead of Apache and its status is passed through', async () => {
   const result = await runToExit({ cmd: ['sh', '-c', 'echo from-command; exit 3'] });
   assert.is(result.code, 3);
-  assert.match(result.logs, /from-command/);
+  assert.match(result.stdout, /from-command/);
 });
 
 entrypoint.run();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import tar from 'tar-stream';
+import { readImagePath } from '../../src/docker/image-files.js';
 import { buildWithCli, docker, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
 import { example } from '../helpers/paths.js';
 
@@ -28,27 +28,10 @@ async function debianTarball(): Promise<{ name: string; content: Buffer }> {
   const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian'] } });
   assert.ok(images.length > 0, 'no default toolchain image');
   const newest = images.sort((a, b) => b.Created - a.Created)[0];
-  const container = await docker.createContainer({ Image: newest.Id, Cmd: ['true'], Entrypoint: [] });
-  try {
-    const archive = await container.getArchive({ path: '/build/download' });
-    return await new Promise((resolve, reject) => {
-      const extract = tar.extract();
-      let found: { name: string; content: Buffer } | undefined;
-      extract.on('entry', (header, stream, next) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-        stream.on('end', () => {
-          if (header.name.endsWith('.orig.tar.gz')) found = { name: path.basename(header.name), content: Buffer.concat(chunks) };
-          next();
-        });
-      });
-      extract.on('finish', () => (found ? resolve(found) : reject(new Error('no orig tarball in /build/download'))));
-      extract.on('error', reject);
-      archive.pipe(extract);
-    });
-  } finally {
-    await container.remove({ force: true });
-  }
+  const files = await readImagePath(docker, newest.Id, '/build/download');
+  const tarball = files.find((file) => file.name.endsWith('.orig.tar.gz'));
+  if (!tarball) throw new Error('no orig tarball in /build/download');
+  return { name: path.basename(tarball.name), content: tarball.content };
 }
 
 toolchain('--mod-wsgi-source builds the module from a local tarball', async () => {
