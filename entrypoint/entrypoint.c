@@ -75,6 +75,16 @@ static void size_worker_pool(void) {
     long processes = env_number("MWE_PROCESSES", 1, 1, 1000);
     long threads = env_number("MWE_THREADS", 5, 1, 1000);
     long wanted = processes * threads;
+    if (strcmp(env_or("MWE_MPM_MODE", "daemon"), "embedded") == 0) {
+        /* The application runs in Apache's own children: exactly processes x threads. */
+        set_number("MWE_MPM_SERVER_LIMIT", processes);
+        set_number("MWE_MPM_THREADS_PER_CHILD", threads);
+        set_number("MWE_MPM_START_SERVERS", processes);
+        set_number("MWE_MPM_MAX_REQUEST_WORKERS", wanted);
+        set_number("MWE_MPM_MIN_SPARE_THREADS", wanted);
+        set_number("MWE_MPM_MAX_SPARE_THREADS", wanted);
+        return;
+    }
     long max_clients = 10 + (wanted * 3 / 2 > 10 ? wanted * 3 / 2 : 10);
     long per_child = max_clients > 20 ? max_clients / (max_clients / 20 + 1) : 10;
     long server_limit = (max_clients + per_child - 1) / per_child;
@@ -148,13 +158,27 @@ int main(int argc, char **argv) {
     const char *name = strrchr(argv[0], '/');
     if (strcmp(name ? name + 1 : argv[0], "mwe-healthcheck") == 0) return healthcheck();
 
-    char *httpd_argv[] = {
-        (char *)env_or("MWE_HTTPD", DEFAULT_HTTPD),
-        "-DFOREGROUND",
-        "-f", (char *)env_or("MWE_HTTPD_CONF", DEFAULT_CONF),
-        getenv("MWE_PROCESSES") && *getenv("MWE_PROCESSES") ? "-DMWE_MULTIPROCESS" : NULL,
-        NULL,
-    };
+    /* Apache's command line, behind an optional `sh -c '. envvars && exec "$@"'`. */
+    const char *envvars = env_or("MWE_ENVVARS", NULL);
+    const char *startup_log = env_or("MWE_STARTUP_LOG", NULL);
+    char *httpd_argv[12];
+    int n = 0;
+    if (envvars) {
+        httpd_argv[n++] = "/bin/sh";
+        httpd_argv[n++] = "-c";
+        httpd_argv[n++] = ". \"$0\" && exec \"$@\"";
+        httpd_argv[n++] = (char *)envvars;
+    }
+    httpd_argv[n++] = (char *)env_or("MWE_HTTPD", DEFAULT_HTTPD);
+    httpd_argv[n++] = "-DFOREGROUND";
+    httpd_argv[n++] = "-f";
+    httpd_argv[n++] = (char *)env_or("MWE_HTTPD_CONF", DEFAULT_CONF);
+    if (env_or("MWE_PROCESSES", NULL)) httpd_argv[n++] = "-DMWE_MULTIPROCESS";
+    if (startup_log) {
+        httpd_argv[n++] = "-E";
+        httpd_argv[n++] = (char *)startup_log;
+    }
+    httpd_argv[n] = NULL;
     char **command = argc > 1 ? argv + 1 : httpd_argv;
 
     env_number("PORT", 8000, 1, 65535);

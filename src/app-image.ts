@@ -8,7 +8,7 @@ import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
-import { renderHandlerScript, renderHttpdConf, runtimeEnvironment } from './render.js';
+import { renderHandlerScript, renderHttpdConf, renderResourceScript, runtimeEnvironment } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
@@ -17,11 +17,12 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
+  if (plan.handlerScripts.length) context.addFile('config/resource.wsgi', renderResourceScript(plan));
   context.addDirectory('rootfs').addDirectory('rootfs/srv');
   for (const copy of plan.copies) {
     const name = `rootfs${copy.imagePath}`;
     const parents = path.posix.dirname(name).split('/');
-    for (let depth = 3; depth <= parents.length; depth += 1) context.addDirectory(parents.slice(0, depth).join('/'));
+    for (let depth = 2; depth <= parents.length; depth += 1) context.addDirectory(parents.slice(0, depth).join('/'));
     context.addHostPath(name, copy.hostPath);
   }
   return context;

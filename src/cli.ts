@@ -4,11 +4,19 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { RuntimeFailure, UsageError } from './errors.js';
-import { OPTION_SPECS, metavarText, resolveBuildOptions, type OptionSpec } from './options.js';
+import { OPTION_ALIASES, OPTION_SPECS, metavarText, resolveBuildOptions, type OptionSpec } from './options.js';
 import { packageVersion } from './paths.js';
 import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
+import { runConfig } from './commands/config.js';
 import { runBaseBootstrap } from './commands/base-bootstrap.js';
+
+/** Rewrites an alias (`--max-requests`, `--max-requests=5`) to its canonical flag. */
+function canonicalFlag(token: string): string {
+  const [flag, ...value] = token.split('=');
+  const canonical = OPTION_ALIASES[flag];
+  return canonical ? [canonical, ...value].join('=') : token;
+}
 
 /** Options with two values (`--url-alias URL PATH`) are taken out of argv before commander sees it. */
 export function extractPairOptions(argv: string[]): { rest: string[]; pairs: Record<string, [string, string][]> } {
@@ -16,7 +24,7 @@ export function extractPairOptions(argv: string[]): { rest: string[]; pairs: Rec
   const rest: string[] = [];
   const pairs: Record<string, [string, string][]> = {};
   for (let index = 0; index < argv.length; index += 1) {
-    const token = argv[index];
+    const token = canonicalFlag(argv[index]);
     if (token === '--') {
       rest.push(...argv.slice(index));
       break;
@@ -49,7 +57,8 @@ function addBuildOptions(command: Command): Command {
 
 function commanderOption(spec: OptionSpec): Option {
   const flags = spec.kind === 'flag' ? spec.flag : `${spec.flag} ${metavarText(spec)}`;
-  const option = new Option(flags, spec.help);
+  const alias = Object.keys(OPTION_ALIASES).find((name) => OPTION_ALIASES[name] === spec.flag);
+  const option = new Option(flags, alias ? `${spec.help} Also spelled ${alias}.` : spec.help);
   if (spec.repeatable && spec.kind !== 'pair') option.argParser<string[]>(collect);
   return option;
 }
@@ -62,13 +71,21 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
 
+  const appArgument = 'WSGI script file, Python module name (--application-type module) or directory (--application-type static)';
   const build = addBuildOptions(
     program
       .command('build')
       .description('Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options')
-      .argument('<APP>', 'WSGI script file, Python module name (--application-type module) or directory (--application-type static)'),
+      .argument('<APP>', appArgument),
   );
   build.action(() => undefined);
+  const config = addBuildOptions(
+    program
+      .command('config')
+      .description('Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)')
+      .argument('<APP>', appArgument),
+  );
+  config.action(() => undefined);
 
   const base = program.command('base').description('Manage base images');
   base
@@ -79,7 +96,7 @@ export function buildProgram(): Command {
     .option('--mirror <URL>', 'Debian mirror', 'http://deb.debian.org/debian')
     .action(() => undefined);
 
-  for (const command of [program, build, base]) {
+  for (const command of [program, build, config, base]) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
   }
   return program;
@@ -95,13 +112,14 @@ export async function main(argv: string[]): Promise<number> {
     const program = buildProgram();
     program.parse(rest, { from: 'user' });
     const invoked = program.args[0];
-    if (invoked === 'build') {
-      const build = program.commands.find((command) => command.name() === 'build')!;
-      const options = resolveBuildOptions({ ...build.opts(), ...pairs });
-      return await runBuild(build.args[0], options, argv, reportProgress);
+    if (invoked === 'build' || invoked === 'config') {
+      const command = program.commands.find((candidate) => candidate.name() === invoked)!;
+      const options = resolveBuildOptions({ ...command.opts(), ...pairs });
+      const run = invoked === 'build' ? runBuild : runConfig;
+      return await run(command.args[0], options, argv, reportProgress);
     }
     if (Object.keys(pairs).length) {
-      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build`);
+      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build and config`);
     }
     if (invoked === 'base') {
       const base = program.commands.find((command) => command.name() === 'base')!;

@@ -1,12 +1,20 @@
 /** Renders the option reference (docs/options.md) from the option table. */
-import { OPTION_SPECS, metavarText, type OptionSpec } from './options.js';
+import { OPTION_ALIASES, OPTION_SPECS, metavarText, type OptionSpec } from './options.js';
 
 const GROUP_TITLES: Record<OptionSpec['group'], string> = {
   image: 'Image and toolchain',
   server: 'Server',
   application: 'Application',
   static: 'Static files',
+  handlers: 'Handlers and CGI',
+  vhost: 'Server name and virtual hosts',
+  groups: 'Process and application groups',
+  environment: 'Environment',
   logging: 'Logging',
+  custom: 'Custom configuration',
+  services: 'Service scripts',
+  telemetry: 'Telemetry',
+  tuning: 'Reloading and tuning',
 };
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
@@ -28,6 +36,9 @@ export function optionsMarkdown(): string {
     }
     lines.push('');
   }
+  lines.push('## Other spellings', '', '| option | same as |', '| --- | --- |');
+  for (const [alias, flag] of Object.entries(OPTION_ALIASES)) lines.push(`| \`${alias}\` | \`${flag}\` |`);
+  lines.push('');
   return lines.join('\n');
 }
 

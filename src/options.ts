@@ -5,7 +5,7 @@
 import { UsageError } from './errors.js';
 import * as check from './validate.js';
 
-export type OptionKind = 'flag' | 'int' | 'string' | 'choice' | 'pair';
+export type OptionKind = 'flag' | 'int' | 'number' | 'string' | 'choice' | 'pair';
 
 export interface OptionSpec {
   /** Long flag as typed, e.g. `--url-alias`. */
@@ -21,13 +21,20 @@ export interface OptionSpec {
   min?: number;
   max?: number;
   /** Option group, for help and docs. */
-  group: 'image' | 'server' | 'application' | 'static' | 'logging';
+  group: OptionGroup;
   help: string;
   /** Extra checks on one value (after kind checks); throws UsageError. */
   check?: (value: string, flag: string) => void;
   /** Checks on the second value of a pair. */
   checkSecond?: (value: string, flag: string) => void;
 }
+
+export type OptionGroup = 'image' | 'server' | 'application' | 'static' | 'handlers' | 'vhost' | 'groups' | 'environment'
+  | 'logging' | 'custom' | 'services' | 'telemetry' | 'tuning';
+
+const int = (flag: string, key: string, fallback: number, help: string, min = 0, max = 2147483647): OptionSpec =>
+  ({ flag, key, kind: 'int', metavars: [flag.includes('size') ? 'BYTES' : flag.includes('timeout') || flag.includes('interval') || flag.includes('limit') ? 'SECONDS' : 'NUMBER'],
+    group: 'tuning', default: fallback, min, max, help: `${help} Defaults to ${fallback}.` });
 
 export const OPTION_SPECS: OptionSpec[] = [
   // What image to make and from what.
@@ -84,13 +91,189 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Local directory copied into the image and used as DocumentRoot: its files are served at their URL paths, other URLs go to the application.',
     check: check.existingDirectory },
 
+  { flag: '--directory-index', key: 'directoryIndex', kind: 'string', metavars: ['FILE-NAME'], group: 'static',
+    help: 'Index resource Apache serves when a request maps to a directory (DirectoryIndex), e.g. index.html.',
+    check: check.fileName },
+  { flag: '--directory-listing', key: 'directoryListing', kind: 'flag', group: 'static', default: false,
+    help: 'Let Apache list a directory that has no --directory-index file (Options +Indexes).' },
+  { flag: '--allow-override', key: 'allowOverride', kind: 'string', metavars: ['DIRECTIVE-TYPE'], group: 'static', repeatable: true,
+    help: 'Let .htaccess files in the document root and alias directories override this directive type (AllowOverride): All, AuthConfig, FileInfo, Indexes, Limit, Options. Repeatable. Defaults to None.',
+    check: check.allowOverrideType },
+  { flag: '--error-document', key: 'errorDocuments', kind: 'pair', metavars: ['STATUS', 'URL-PATH'], group: 'static', repeatable: true,
+    help: "Serve URL-PATH instead of Apache's page for an HTTP error status (ErrorDocument). Repeatable.",
+    check: check.errorStatus, checkSecond: check.urlPath },
+  { flag: '--error-override', key: 'errorOverride', kind: 'flag', group: 'static', default: false,
+    help: "Let --error-document pages replace the application's own error responses (WSGIErrorOverride). Daemon mode only." },
+
+  // Handlers and CGI.
+  { flag: '--add-handler', key: 'handlerScripts', kind: 'pair', metavars: ['EXTENSION', 'SCRIPT-PATH'], group: 'handlers', repeatable: true,
+    help: 'Handle files with EXTENSION (with the dot, e.g. .tmpl) under the document root with the WSGI script at SCRIPT-PATH (copied into the image): its application or handle_request callable, optional reload_required(resource); SCRIPT_NAME is the matched file. Repeatable.',
+    check: check.fileExtension, checkSecond: check.existingFile },
+  { flag: '--with-cgi', key: 'withCgi', kind: 'flag', group: 'handlers', default: false,
+    help: 'Run executable .cgi files under the document root as CGI scripts (mod_cgid, or mod_cgi where cgid is missing).' },
+
+  // Server name and virtual hosts.
+  { flag: '--server-name', key: 'serverName', kind: 'string', metavars: ['HOSTNAME'], group: 'vhost',
+    help: 'Host name the server answers to (ServerName); requests for other names get 403. A name starting with www. also redirects the parent domain to it.',
+    check: check.hostName },
+  { flag: '--server-alias', key: 'serverAliases', kind: 'string', metavars: ['HOSTNAME'], group: 'vhost', repeatable: true,
+    help: 'Another host name served by the application (ServerAlias); wildcards such as *.example.com are accepted. Repeatable. Needs --server-name.',
+    check: check.hostPattern },
+  { flag: '--allow-localhost', key: 'allowLocalhost', kind: 'flag', group: 'vhost', default: false,
+    help: 'With --server-name, still let loopback clients (127.0.0.1, ::1: health checks, sidecars) in whatever Host they send.' },
+
+  // Process and application groups.
+  { flag: '--process-group', key: 'processGroup', kind: 'string', metavars: ['NAME'], group: 'groups',
+    help: 'Name of the daemon process group (shown as (wsgi:NAME) in ps). Defaults to <host>:<port>.',
+    check: check.groupName },
+  { flag: '--application-group', key: 'applicationGroup', kind: 'string', metavars: ['NAME'], group: 'groups', default: '%{GLOBAL}',
+    help: 'Application group (sub-interpreter) of the application; %{GLOBAL} is the main interpreter, %{ENV:VARIABLE} picks one per request. Defaults to %{GLOBAL}.',
+    check: check.applicationGroup },
+  { flag: '--embedded-mode', key: 'embeddedMode', kind: 'flag', group: 'groups', default: false,
+    help: "Run the application inside Apache's own worker processes instead of daemon processes." },
+  { flag: '--free-threading', key: 'freeThreading', kind: 'flag', group: 'groups', default: false,
+    help: "Run Python without the GIL (PEP 703). Needs a free-threaded Python build in the image; refused at build time otherwise." },
+
+  // Environment.
+  { flag: '--working-directory', key: 'workingDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'environment',
+    help: "Local directory (copied into the image, or a part of --app-dir) that is the application's working directory and searched for imports. Defaults to /srv/app.",
+    check: check.existingDirectory },
+  { flag: '--python-path', key: 'pythonPath', kind: 'string', metavars: ['DIRECTORY'], group: 'environment', repeatable: true,
+    help: 'Local directory (copied into the image) added to sys.path; .pth files in it are not processed. Repeatable.',
+    check: check.existingDirectory },
+  { flag: '--python-eggs', key: 'pythonEggs', kind: 'string', metavars: ['DIRECTORY'], group: 'environment',
+    help: 'Directory inside the container for unpacking Python eggs; must be writable at run time. Defaults to /tmp/mwe-image/python-eggs.',
+    check: check.imageAbsolutePath },
+  { flag: '--python-warnings', key: 'pythonWarnings', kind: 'string', metavars: ['SPEC'], group: 'environment', repeatable: true,
+    help: 'Python warnings filter entry in -W syntax (action:message:category:module:lineno), one WSGIPythonWarnings each. Repeatable.',
+    check: check.warningSpec },
+  { flag: '--locale', key: 'locale', kind: 'string', metavars: ['NAME'], group: 'environment',
+    help: 'Locale of the daemon processes (LC_ALL). Defaults to en_US.UTF-8 where the image has it, else C.UTF-8.',
+    check: check.localeName },
+  { flag: '--setenv', key: 'setenv', kind: 'pair', metavars: ['KEY', 'VALUE'], group: 'environment', repeatable: true,
+    help: "Add KEY=VALUE to every request's WSGI environ (SetEnv). Repeatable.",
+    check: check.environmentName, checkSecond: check.configText },
+  { flag: '--passenv', key: 'passenv', kind: 'string', metavars: ['KEY'], group: 'environment', repeatable: true,
+    help: "Copy the container's environment variable KEY (docker run -e KEY=...) into every request's WSGI environ (PassEnv). Only the name is baked into the image. Repeatable.",
+    check: check.environmentName },
+  { flag: '--compress-responses', key: 'compressResponses', kind: 'flag', group: 'environment', default: false,
+    help: 'Compress text responses (plain, HTML, XML, CSS, JavaScript, JSON) for clients that accept gzip or deflate (mod_deflate).' },
+
   // Logging.
   { flag: '--log-level', key: 'logLevel', kind: 'choice', metavars: ['NAME'], group: 'logging', default: 'warn',
     choices: ['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug', 'trace1', 'trace2', 'trace3', 'trace4', 'trace5', 'trace6', 'trace7', 'trace8'],
     help: 'Apache LogLevel. Defaults to warn.' },
   { flag: '--access-log', key: 'accessLog', kind: 'flag', group: 'logging', default: false,
-    help: 'Write an access log (common format) to standard output.' },
+    help: 'Write an access log (standard output, or --log-directory). Off by default.' },
+  { flag: '--log-to-terminal', key: 'logToTerminal', kind: 'flag', group: 'logging', default: true,
+    help: 'Logs go to standard output and error; always the case in a container unless --log-directory is given. Accepted for compatibility.' },
+  { flag: '--startup-log', key: 'startupLog', kind: 'flag', group: 'logging', default: false,
+    help: "Capture Apache's startup-phase output (httpd -E) in the startup log (stderr, or --log-directory)." },
+  { flag: '--log-directory', key: 'logDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'logging',
+    help: 'Directory inside the container the logs are written to as files instead of the terminal (mount a volume there).',
+    check: check.imageAbsolutePath },
+  { flag: '--access-log-name', key: 'accessLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'access_log',
+    help: 'Access log file name in --log-directory. Defaults to access_log.', check: check.fileName },
+  { flag: '--error-log-name', key: 'errorLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'error_log',
+    help: 'Error log file name in --log-directory. Defaults to error_log.', check: check.fileName },
+  { flag: '--startup-log-name', key: 'startupLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'startup_log',
+    help: 'Startup log file name in --log-directory. Defaults to startup_log.', check: check.fileName },
+  { flag: '--access-log-format', key: 'accessLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging', default: 'common',
+    help: 'Access log format: the nicknames common or combined, or a LogFormat string. Defaults to common.', check: check.logFormat },
+  { flag: '--error-log-format', key: 'errorLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging',
+    help: 'Error log format (ErrorLogFormat).', check: check.logFormat },
+  { flag: '--rotate-logs', key: 'rotateLogs', kind: 'flag', group: 'logging', default: false,
+    help: "Rotate log files through Apache's rotatelogs at --max-log-size. No effect on terminal logging." },
+  { flag: '--max-log-size', key: 'maxLogSize', kind: 'int', metavars: ['MB'], group: 'logging', default: 5, min: 1, max: 100000,
+    help: 'Size in megabytes at which --rotate-logs rotates. Defaults to 5.' },
+  { flag: '--rotatelogs-executable', key: 'rotatelogsExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'logging', default: '/usr/bin/rotatelogs',
+    help: 'rotatelogs inside the image. Defaults to /usr/bin/rotatelogs.', check: check.imageAbsolutePath },
+
+  // Custom configuration.
+  { flag: '--include-file', key: 'includeFiles', kind: 'string', metavars: ['FILE-PATH'], group: 'custom', repeatable: true,
+    help: 'Local file of Apache directives (copied into the image) appended to the generated configuration. Repeatable.',
+    check: check.existingFile },
+  { flag: '--rewrite-rules', key: 'rewriteRules', kind: 'string', metavars: ['FILE-PATH'], group: 'custom',
+    help: 'Local file of mod_rewrite rules (copied into the image) included in the document root section.',
+    check: check.existingFile },
+  { flag: '--envvars-script', key: 'envvarsScript', kind: 'string', metavars: ['FILE-PATH'], group: 'custom',
+    help: 'Local shell script (copied into the image) sourced before Apache starts, to set process environment variables.',
+    check: check.existingFile },
+
+  // Service scripts.
+  { flag: '--service-script', key: 'serviceScripts', kind: 'pair', metavars: ['SERVICE', 'SCRIPT-PATH'], group: 'services', repeatable: true,
+    help: 'Run the Python script at SCRIPT-PATH (copied into the image) in its own daemon process group (service:SERVICE), supervised by Apache. Repeatable.',
+    check: check.groupName, checkSecond: check.existingFile },
+  { flag: '--service-user', key: 'serviceUsers', kind: 'pair', metavars: ['SERVICE', 'USERNAME'], group: 'services', repeatable: true,
+    help: 'Account the service runs as when the container starts as root; ignored otherwise.',
+    check: check.groupName, checkSecond: check.accountName },
+  { flag: '--service-group', key: 'serviceGroups', kind: 'pair', metavars: ['SERVICE', 'GROUP'], group: 'services', repeatable: true,
+    help: 'Group the service runs as when the container starts as root; ignored otherwise.',
+    check: check.groupName, checkSecond: check.accountName },
+  { flag: '--service-log-file', key: 'serviceLogFiles', kind: 'pair', metavars: ['SERVICE', 'FILE-NAME'], group: 'services', repeatable: true,
+    help: "Send the service's log to FILE-NAME in --log-directory instead of the shared error log.",
+    check: check.groupName, checkSecond: check.fileName },
+
+  // Telemetry (mod_wsgi builds with WSGITelemetry* directives only).
+  { flag: '--enable-telemetry', key: 'enableTelemetry', kind: 'flag', group: 'telemetry', default: false,
+    help: 'Run the telemetry ingester and its web UI as a service next to the application. Needs a mod_wsgi with telemetry support and the mod_wsgi-telemetry package.' },
+  { flag: '--telemetry-ui-port', key: 'telemetryUiPort', kind: 'int', metavars: ['NUMBER'], group: 'telemetry', default: 8888, min: 1, max: 65535,
+    help: 'Port of the telemetry web UI on 127.0.0.1 with --enable-telemetry. Defaults to 8888.' },
+  { flag: '--telemetry-service', key: 'telemetryService', kind: 'string', metavars: ['unix:PATH'], group: 'telemetry',
+    help: 'Report to an ingester not run by this server, at a unix:/path/to/socket target.', check: check.unixTarget },
+  { flag: '--telemetry-interval', key: 'telemetryInterval', kind: 'number', metavars: ['SECONDS'], group: 'telemetry', default: 1.0, min: 0.01, max: 3600,
+    help: 'Reporter sampling interval. Defaults to 1.0.' },
+  { flag: '--slow-requests', key: 'slowRequests', kind: 'number', metavars: ['SECONDS'], group: 'telemetry', min: 0.001, max: 86400,
+    help: 'Report requests still running after this many seconds. Needs --telemetry-service or --enable-telemetry.' },
+  { flag: '--telemetry-options', key: 'telemetryOptions', kind: 'string', metavars: ['ARGS'], group: 'telemetry', repeatable: true,
+    help: 'Capture toggles passed verbatim to WSGITelemetryOptions. Repeatable.', check: check.configText },
+
+  // Reloading and tuning (mod_wsgi-express 5.0.2 names and defaults).
+  { flag: '--reload-on-changes', key: 'reloadOnChanges', kind: 'flag', group: 'tuning', default: false,
+    help: 'Restart the daemon process when any imported Python module changes (polled once a second). Development only.' },
+  { flag: '--disable-reloading', key: 'disableReloading', kind: 'flag', group: 'tuning', default: false,
+    help: 'Never reload, not even when the WSGI script file changes.' },
+  int('--request-timeout', 'requestTimeout', 60, 'Seconds a request may run before the daemon process is restarted.'),
+  int('--startup-timeout', 'startupTimeout', 15, 'Seconds the application may take to load before the daemon process is restarted.'),
+  int('--graceful-timeout', 'gracefulTimeout', 15, 'Seconds a daemon process waits for requests to finish when it restarts.'),
+  int('--shutdown-timeout', 'shutdownTimeout', 5, 'Seconds a daemon process waits for requests to finish when it shuts down.'),
+  int('--maximum-requests', 'maximumRequests', 0, 'Requests after which a daemon process restarts (0: never).'),
+  int('--restart-interval', 'restartInterval', 0, 'Seconds after which a daemon process restarts (0: never).'),
+  int('--cpu-time-limit', 'cpuTimeLimit', 0, 'CPU seconds after which a daemon process restarts (0: no limit).'),
+  int('--eviction-timeout', 'evictionTimeout', 0, 'Seconds a daemon process waits when evicted by a signal (0: the graceful timeout).'),
+  int('--deadlock-timeout', 'deadlockTimeout', 60, 'Seconds the GIL may stay held before the daemon process is declared deadlocked.'),
+  int('--inactivity-timeout', 'inactivityTimeout', 0, 'Seconds without requests after which a daemon process restarts (0: never).'),
+  int('--connect-timeout', 'connectTimeout', 15, 'Seconds an Apache child tries to connect to a daemon process.'),
+  int('--socket-timeout', 'socketTimeout', 60, 'Seconds of socket inactivity before a connection is dropped (Timeout).'),
+  int('--queue-timeout', 'queueTimeout', 45, 'Seconds a request may wait for a free daemon thread before it is refused.'),
+  int('--header-timeout', 'headerTimeout', 15, 'Seconds to receive request headers (RequestReadTimeout).'),
+  int('--header-max-timeout', 'headerMaxTimeout', 30, 'Most seconds for request headers at the minimum rate.'),
+  int('--header-min-rate', 'headerMinRate', 500, 'Bytes a second that extend the header timeout.'),
+  int('--body-timeout', 'bodyTimeout', 15, 'Seconds to receive the request body.'),
+  int('--body-max-timeout', 'bodyMaxTimeout', 0, 'Most seconds for the request body at the minimum rate (0: no limit).'),
+  int('--body-min-rate', 'bodyMinRate', 500, 'Bytes a second that extend the body timeout.'),
+  int('--server-backlog', 'serverBacklog', 500, "Listen backlog of Apache's socket (ListenBacklog)."),
+  int('--daemon-backlog', 'daemonBacklog', 100, "Listen backlog of the daemon processes' socket."),
+  int('--send-buffer-size', 'sendBufferSize', 0, 'Send buffer of the daemon socket (0: the system default).'),
+  int('--receive-buffer-size', 'receiveBufferSize', 0, 'Receive buffer of the daemon socket (0: the system default).'),
+  int('--header-buffer-size', 'headerBufferSize', 0, 'Largest response header block from a daemon process (0: the default).'),
+  int('--response-buffer-size', 'responseBufferSize', 0, 'Response buffering between daemon and Apache (0: the default).'),
+  int('--response-socket-timeout', 'responseSocketTimeout', 0, 'Seconds to wait for a client to take a response (0: the socket timeout).'),
+  int('--limit-request-body', 'limitRequestBody', 10485760, 'Largest request body in bytes (LimitRequestBody).'),
+  int('--keep-alive-timeout', 'keepAliveTimeout', 2, 'Seconds a kept-alive connection waits for the next request (0: no keep-alive).'),
+  { flag: '--map-head-to-get', key: 'mapHeadToGet', kind: 'choice', metavars: ['MODE'], group: 'tuning', default: 'Auto', choices: ['Off', 'On', 'Auto'],
+    help: 'Turn HEAD into GET for the application (WSGIMapHEADToGET). Defaults to Auto.' },
+  { flag: '--enable-sendfile', key: 'enableSendfile', kind: 'flag', group: 'tuning', default: false,
+    help: 'Let Apache and wsgi.file_wrapper use sendfile().' },
+  { flag: '--chunked-request', key: 'chunkedRequest', kind: 'flag', group: 'tuning', default: false,
+    help: 'Accept chunked request bodies (WSGIChunkedRequest).' },
 ];
+
+/** Alternative spellings: the seed's names next to mod_wsgi-express's. */
+export const OPTION_ALIASES: Record<string, string> = {
+  '--max-requests': '--maximum-requests',
+  '--listen-backlog': '--daemon-backlog',
+};
 
 export type ApplicationType = 'script' | 'module' | 'static';
 
@@ -117,8 +300,87 @@ export interface BuildOptions {
   mountPoint: string;
   urlAliases: UrlAlias[];
   documentRoot?: string;
+  directoryIndex?: string;
+  directoryListing: boolean;
+  allowOverride: string[];
+  errorDocuments: [string, string][];
+  errorOverride: boolean;
+  handlerScripts: [string, string][];
+  withCgi: boolean;
+  serverName?: string;
+  serverAliases: string[];
+  allowLocalhost: boolean;
+  processGroup?: string;
+  applicationGroup: string;
+  embeddedMode: boolean;
+  freeThreading: boolean;
+  workingDirectory?: string;
+  pythonPath: string[];
+  pythonEggs?: string;
+  pythonWarnings: string[];
+  locale?: string;
+  setenv: [string, string][];
+  passenv: string[];
+  compressResponses: boolean;
   logLevel: string;
   accessLog: boolean;
+  logToTerminal: boolean;
+  startupLog: boolean;
+  logDirectory?: string;
+  accessLogName: string;
+  errorLogName: string;
+  startupLogName: string;
+  accessLogFormat: string;
+  errorLogFormat?: string;
+  rotateLogs: boolean;
+  maxLogSize: number;
+  rotatelogsExecutable: string;
+  includeFiles: string[];
+  rewriteRules?: string;
+  envvarsScript?: string;
+  serviceScripts: [string, string][];
+  serviceUsers: [string, string][];
+  serviceGroups: [string, string][];
+  serviceLogFiles: [string, string][];
+  enableTelemetry: boolean;
+  telemetryUiPort: number;
+  telemetryService?: string;
+  telemetryInterval: number;
+  slowRequests?: number;
+  telemetryOptions: string[];
+  reloadOnChanges: boolean;
+  disableReloading: boolean;
+  requestTimeout: number;
+  startupTimeout: number;
+  gracefulTimeout: number;
+  shutdownTimeout: number;
+  maximumRequests: number;
+  restartInterval: number;
+  cpuTimeLimit: number;
+  evictionTimeout: number;
+  deadlockTimeout: number;
+  inactivityTimeout: number;
+  connectTimeout: number;
+  socketTimeout: number;
+  queueTimeout: number;
+  headerTimeout: number;
+  headerMaxTimeout: number;
+  headerMinRate: number;
+  bodyTimeout: number;
+  bodyMaxTimeout: number;
+  bodyMinRate: number;
+  serverBacklog: number;
+  daemonBacklog: number;
+  sendBufferSize: number;
+  receiveBufferSize: number;
+  headerBufferSize: number;
+  responseBufferSize: number;
+  responseSocketTimeout: number;
+  limitRequestBody: number;
+  keepAliveTimeout: number;
+  mapHeadToGet: string;
+  enableSendfile: boolean;
+  chunkedRequest: boolean;
 }
 
 export function specFor(flag: string): OptionSpec | undefined {
@@ -130,9 +392,10 @@ export function metavarText(spec: OptionSpec): string {
   return (spec.metavars ?? []).map((name) => `<${name}>`).join(' ');
 }
 
-function parseInt10(spec: OptionSpec, value: string): number {
-  if (!/^\d+$/.test(value)) {
-    throw new UsageError(`${spec.flag}: '${value}' is not a whole number; give one from ${spec.min} to ${spec.max}`);
+function parseNumber(spec: OptionSpec, value: string): number {
+  const pattern = spec.kind === 'int' ? /^\d+$/ : /^\d+(\.\d+)?$/;
+  if (!pattern.test(value)) {
+    throw new UsageError(`${spec.flag}: '${value}' is not a ${spec.kind === 'int' ? 'whole ' : ''}number; give one from ${spec.min} to ${spec.max}`);
   }
   const number = Number(value);
   if ((spec.min !== undefined && number < spec.min) || (spec.max !== undefined && number > spec.max)) {
@@ -153,7 +416,8 @@ export function convertValue(spec: OptionSpec, raw: string | [string, string]): 
   check.singleLine(value, spec.flag);
   switch (spec.kind) {
     case 'int':
-      return parseInt10(spec, value);
+    case 'number':
+      return parseNumber(spec, value);
     case 'choice':
       if (!spec.choices!.includes(value)) {
         throw new UsageError(`${spec.flag}: '${value}' is not one of ${spec.choices!.join(', ')}`);
@@ -185,5 +449,45 @@ export function resolveBuildOptions(raw: Record<string, unknown>): BuildOptions 
   }
   const options = values as unknown as BuildOptions;
   options.urlAliases = (values.urlAliases as [string, string][]).map(([url, path]) => ({ url, path }));
+  checkCombinations(options, raw);
   return options;
+}
+
+const given = (raw: Record<string, unknown>, key: string): boolean => raw[key] !== undefined;
+
+/** Checks that involve more than one option; each failure names them and the fix. */
+function checkCombinations(options: BuildOptions, raw: Record<string, unknown>): void {
+  const fail = (message: string): never => {
+    throw new UsageError(message);
+  };
+  if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
+  if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
+  if (options.embeddedMode) {
+    if (options.errorOverride) fail('--error-override works in daemon mode only; drop --embedded-mode or --error-override');
+    if (options.processGroup) fail('--process-group has no effect with --embedded-mode; drop one of them');
+    if (options.reloadOnChanges) fail('--reload-on-changes restarts daemon processes; it does not work with --embedded-mode');
+    if (options.serviceScripts.length) fail('--service-script runs in daemon processes; it does not work with --embedded-mode');
+  }
+  if (options.applicationType === 'static' && options.embeddedMode) fail('--embedded-mode has no application to run with --application-type static');
+  if (options.reloadOnChanges && options.disableReloading) fail('--reload-on-changes and --disable-reloading contradict each other; keep one');
+  const services = new Set(options.serviceScripts.map(([name]) => name));
+  if (services.size !== options.serviceScripts.length) fail('--service-script: each SERVICE name may be given once');
+  for (const [flag, pairs] of [['--service-user', options.serviceUsers], ['--service-group', options.serviceGroups], ['--service-log-file', options.serviceLogFiles]] as const) {
+    for (const [name] of pairs) if (!services.has(name)) fail(`${flag}: no --service-script named '${name}'; declare it with --service-script ${name} SCRIPT-PATH`);
+  }
+  if (options.serviceLogFiles.length && !options.logDirectory) fail('--service-log-file writes into --log-directory; add --log-directory DIRECTORY');
+  if (options.enableTelemetry && options.telemetryService) fail('--enable-telemetry and --telemetry-service are mutually exclusive; keep one');
+  if (options.enableTelemetry && services.has('telemetry')) fail("--enable-telemetry runs its own 'telemetry' service; drop --service-script telemetry");
+  if (options.slowRequests !== undefined && !options.enableTelemetry && !options.telemetryService) {
+    fail('--slow-requests needs --telemetry-service or --enable-telemetry');
+  }
+  if (given(raw, 'telemetryUiPort') && !options.enableTelemetry) fail('--telemetry-ui-port needs --enable-telemetry');
+  if (options.telemetryOptions.length && !options.enableTelemetry && !options.telemetryService) {
+    fail('--telemetry-options needs --telemetry-service or --enable-telemetry');
+  }
+}
+
+/** True when any telemetry option is in use. */
+export function wantsTelemetry(options: BuildOptions): boolean {
+  return options.enableTelemetry || options.telemetryService !== undefined;
 }

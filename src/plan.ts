@@ -9,6 +9,9 @@ import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import * as check from './validate.js';
 
+/** Where --envvars-script lands; the entrypoint sources it before Apache starts. */
+export const ENVVARS_FILE = '/etc/mwe-image/envvars';
+
 /** Fixed locations inside the image. */
 export const IMAGE_PATHS = {
   app: '/srv/app',
@@ -30,8 +33,23 @@ export interface AliasPlan {
   isDirectory: boolean;
 }
 
+export interface NamedPath {
+  name: string;
+  imagePath: string;
+}
+
 export interface BuildPlan {
   options: BuildOptions;
+  /** Working directory of the daemon processes, first on their sys.path. */
+  workingDirectory: string;
+  pythonPath: string[];
+  /** --add-handler: extension and script inside the image. */
+  handlerScripts: NamedPath[];
+  /** --service-script: service name and script inside the image. */
+  serviceScripts: NamedPath[];
+  includeFiles: string[];
+  rewriteRules?: string;
+  envvarsScript?: string;
   applicationType: BuildOptions['applicationType'];
   /** Script path or module name as the handler loads it inside the image. */
   entryPoint: string;
@@ -120,6 +138,18 @@ export function planBuild(app: string, options: BuildOptions): BuildPlan {
     if (documentRoot === '/srv/docroot') copies.push({ hostPath: path.resolve(options.documentRoot), imagePath: documentRoot });
   }
 
+  /** A host path's place in the image: under /srv/app when part of the app, else copied to `own`. */
+  const place = (hostPath: string, own: string): string => {
+    const imagePath = imagePathFor(hostPath, appDir, own);
+    if (imagePath === own) copies.push({ hostPath: path.resolve(hostPath), imagePath: own });
+    return imagePath;
+  };
+  const configFile = (hostPath: string, name: string): string => {
+    const imagePath = path.posix.join(IMAGE_PATHS.configDir, name);
+    copies.push({ hostPath: path.resolve(hostPath), imagePath });
+    return imagePath;
+  };
+
   const aliases = options.urlAliases.map((alias, index) => {
     const own = path.posix.join(IMAGE_PATHS.staticRoot, String(index),
       isDirectory(alias.path) ? '' : path.basename(alias.path));
@@ -133,6 +163,17 @@ export function planBuild(app: string, options: BuildOptions): BuildPlan {
 
   return {
     options,
+    workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir') : IMAGE_PATHS.app,
+    pythonPath: options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`)),
+    handlerScripts: options.handlerScripts.map(([extension, script], index) => ({
+      name: extension, imagePath: place(script, `/srv/handlers/${index}/${path.basename(script)}`),
+    })),
+    serviceScripts: options.serviceScripts.map(([name, script]) => ({
+      name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`),
+    })),
+    includeFiles: options.includeFiles.map((file, index) => configFile(file, `include/${index}-${path.basename(file)}`)),
+    rewriteRules: options.rewriteRules ? configFile(options.rewriteRules, 'rewrite.conf') : undefined,
+    envvarsScript: options.envvarsScript ? configFile(options.envvarsScript, path.posix.basename(ENVVARS_FILE)) : undefined,
     applicationType: type,
     entryPoint,
     appName,

@@ -6,38 +6,39 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
 import type { BuildOptions } from './options.js';
-import { IMAGE_PATHS, type BuildPlan } from './plan.js';
+import { ENVVARS_FILE, IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
 
-/** mod_wsgi-express 5.0.2 defaults for the settings this tool does not expose yet. */
-export const EXPRESS_DEFAULTS = {
-  maximumRequests: 0,
-  daemonBacklog: 100,
-  serverBacklog: 500,
-  queueTimeout: 45,
-  socketTimeout: 60,
-  connectTimeout: 15,
-  requestTimeout: 60,
-  inactivityTimeout: 0,
-  startupTimeout: 15,
-  deadlockTimeout: 60,
-  gracefulTimeout: 15,
-  evictionTimeout: 0,
-  restartInterval: 0,
-  cpuTimeLimit: 0,
-  shutdownTimeout: 5,
-  keepAliveTimeout: 2,
-  limitRequestBody: 10485760,
-  requestReadTimeout: 'header=15-30,MinRate=500 body=15,MinRate=500',
-  locale: 'C.UTF-8',
-} as const;
-
-/** Apache modules the generated config relies on (mpm first); loaded unless built in. */
+/** Apache modules every generated config loads (unless built in). */
 export const APACHE_MODULES = [
   'mpm_event', 'unixd', 'authn_core', 'authz_core', 'authz_host', 'mime', 'rewrite',
   'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
 ];
+
+const DEFAULT_PYTHON_EGGS = `${IMAGE_PATHS.runtimeDir}/python-eggs`;
+
+/** RequestReadTimeout as mod_wsgi-express builds it from the header and body settings. */
+export function requestReadTimeout(options: BuildOptions): string {
+  const parts: string[] = [];
+  if (options.headerTimeout > 0) {
+    parts.push(`header=${options.headerTimeout}${options.headerMaxTimeout > 0 ? `-${options.headerMaxTimeout}` : ''}${options.headerMinRate > 0 ? `,MinRate=${options.headerMinRate}` : ''}`);
+  }
+  if (options.bodyTimeout > 0) {
+    parts.push(`body=${options.bodyTimeout}${options.bodyMaxTimeout > 0 ? `-${options.bodyMaxTimeout}` : ''}${options.bodyMinRate > 0 ? `,MinRate=${options.bodyMinRate}` : ''}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * Locale of the daemon processes: the option, else mod_wsgi-express's chain
+ * (en_US.UTF-8, then C.UTF-8, then inherited) over the locales the image has.
+ */
+export function chooseLocale(options: BuildOptions, facts: ToolchainFacts): string | undefined {
+  if (options.locale) return options.locale;
+  const available = (facts.locales ?? []).map((name) => name.toLowerCase().replace('utf8', 'utf-8'));
+  return ['en_US.UTF-8', 'C.UTF-8'].find((name) => available.includes(name.toLowerCase()));
+}
 
 /**
  * Settings the image keeps overridable at run time: the generated config reads
@@ -51,6 +52,9 @@ export function runtimeEnvironment(options: BuildOptions): Record<string, string
     MWE_THREADS: String(options.threads),
     MWE_LOG_LEVEL: options.logLevel,
     MWE_STOP_TIMEOUT: String(options.stopTimeout),
+    MWE_MPM_MODE: options.embeddedMode ? 'embedded' : 'daemon',
+    MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
+    MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',
   };
 }
 
@@ -63,13 +67,36 @@ function render(name: string, view: object, partials: Record<string, string> = {
   return Mustache.render(template(name), view, partials, { escape: (text: string) => text });
 }
 
+/** Where a log goes: the terminal, a file in --log-directory, or a rotatelogs pipe. */
+function logTarget(options: BuildOptions, terminal: string, fileName: string): string {
+  if (!options.logDirectory) return `'${terminal}'`;
+  const file = path.posix.join(options.logDirectory, fileName);
+  return options.rotateLogs ? `"|${options.rotatelogsExecutable} ${file}.%Y-%m-%d-%H_%M_%S ${options.maxLogSize}M"` : `'${file}'`;
+}
+
+const escapeQuotes = (text: string): string => text.replace(/"/g, '\\"');
+
 export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLine: string) {
   const { options } = plan;
   const host = options.host ?? 'localhost';
-  const processGroup = `${host}:\${PORT}`;
+  const processGroup = options.processGroup ?? `${host}:\${PORT}`;
   const listenHost = options.host?.includes(':') ? `[${options.host}]` : options.host;
+  const hasApplication = plan.applicationType !== 'static';
+  const daemonMode = hasApplication && !options.embeddedMode;
+  const locale = chooseLocale(options, facts);
+  const cgiModule = options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
+  const extraModules = [
+    options.directoryListing ? 'autoindex' : undefined,
+    options.compressResponses ? 'deflate' : undefined,
+    cgiModule,
+  ].filter((name): name is string => Boolean(name));
+  const services = new Map(plan.serviceScripts.map((service) => [service.name, service.imagePath]));
+  const serviceSetting = (pairs: [string, string][], name: string) => pairs.find(([service]) => service === name)?.[1];
+  const pythonPathJoined = plan.pythonPath.join(':');
+  const pythonEggs = options.pythonEggs ?? DEFAULT_PYTHON_EGGS;
+  const nickname = ['common', 'combined'].includes(options.accessLogFormat) ? options.accessLogFormat : 'custom';
   return {
-    ...EXPRESS_DEFAULTS,
+    ...options,
     version: packageVersion(),
     commandLine,
     runtimeEnvironment: Object.entries(runtimeEnvironment(options)).map(([name, value]) => ({ name, value })),
@@ -80,25 +107,61 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     runtimeDir: IMAGE_PATHS.runtimeDir,
     configDir: IMAGE_PATHS.configDir,
     modulesDir: facts.modulesDirectory,
-    apacheModules: APACHE_MODULES.map((name) => ({ name })),
+    apacheModules: [...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
     moduleLink: facts.moduleLink,
     pythonHome: facts.pythonHome,
+    requestReadTimeout: requestReadTimeout(options),
+    freeThreadingDirective: options.freeThreading && facts.directives.includes('WSGIFreeThreading'),
+    pythonWarnings: options.pythonWarnings,
     hasSocketRotation: facts.directives.includes('WSGISocketRotation'),
     hasDestroyInterpreter: facts.directives.includes('WSGIDestroyInterpreter'),
-    daemonMode: plan.applicationType !== 'static',
+    hasApplication,
+    daemonMode,
+    embeddedMode: hasApplication && options.embeddedMode,
     processGroup,
+    handlerProcessGroup: daemonMode ? processGroup : '%{GLOBAL}',
+    // WSGIImportScript needs a fixed group: a per-request %{ENV:...} group cannot be preloaded.
+    importHandler: !options.applicationGroup.startsWith('%{ENV:'),
     daemonName: `(wsgi:${processGroup})`,
-    workingDirectory: IMAGE_PATHS.app,
-    pythonPath: '',
-    callableObject: options.callableObject,
-    accessLog: options.accessLog,
+    workingDirectory: plan.workingDirectory,
+    pythonPathJoined,
+    pythonEggs,
+    locale,
+    keepAlive: options.keepAliveTimeout > 0,
+    errorLog: logTarget(options, '/dev/stderr', options.errorLogName),
+    errorLogFormat: options.errorLogFormat ? escapeQuotes(options.errorLogFormat) : undefined,
+    accessLogFormat: nickname === 'custom' ? escapeQuotes(options.accessLogFormat) : '%h %l %u %t \\"%r\\" %>s %b',
+    accessLogNickname: nickname,
+    accessLogTarget: logTarget(options, '/dev/stdout', options.accessLogName),
+    serverName: options.serverName,
+    serverAliases: options.serverAliases.join(' '),
+    parentDomain: options.serverName?.startsWith('www.') ? options.serverName.slice(4) : undefined,
+    allowOverride: options.allowOverride.length ? options.allowOverride.join(' ') : 'None',
+    cgiModule,
     documentRoot: plan.documentRoot,
     mountDirectory: path.posix.join(plan.documentRoot, options.mountPoint, '/'),
+    rewriteRules: plan.rewriteRules,
     aliases: plan.aliases.map((alias) => ({
       ...alias,
       directory: path.posix.dirname(alias.imagePath),
       fileName: path.posix.basename(alias.imagePath),
     })),
+    errorDocuments: options.errorDocuments.map(([status, url]) => ({ status, url })),
+    setenv: options.setenv.map(([name, value]) => ({ name, value })),
+    hasResourceHandlers: plan.handlerScripts.length > 0,
+    handlerScripts: plan.handlerScripts,
+    services: [...services].map(([name, script]) => ({
+      name,
+      script,
+      user: serviceSetting(options.serviceUsers, name),
+      group: serviceSetting(options.serviceGroups, name),
+      logFile: serviceSetting(options.serviceLogFiles, name) ? logTarget(options, '/dev/stderr', serviceSetting(options.serviceLogFiles, name)!) : undefined,
+      workingDirectory: plan.workingDirectory,
+      pythonPathJoined,
+      pythonEggs,
+      locale,
+    })),
+    includeFiles: plan.includeFiles,
   };
 }
 
@@ -115,5 +178,14 @@ export function renderHandlerScript(plan: BuildPlan): string {
     applicationTypeLiteral: pythonLiteral(plan.applicationType),
     callableObjectLiteral: pythonLiteral(plan.options.callableObject),
     mountPointLiteral: pythonLiteral(plan.options.mountPoint),
+    reloadOnChanges: plan.options.reloadOnChanges ? 'True' : 'False',
+    disableReloading: plan.options.disableReloading ? 'True' : 'False',
+  });
+}
+
+/** The --add-handler dispatcher: extension -> script, as mod_wsgi-express's resource.wsgi. */
+export function renderResourceScript(plan: BuildPlan): string {
+  return render('resource.wsgi.mustache', {
+    resourcesLiteral: JSON.stringify(plan.handlerScripts.map((handler) => [handler.name, handler.imagePath])),
   });
 }

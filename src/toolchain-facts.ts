@@ -12,6 +12,10 @@ export interface ToolchainFacts {
   sitePackages: string;
   /** Optional mod_wsgi directives the built module knows. */
   directives: string[];
+  /** Apache modules available as .so files (cgid, cgi, deflate, ...). */
+  apacheModules?: string[];
+  /** `locale -a` of the base image. */
+  locales?: string[];
 }
 
 export const TOOLCHAIN_FACTS_PATH = '/out/usr/local/lib/mwe-image/toolchain.json';

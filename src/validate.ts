@@ -89,3 +89,93 @@ export function accountName(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not a user or group name; give a name such as www-data or a number as #33`);
   }
 }
+
+export function fileName(value: string, flag: string): void {
+  configText(value, flag);
+  if (!/^[A-Za-z0-9._-]+$/.test(value) || value === '.' || value === '..') {
+    throw new UsageError(`${flag}: '${value}' is not a plain file name; give a name such as index.html, without a directory`);
+  }
+}
+
+export function imageAbsolutePath(value: string, flag: string): void {
+  configText(value, flag);
+  if (!value.startsWith('/') || /[\s<>]/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not an absolute path inside the container; give one such as /var/log/app`);
+  }
+}
+
+const OVERRIDE_TYPES = ['All', 'None', 'AuthConfig', 'FileInfo', 'Indexes', 'Limit', 'Options'];
+export function allowOverrideType(value: string, flag: string): void {
+  const bare = value.split('=')[0];
+  if (!OVERRIDE_TYPES.includes(bare) || !/^[A-Za-z]+(=[A-Za-z,]+)?$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a directive type; give one of ${OVERRIDE_TYPES.join(', ')}`);
+  }
+}
+
+export function errorStatus(value: string, flag: string): void {
+  if (!/^[1-5]\d\d$/.test(value) || Number(value) < 400) {
+    throw new UsageError(`${flag}: '${value}' is not an HTTP error status; give one from 400 to 599`);
+  }
+}
+
+export function fileExtension(value: string, flag: string): void {
+  if (!/^\.[A-Za-z0-9_-]+$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a file extension; give one with its dot, such as .tmpl`);
+  }
+}
+
+export function hostName(value: string, flag: string): void {
+  if (!/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a host name; give one such as www.example.com`);
+  }
+}
+
+export function hostPattern(value: string, flag: string): void {
+  if (!/^(\*\.)?[A-Za-z0-9*?]([A-Za-z0-9*?-]{0,61})?(\.[A-Za-z0-9*?]([A-Za-z0-9*?-]{0,61})?)*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a host name or wildcard; give one such as *.example.com`);
+  }
+}
+
+export function groupName(value: string, flag: string): void {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a usable name; use letters, digits and . _ : - (up to 64)`);
+  }
+}
+
+export function applicationGroup(value: string, flag: string): void {
+  if (value === '%{GLOBAL}' || /^%\{ENV:[A-Za-z_][A-Za-z0-9_]*\}$/.test(value)) return;
+  groupName(value, flag);
+}
+
+export function warningSpec(value: string, flag: string): void {
+  if (!/^(default|error|ignore|always|module|once)(:[^:\s'"\\]*){0,4}$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a warnings filter; give action[:message[:category[:module[:lineno]]]], e.g. error::DeprecationWarning`);
+  }
+}
+
+export function localeName(value: string, flag: string): void {
+  if (!/^[A-Za-z0-9_.@-]+$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a locale name; give one such as en_US.UTF-8 or C.UTF-8`);
+  }
+}
+
+export function environmentName(value: string, flag: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a variable name; use letters, digits and _`);
+  }
+}
+
+/** Log formats go inside double quotes: quotes are escaped, backslashes refused. */
+export function logFormat(value: string, flag: string): void {
+  singleLine(value, flag);
+  if (value.includes('\\')) {
+    throw new UsageError(`${flag}: backslashes are not accepted in a log format; remove them`);
+  }
+}
+
+export function unixTarget(value: string, flag: string): void {
+  configText(value, flag);
+  if (!/^unix:\/\S+$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a unix:/path/to/socket target (remote targets are not supported)`);
+  }
+}

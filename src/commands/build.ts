@@ -1,10 +1,12 @@
 /** `mwe-image build APP [options]`. */
+import type Docker from 'dockerode';
 import { buildAppImage } from '../app-image.js';
 import { ensureBaseImage } from '../base.js';
+import { checkAgainstToolchain } from '../compatibility.js';
 import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
-import { planBuild } from '../plan.js';
-import { ensureToolchain } from '../toolchain.js';
+import { planBuild, type BuildPlan } from '../plan.js';
+import { ensureToolchain, type Toolchain } from '../toolchain.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted. */
 export function recordedCommandLine(argv: string[]): string {
@@ -12,11 +14,18 @@ export function recordedCommandLine(argv: string[]): string {
   return ['mwe-image', ...argv].map(quote).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
-export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
+/** Everything up to the app image: plan, engine, base image, toolchain, and the checks against it. */
+export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain }> {
   const plan = planBuild(app, options);
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
   const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgiSource: options.modWsgiSource }, progress);
+  checkAgainstToolchain(options, toolchain.facts);
+  return { docker, plan, toolchain };
+}
+
+export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
+  const { docker, plan, toolchain } = await prepareBuild(app, options, progress);
   progress(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
   const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
   process.stdout.write(`${plan.tag} ${result.imageId}\n`);

@@ -17,6 +17,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
+    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '',
   });
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
@@ -68,6 +69,7 @@ test('--port and --host set Listen, the process group and the virtual host', () 
 test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
   assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20' })), {
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
+    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '',
   });
 });
 

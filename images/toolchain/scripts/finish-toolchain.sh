@@ -39,8 +39,10 @@ cat > /out/usr/local/lib/mwe-image/toolchain.json <<JSON
   "modulesDirectory": "$(apxs -q LIBEXECDIR)",
   "httpdExecutable": "$(apxs -q SBINDIR)/$(apxs -q TARGET)",
   "sitePackages": "$site",
-  "directives": [${directives%,}]
+  "directives": [${directives%,}],
+  "apacheModules": [$(ls "$(apxs -q LIBEXECDIR)" | sed -n 's/^mod_\(.*\)\.so$/"\1"/p' | paste -sd, -)],
+  "locales": [$(locale -a 2>/dev/null | sed 's/.*/"&"/' | paste -sd, -)]
 }
 JSON
-echo "apache2-bin libpython$pyver-stdlib libpython$pyver media-types procps" > /out/usr/local/lib/mwe-image/runtime-packages.txt
+echo "apache2-bin libpython$pyver-stdlib libpython$pyver media-types procps apache2-utils" > /out/usr/local/lib/mwe-image/runtime-packages.txt
 cat /out/usr/local/lib/mwe-image/toolchain.json
