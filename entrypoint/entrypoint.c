@@ -16,8 +16,9 @@
  * Invoked as `mwe-healthcheck` it is the image's HEALTHCHECK: one HTTP
  * request to 127.0.0.1:$PORT, healthy unless it fails or answers 5xx.
  *
- * With arguments it runs them instead of Apache, under the same supervision.
- * Tini is the model: one process, no allocation after start, no shell.
+ * `mwe-entrypoint configtest` checks the configuration (httpd -t) and exits.
+ * With other arguments it runs them instead of Apache, under the same
+ * supervision. Tini is the model: one process, no allocation after start, no shell.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -109,16 +110,53 @@ static int translate(int sig) {
     }
 }
 
-static void prepare_runtime_dir(void) {
-    const char *dir = env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR);
-    /* Group-writable: the same tree serves an arbitrary UID in group 0. */
-    if (mkdir(dir, 0775) != 0 && errno != EEXIST) die(dir);
+/* Group-writable: the same tree serves an arbitrary UID in group 0. */
+static void prepare_dir(const char *dir) {
+    if (dir && mkdir(dir, 0775) != 0 && errno != EEXIST) die(dir);
 }
 
-static void exec_command(char **argv) {
-    execvp(argv[0], argv);
-    fprintf(stderr, "mwe-entrypoint: cannot run %s: %s\n", argv[0], strerror(errno));
+static void exec_command(const char *path, char **argv) {
+    execvp(path, argv);
+    fprintf(stderr, "mwe-entrypoint: cannot run %s: %s\n", path, strerror(errno));
     _exit(127);
+}
+
+/*
+ * --envvars-script: source it in a shell and take over the environment that
+ * results (printed by `env -0`), so Apache still starts directly from here.
+ */
+static void source_envvars(const char *script) {
+    if (!script) return;
+    int fds[2];
+    if (pipe(fds) != 0) die("pipe");
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        execl("/bin/sh", "sh", "-c", ". \"$0\" >&2 && exec env -0", script, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t size = 0, capacity = 4096;
+    char *buffer = malloc(capacity);
+    ssize_t got;
+    while (buffer && (got = read(fds[0], buffer + size, capacity - size - 1)) > 0) {
+        size += (size_t)got;
+        if (capacity - size < 2) buffer = realloc(buffer, capacity *= 2);
+    }
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (!buffer || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "mwe-entrypoint: the envvars script %s failed; fix it or rebuild without --envvars-script\n", script);
+        exit(2);
+    }
+    buffer[size] = '\0';
+    clearenv();
+    for (char *entry = buffer; entry < buffer + size; entry += strlen(entry) + 1) {
+        if (strchr(entry, '=')) putenv(entry); /* the buffer lives as long as the process */
+    }
 }
 
 static int healthcheck(void) {
@@ -158,19 +196,21 @@ int main(int argc, char **argv) {
     const char *name = strrchr(argv[0], '/');
     if (strcmp(name ? name + 1 : argv[0], "mwe-healthcheck") == 0) return healthcheck();
 
-    /* Apache's command line, behind an optional `sh -c '. envvars && exec "$@"'`. */
-    const char *envvars = env_or("MWE_ENVVARS", NULL);
+    /*
+     * Apache's command line. mod_wsgi writes a daemon's display name, e.g.
+     * (wsgi:myapp), over argv[0] and truncates it to argv[0]'s length: pad
+     * argv[0] as mod_wsgi-express does.
+     */
     const char *startup_log = env_or("MWE_STARTUP_LOG", NULL);
+    const char *httpd = env_or("MWE_HTTPD", DEFAULT_HTTPD);
+    const char *httpd_base = strrchr(httpd, '/');
+    char process_name[80];
+    snprintf(process_name, sizeof process_name, "%-64s", httpd_base ? httpd_base + 1 : httpd);
     char *httpd_argv[12];
     int n = 0;
-    if (envvars) {
-        httpd_argv[n++] = "/bin/sh";
-        httpd_argv[n++] = "-c";
-        httpd_argv[n++] = ". \"$0\" && exec \"$@\"";
-        httpd_argv[n++] = (char *)envvars;
-    }
-    httpd_argv[n++] = (char *)env_or("MWE_HTTPD", DEFAULT_HTTPD);
-    httpd_argv[n++] = "-DFOREGROUND";
+    int configtest = argc == 2 && strcmp(argv[1], "configtest") == 0;
+    httpd_argv[n++] = process_name;
+    httpd_argv[n++] = configtest ? "-t" : "-DFOREGROUND";
     httpd_argv[n++] = "-f";
     httpd_argv[n++] = (char *)env_or("MWE_HTTPD_CONF", DEFAULT_CONF);
     if (env_or("MWE_PROCESSES", NULL)) httpd_argv[n++] = "-DMWE_MULTIPROCESS";
@@ -179,14 +219,17 @@ int main(int argc, char **argv) {
         httpd_argv[n++] = (char *)startup_log;
     }
     httpd_argv[n] = NULL;
-    char **command = argc > 1 ? argv + 1 : httpd_argv;
+    char **command = argc > 1 && !configtest ? argv + 1 : httpd_argv;
+    const char *command_path = command == httpd_argv ? httpd : command[0];
 
+    source_envvars(env_or("MWE_ENVVARS", NULL));
     env_number("PORT", 8000, 1, 65535);
     long stop_timeout = env_number("MWE_STOP_TIMEOUT", 8, 1, 86400);
     set_number("MWE_STOP_TIMEOUT", stop_timeout);
     size_worker_pool();
-    prepare_runtime_dir();
-    if (getpid() != 1) exec_command(command);
+    prepare_dir(env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR));
+    prepare_dir(env_or("MWE_LOG_DIRECTORY", NULL));
+    if (getpid() != 1) exec_command(command_path, command);
 
     sigset_t all;
     sigfillset(&all);
@@ -198,7 +241,7 @@ int main(int argc, char **argv) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        exec_command(command);
+        exec_command(command_path, command);
     }
 
     /*

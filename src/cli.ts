@@ -63,6 +63,28 @@ function commanderOption(spec: OptionSpec): Option {
   return option;
 }
 
+/** Commander's values keyed by the option table's keys (commander names them after the flag). */
+export function optionValues(command: Command): Record<string, unknown> {
+  const values = command.opts();
+  const raw: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    if (spec.kind === 'pair') continue;
+    const value = values[commanderOption(spec).attributeName()];
+    if (value !== undefined) raw[spec.key] = value;
+  }
+  return raw;
+}
+
+/** Parses a build or config command line into the app argument and raw option values. */
+export function parseBuildArgv(argv: string[]): { command: string; app: string; raw: Record<string, unknown> } {
+  const { rest, pairs } = extractPairOptions(argv);
+  const program = buildProgram();
+  program.parse(rest, { from: 'user' });
+  const command = program.commands.find((candidate) => candidate.name() === program.args[0]);
+  if (!command || !['build', 'config'].includes(command.name())) throw new UsageError('expected build or config');
+  return { command: command.name(), app: command.args[0], raw: { ...optionValues(command), ...pairs } };
+}
+
 export function buildProgram(): Command {
   const program = new Command('mwe-image')
     .description('mod_wsgi-express for containers: compile mod_wsgi in a build container and bake a small Apache/mod_wsgi image')
@@ -114,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     const invoked = program.args[0];
     if (invoked === 'build' || invoked === 'config') {
       const command = program.commands.find((candidate) => candidate.name() === invoked)!;
-      const options = resolveBuildOptions({ ...command.opts(), ...pairs });
+      const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
       const run = invoked === 'build' ? runBuild : runConfig;
       return await run(command.args[0], options, argv, reportProgress);
     }

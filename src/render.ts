@@ -55,6 +55,7 @@ export function runtimeEnvironment(options: BuildOptions): Record<string, string
     MWE_MPM_MODE: options.embeddedMode ? 'embedded' : 'daemon',
     MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
     MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',
+    MWE_LOG_DIRECTORY: options.logDirectory ?? '',
   };
 }
 
@@ -92,7 +93,11 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   ].filter((name): name is string => Boolean(name));
   const services = new Map(plan.serviceScripts.map((service) => [service.name, service.imagePath]));
   const serviceSetting = (pairs: [string, string][], name: string) => pairs.find(([service]) => service === name)?.[1];
-  const pythonPathJoined = plan.pythonPath.join(':');
+  // Daemon processes search their home directory; embedded mode has no home, so list it.
+  const pythonPathJoined = (options.embeddedMode ? [plan.workingDirectory, ...plan.pythonPath] : plan.pythonPath).join(':');
+  const mountDirectory = path.posix.join(plan.documentRoot, options.mountPoint, '/');
+  // Two <Directory> sections for one directory: the later one's rewrite rules replace the earlier's.
+  const rewriteRulesInMount = hasApplication && mountDirectory === path.posix.join(plan.documentRoot, '/');
   const pythonEggs = options.pythonEggs ?? DEFAULT_PYTHON_EGGS;
   const nickname = ['common', 'combined'].includes(options.accessLogFormat) ? options.accessLogFormat : 'custom';
   return {
@@ -139,8 +144,9 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     allowOverride: options.allowOverride.length ? options.allowOverride.join(' ') : 'None',
     cgiModule,
     documentRoot: plan.documentRoot,
-    mountDirectory: path.posix.join(plan.documentRoot, options.mountPoint, '/'),
-    rewriteRules: plan.rewriteRules,
+    mountDirectory,
+    rewriteRules: rewriteRulesInMount ? undefined : plan.rewriteRules,
+    mountRewriteRules: rewriteRulesInMount ? plan.rewriteRules : undefined,
     aliases: plan.aliases.map((alias) => ({
       ...alias,
       directory: path.posix.dirname(alias.imagePath),

@@ -71,15 +71,19 @@ export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body as received (still compressed, if it was). */
+  raw?: Buffer;
 }
 
-export function httpGet(url: string, timeoutMs = 15000): Promise<HttpResponse> {
+export function httpGet(url: string, timeoutMs = 15000, headers: Record<string, string> = {}, mode: 'text' | 'buffer' = 'text'): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: timeoutMs, agent: false }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    const request = http.get(url, { timeout: timeoutMs, agent: false, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: raw.toString('utf8'), raw: mode === 'buffer' ? raw : undefined });
+      });
       response.on('error', reject);
     });
     request.on('timeout', () => request.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UsageError } from '../../src/errors.js';
-import { extractPairOptions } from '../../src/cli.js';
+import { extractPairOptions, parseBuildArgv } from '../../src/cli.js';
 import { OPTION_SPECS, resolveBuildOptions } from '../../src/options.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -61,6 +61,42 @@ test('values that could inject Apache directives are refused', () => {
   usageError(() => resolveBuildOptions({ user: 'www-data\nUser root' }), /^--user:/);
   usageError(() => resolveBuildOptions({ group: 'a b' }), /^--group: 'a b' is not a user or group name/);
   usageError(() => resolveBuildOptions({ stopTimeout: '0' }), /^--stop-timeout: 0 is out of range/);
+});
+
+test('combinations are checked with the fix named', () => {
+  usageError(() => resolveBuildOptions({ serverAliases: ['a.example.com'] }), /^--server-alias needs --server-name/);
+  usageError(() => resolveBuildOptions({ allowLocalhost: true }), /^--allow-localhost only matters with --server-name/);
+  usageError(() => resolveBuildOptions({ embeddedMode: true, errorOverride: true }), /^--error-override works in daemon mode only/);
+  usageError(() => resolveBuildOptions({ enableTelemetry: true, telemetryService: 'unix:/tmp/x.sock' }), /mutually exclusive/);
+  usageError(() => resolveBuildOptions({ slowRequests: '2.5' }), /^--slow-requests needs --telemetry-service or --enable-telemetry/);
+  usageError(() => resolveBuildOptions({ serviceUsers: [['ghost', 'www-data']] }), /^--service-user: no --service-script named 'ghost'/);
+  usageError(() => resolveBuildOptions({ reloadOnChanges: true, disableReloading: true }), /contradict/);
+  usageError(() => resolveBuildOptions({ telemetryService: 'udp://host:1' }), /^--telemetry-service: .* is not a unix:\/path\/to\/socket target/);
+  usageError(() => resolveBuildOptions({ errorDocuments: [['200', '/ok.html']] }), /^--error-document: '200' is not an HTTP error status/);
+  usageError(() => resolveBuildOptions({ setenv: [['BAD KEY', 'x']] }), /^--setenv: 'BAD KEY' is not a variable name/);
+  usageError(() => resolveBuildOptions({ setenv: [['KEY', "it's"]] }), /^--setenv: .* quote/);
+  usageError(() => resolveBuildOptions({ allowOverride: ['Everything'] }), /^--allow-override: 'Everything' is not a directive type/);
+  usageError(() => resolveBuildOptions({ pythonWarnings: ['explode'] }), /^--python-warnings:/);
+  usageError(() => resolveBuildOptions({ applicationGroup: '%{ENV:bad name}' }), /^--application-group:/);
+  usageError(() => resolveBuildOptions({ telemetryInterval: 'fast' }), /^--telemetry-interval: 'fast' is not a number/);
+});
+
+test('every option given on a command line reaches its key in the build options', () => {
+  const argv = ['build', 'app.py'];
+  const expected: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    const sample = spec.kind === 'flag' ? undefined : spec.kind === 'pair' ? ['a', 'b'] : `v-${spec.key}`;
+    argv.push(spec.flag, ...(sample === undefined ? [] : Array.isArray(sample) ? sample : [sample]));
+    expected[spec.key] = spec.kind === 'flag' ? true : spec.repeatable ? [sample] : sample;
+  }
+  const { app, raw } = parseBuildArgv(argv);
+  assert.is(app, 'app.py');
+  assert.equal(raw, expected);
+});
+
+test('option aliases map to the canonical flags', () => {
+  const { rest } = extractPairOptions(['build', '--max-requests', '5', '--listen-backlog=7']);
+  assert.equal(rest, ['build', '--maximum-requests', '5', '--daemon-backlog=7']);
 });
 
 test('paths must exist', () => {

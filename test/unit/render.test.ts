@@ -17,7 +17,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
-    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '',
+    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_LOG_DIRECTORY: '',
   });
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
@@ -69,7 +69,7 @@ test('--port and --host set Listen, the process group and the virtual host', () 
 test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
   assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20' })), {
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
-    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '',
+    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_LOG_DIRECTORY: '',
   });
 });
 
@@ -112,6 +112,103 @@ test('the handler script embeds values as Python literals', () => {
   assert.match(script, /^callable_object = "app"$/m);
   assert.match(script, /^mount_point = "\/api"$/m);
   assert.match(script, /^application_type = "script"$/m);
+});
+
+const SITE = fixture('site', 'wsgi.py');
+const siteConf = (raw: Record<string, unknown>, facts = TRIXIE_FACTS): string =>
+  renderHttpdConf(planBuild(SITE, resolveBuildOptions(raw)), facts, 'x');
+
+test('--server-name: refusing default vhost, named vhost with aliases, www redirect', () => {
+  const text = siteConf({ serverName: 'www.example.com', serverAliases: ['*.example.org', 'api.example.net'] });
+  assert.match(text, /<VirtualHost _default_:\$\{PORT\}>\n<Location \/>\n    Require all denied\n<\/Location>/);
+  assert.match(text, /<VirtualHost \*:\$\{PORT\}>\nServerName www\.example\.com\nServerAlias \*\.example\.org api\.example\.net\n<\/VirtualHost>/);
+  assert.match(text, /ServerName example\.com\nRedirect permanent \/ http:\/\/www\.example\.com:\$\{PORT\}\//);
+  assert.not.match(siteConf({ serverName: 'example.com' }), /Redirect permanent/);
+});
+
+test('--allow-localhost lets loopback clients in with Require local (not a 2.2 Allow)', () => {
+  const text = siteConf({ serverName: 'example.com', allowLocalhost: true });
+  assert.match(text, /<Location \/>\n    Require local\n<\/Location>/);
+  assert.not.match(text, /Allow from/);
+  assert.not.match(text, /Require all denied\n<\/Location>/);
+});
+
+test('static options: index, listing, overrides, error documents, error override', () => {
+  const text = siteConf({ documentRoot: fixture('site', 'public'), directoryIndex: 'index.html', directoryListing: true,
+    allowOverride: ['FileInfo', 'Indexes'], errorDocuments: [['404', '/errors/404.html'], ['500', '/errors/500.html']], errorOverride: true });
+  assert.match(text, /<Directory '\/srv\/app\/public'>\n    AllowOverride FileInfo Indexes\n    DirectoryIndex index.html\n    Options \+Indexes/);
+  assert.match(text, /RewriteCond %\{REQUEST_FILENAME\} !-d/);
+  assert.match(text, /LoadModule autoindex_module/);
+  assert.equal(directive(text, 'ErrorDocument'), ["404 '/errors/404.html'", "500 '/errors/500.html'"]);
+  assert.equal(directive(text, 'WSGIErrorOverride'), ['On']);
+});
+
+test('--add-handler and --with-cgi', () => {
+  const text = siteConf({ handlerScripts: [['.tmpl', fixture('site', 'render_tmpl.py')]], withCgi: true });
+  assert.match(text, /WSGIHandlerScript wsgi-resource '\/etc\/mwe-image\/resource.wsgi'/);
+  assert.equal(directive(text, 'AddHandler'), ['cgi-script .cgi', 'wsgi-resource .tmpl']);
+  assert.match(text, /LoadModule cgi_module/);
+  const withCgid = siteConf({ withCgi: true }, { ...TRIXIE_FACTS, apacheModules: ['cgi', 'cgid'] });
+  assert.match(withCgid, /LoadModule cgid_module/);
+  assert.match(withCgid, /ScriptSock '\/tmp\/mwe-image\/cgisock'/);
+});
+
+test('groups: process group name, application group, embedded mode', () => {
+  const named = siteConf({ processGroup: 'myapp', applicationGroup: 'appgroup' });
+  assert.match(named, /WSGIDaemonProcess 'myapp' \\\n   display-name='\(wsgi:myapp\)'/);
+  assert.match(named, /process-group='myapp' application-group=appgroup/);
+  const perRequest = siteConf({ applicationGroup: '%{ENV:APP_GROUP}' });
+  assert.match(perRequest, /application-group=%\{ENV:APP_GROUP\}/);
+  assert.not.match(perRequest, /WSGIImportScript/);
+  const embedded = siteConf({ embeddedMode: true, maximumRequests: '500' });
+  assert.not.match(embedded, /WSGIDaemonProcess/);
+  assert.not.match(embedded, /WSGIRestrictEmbedded/);
+  assert.match(embedded, /process-group='%\{GLOBAL\}'/);
+  assert.equal(directive(embedded, 'MaxConnectionsPerChild'), ['500']);
+  assert.is(runtimeEnvironment(resolveBuildOptions({ embeddedMode: true })).MWE_MPM_MODE, 'embedded');
+});
+
+test('environment: setenv, passenv, python path and eggs, warnings, locale chain', () => {
+  const text = siteConf({ setenv: [['MODE', 'two words']], passenv: ['SECRET_TOKEN'], pythonPath: [fixture('pylib')],
+    pythonEggs: '/var/tmp/eggs', pythonWarnings: ['error::DeprecationWarning', 'ignore'] });
+  assert.equal(directive(text, 'SetEnv'), ["'MODE' 'two words'"]);
+  assert.equal(directive(text, 'PassEnv'), ["'SECRET_TOKEN'"]);
+  assert.match(text, /python-path='\/srv\/python-path\/0'/);
+  assert.match(text, /python-eggs='\/var\/tmp\/eggs'/);
+  assert.equal(directive(text, 'WSGIPythonWarnings'), ["'error::DeprecationWarning'", "'ignore'"]);
+  assert.match(siteConf({}, { ...TRIXIE_FACTS, locales: ['C', 'C.utf8', 'POSIX'] }), /locale='C.UTF-8'/);
+  assert.match(siteConf({}, { ...TRIXIE_FACTS, locales: ['C.utf8', 'en_US.utf8'] }), /locale='en_US.UTF-8'/);
+  assert.not.match(siteConf({}, { ...TRIXIE_FACTS, locales: ['C', 'POSIX'] }), /locale=/);
+  assert.match(siteConf({ locale: 'de_DE.UTF-8' }), /lang='de_DE.UTF-8'/);
+});
+
+test('--compress-responses loads mod_deflate for the text types', () => {
+  const text = siteConf({ compressResponses: true });
+  assert.match(text, /LoadModule deflate_module/);
+  for (const type of ['text/plain', 'text/html', 'text/css', 'application/javascript', 'application/json']) {
+    assert.ok(directive(text, 'AddOutputFilterByType').includes(`DEFLATE ${type}`), type);
+  }
+});
+
+test('logging: terminal by default, files and rotatelogs under --log-directory', () => {
+  const files = siteConf({ logDirectory: '/var/log/app', accessLog: true, errorLogName: 'err.log' });
+  assert.equal(directive(files, 'ErrorLog'), ["'/var/log/app/err.log'"]);
+  assert.equal(directive(files, 'CustomLog'), ["'/var/log/app/access_log' common"]);
+  const rotated = siteConf({ logDirectory: '/var/log/app', accessLog: true, rotateLogs: true, maxLogSize: '10' });
+  assert.equal(directive(rotated, 'ErrorLog'), ['"|/usr/bin/rotatelogs /var/log/app/error_log.%Y-%m-%d-%H_%M_%S 10M"']);
+  const custom = siteConf({ accessLog: true, accessLogFormat: '%h "%r" %>s' });
+  assert.match(custom, /^LogFormat "%h \\"%r\\" %>s" custom$/m);
+  assert.equal(directive(custom, 'CustomLog'), ["'/dev/stdout' custom"]);
+  assert.is(runtimeEnvironment(resolveBuildOptions({ startupLog: true })).MWE_STARTUP_LOG, '/dev/stderr');
+});
+
+test('custom configuration and service scripts', () => {
+  const text = siteConf({ includeFiles: [fixture('site', 'include.conf')], rewriteRules: fixture('site', 'rewrite.conf'),
+    serviceScripts: [['worker', fixture('site', 'service.py')]], serviceUsers: [['worker', 'www-data']] });
+  assert.match(text, /\nInclude '\/etc\/mwe-image\/include\/0-include.conf'\n$/);
+  assert.match(text, /    Include '\/etc\/mwe-image\/rewrite.conf'/);
+  assert.match(text, /WSGIDaemonProcess 'service:worker' \\\n    display-name=%\{GROUP\} \\\n    user='www-data' \\/);
+  assert.match(text, /WSGIImportScript '\/srv\/app\/service.py' \\\n    process-group='service:worker'/);
 });
 
 test.run();

@@ -1,0 +1,249 @@
+/**
+ * The mod_wsgi-express option surface in real containers: each group of
+ * options shown over HTTP on 127.0.0.1 (or inside the container). Every image
+ * built here has also passed `apache2 -t` (the build runs configtest).
+ */
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running, type StartOptions,
+} from '../helpers/docker.js';
+import { fixture } from '../helpers/paths.js';
+
+const options = suite('option surface');
+const running: Running[] = [];
+const SITE = fixture('site');
+const site = (...parts: string[]) => path.join(SITE, ...parts);
+
+options.before(async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/site',
+    '--document-root', site('public'), '--directory-index', 'index.html', '--directory-listing',
+    '--error-document', '500', '/errors/500.html', '--error-override',
+    '--add-handler', '.tmpl', site('render_tmpl.py'), '--with-cgi',
+    '--setenv', 'SETENV_KEY', 'some value', '--passenv', 'PASSED',
+    '--compress-responses', '--include-file', site('include.conf'), '--rewrite-rules', site('rewrite.conf'),
+    '--envvars-script', site('envvars.sh'), '--service-script', 'marker', site('service.py'),
+    '--access-log', '--access-log-format', 'combined', '--python-warnings', 'error::DeprecationWarning']);
+});
+
+options.after(async () => {
+  await Promise.all(running.map(removeContainer));
+});
+
+async function serve(image: string, startOptions: StartOptions = {}, probe = '/app/hello'): Promise<Running> {
+  const server = await startContainer(image, startOptions);
+  running.push(server);
+  await waitForHttp(server.url(probe));
+  return server;
+}
+
+const environLines = (body: string): Record<string, string> =>
+  Object.fromEntries(body.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+
+options('static files: document root, directory index and listing, rewrite rules', async () => {
+  const server = await serve('mwe-test/site');
+  const index = await httpGet(server.url('/'));
+  assert.is(index.status, 200);
+  assert.match(index.body, /site index/);
+  const listing = await httpGet(server.url('/listing/'));
+  assert.is(listing.status, 200);
+  assert.match(listing.body, /Index of \/listing/);
+  assert.match(listing.body, /entry\.txt/);
+  const moved = await httpGet(server.url('/moved.html'));
+  assert.is(moved.status, 301);
+  assert.match(String(moved.headers.location), /\/index\.html$/);
+  assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
+});
+
+options('--error-override replaces an application 500 with the --error-document page', async () => {
+  const server = await serve('mwe-test/site');
+  const response = await httpGet(server.url('/app/error'));
+  assert.is(response.status, 500);
+  assert.match(response.body, /custom 500 page/);
+  assert.not.match(response.body, /application error body/);
+});
+
+options('--add-handler runs the handler for the extension; --with-cgi runs .cgi scripts', async () => {
+  const server = await serve('mwe-test/site');
+  const rendered = await httpGet(server.url('/page.tmpl'));
+  assert.is(rendered.status, 200);
+  assert.is(rendered.body, 'rendered /page.tmpl: template body\n');
+  const cgi = await httpGet(server.url('/script.cgi?x=1'));
+  assert.is(cgi.status, 200);
+  assert.match(cgi.body, /^cgi ran as 10001 for \/script.cgi\?x=1/);
+});
+
+options('--setenv, --passenv and --envvars-script reach the application', async () => {
+  const server = await serve('mwe-test/site', { env: ['PASSED=from-docker-run'] });
+  const values = environLines((await httpGet(server.url('/app/environ'))).body);
+  assert.is(values.SETENV_KEY, 'some value');
+  assert.is(values.PASSED, 'from-docker-run');
+  assert.is(values.FROM_ENVVARS, 'set-by-envvars');
+  const image = await docker.getImage('mwe-test/site').inspect();
+  assert.not.ok(JSON.stringify(image).includes('from-docker-run'));
+});
+
+options('--compress-responses gzips text for clients that accept it', async () => {
+  const server = await serve('mwe-test/site');
+  const plain = await httpGet(server.url('/app/big'));
+  assert.is(plain.headers['content-encoding'], undefined);
+  const compressed = await httpGet(server.url('/app/big'), 15000, { 'Accept-Encoding': 'gzip' }, 'buffer');
+  assert.is(compressed.headers['content-encoding'], 'gzip');
+  assert.is(gunzipSync(compressed.raw!).toString(), 'compress me '.repeat(2000));
+});
+
+options('--include-file directives apply; --access-log-format combined logs on stdout', async () => {
+  const server = await serve('mwe-test/site');
+  const response = await httpGet(server.url('/app/hello'), 15000, { 'User-Agent': 'option-test-agent' });
+  assert.is(response.headers['x-included'], 'from include file');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const stdout = (await server.container.logs({ stdout: true, stderr: false })).toString();
+  assert.match(stdout, /"GET \/app\/hello HTTP\/1.1" 200 23 "-" "option-test-agent"/);
+});
+
+options('--service-script runs its script in its own daemon process', async () => {
+  const server = await serve('mwe-test/site');
+  let marker = { code: 1, output: '' };
+  for (let attempt = 0; attempt < 20 && marker.code !== 0; attempt += 1) {
+    marker = await execIn(server.container, ['cat', '/tmp/mwe-image/service-marker']);
+    if (marker.code !== 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.match(marker.output, /^service pid \d+/);
+  const ps = await execIn(server.container, ['ps', '-eo', 'args=']);
+  assert.match(ps.output, /\(wsgi:service:marker\)/);
+});
+
+options('--python-warnings error::DeprecationWarning turns the warning into an error', async () => {
+  const server = await serve('mwe-test/site');
+  assert.is((await httpGet(server.url('/app/warn'))).status, 500);
+});
+
+options('--server-name, --server-alias, www redirect; --allow-localhost lets loopback in', async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/vhost', '--server-name', 'www.example.test',
+    '--server-alias', '*.alias.test', '--allow-localhost']);
+  const server = await serve('mwe-test/vhost', {}, '/');
+  const asHost = (host: string) => httpGet(server.url('/app/hello'), 15000, { Host: host });
+  assert.is((await asHost('www.example.test')).status, 200);
+  assert.is((await asHost('api.alias.test')).status, 200);
+  const redirect = await asHost('example.test');
+  assert.is(redirect.status, 301);
+  assert.match(String(redirect.headers.location), /^http:\/\/www\.example\.test:8000\/app\/hello$/);
+  // Through the published port the client is the bridge gateway, not loopback.
+  assert.is((await asHost('other.test')).status, 403);
+
+  // With host networking the client really is 127.0.0.1.
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const container = await docker.createContainer({ Image: 'mwe-test/vhost', Env: [`PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
+  running.push({ container, port, url: (p = '/') => `http://127.0.0.1:${port}${p}` });
+  await container.start();
+  await waitForHttp(`http://127.0.0.1:${port}/`);
+  const loopback = await httpGet(`http://127.0.0.1:${port}/app/hello`, 15000, { Host: 'other.test' });
+  assert.is(loopback.status, 200);
+  assert.is(loopback.body, 'hello from the site app');
+});
+
+options('--process-group, --application-group, --python-path, --locale', async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/groups', '--process-group', 'myapp',
+    '--application-group', 'appgroup', '--python-path', fixture('pylib'), '--locale', 'C.UTF-8']);
+  const server = await serve('mwe-test/groups');
+  const values = environLines((await httpGet(server.url('/app/environ'))).body);
+  assert.is(values['mod_wsgi.process_group'], 'myapp');
+  assert.is(values['mod_wsgi.application_group'], 'appgroup');
+  assert.ok(values['sys.path'].split(':').includes('/srv/python-path/0'), values['sys.path']);
+  assert.is(values.LANG, 'C.UTF-8');
+  assert.is(values.cwd, '/srv/app');
+  const ps = await execIn(server.container, ['ps', '-eo', 'args=']);
+  assert.match(ps.output, /\(wsgi:myapp\)/);
+});
+
+options('--embedded-mode runs the application in the Apache children', async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/embedded', '--embedded-mode', '--processes', '2', '--threads', '3']);
+  const server = await serve('mwe-test/embedded');
+  const values = environLines((await httpGet(server.url('/app/environ'))).body);
+  assert.is(values['mod_wsgi.process_group'], '');
+  const ps = await execIn(server.container, ['ps', '-eo', 'args=']);
+  assert.not.match(ps.output, /\(wsgi:/);
+});
+
+options('--reload-on-changes restarts the daemon when an imported module changes', async () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'mwe-reload-'));
+  try {
+    cpSync(SITE, work, { recursive: true });
+    chmodSync(work, 0o755);
+    await buildWithCli([path.join(work, 'wsgi.py'), '--tag', 'mwe-test/reload', '--reload-on-changes']);
+    const server = await serve('mwe-test/reload', { hostConfig: { Binds: [`${work}:/srv/app:ro`] } });
+    assert.is((await httpGet(server.url('/app/imported'))).body, 'first');
+    writeFileSync(path.join(work, 'helper.py'), 'VALUE = "second"\n');
+    let body = '';
+    for (let attempt = 0; attempt < 40 && body !== 'second'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      body = await httpGet(server.url('/app/imported')).then((r) => r.body, () => '');
+    }
+    assert.is(body, 'second');
+    const stderr = (await server.container.logs({ stdout: false, stderr: true })).toString();
+    assert.match(stderr, /helper\.py changed, restarting the daemon process/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+options('--log-directory writes access, error and startup logs as files', async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/logdir', '--log-directory', '/tmp/mwe-logs',
+    '--access-log', '--startup-log', '--error-log-name', 'errors.log']);
+  const server = await serve('mwe-test/logdir');
+  await httpGet(server.url('/app/hello'));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const files = await execIn(server.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log']);
+  assert.match(files.output, /errors\.log/);
+  assert.match(files.output, /startup_log/);
+  assert.match(files.output, /"GET \/app\/hello HTTP\/1.1" 200/);
+});
+
+options('every tuning option renders a configuration Apache accepts and serves', async () => {
+  const tuning = ['--request-timeout', '30', '--startup-timeout', '20', '--graceful-timeout', '10', '--shutdown-timeout', '3',
+    '--max-requests', '1000', '--restart-interval', '3600', '--cpu-time-limit', '600', '--eviction-timeout', '5',
+    '--deadlock-timeout', '90', '--inactivity-timeout', '300', '--connect-timeout', '10', '--socket-timeout', '30',
+    '--queue-timeout', '20', '--header-timeout', '10', '--header-max-timeout', '20', '--header-min-rate', '400',
+    '--body-timeout', '10', '--body-max-timeout', '60', '--body-min-rate', '400', '--server-backlog', '256',
+    '--listen-backlog', '64', '--send-buffer-size', '65536', '--receive-buffer-size', '65536',
+    '--header-buffer-size', '65536', '--response-buffer-size', '65536', '--response-socket-timeout', '30',
+    '--limit-request-body', '1048576', '--keep-alive-timeout', '0', '--map-head-to-get', 'Off',
+    '--enable-sendfile', '--chunked-request', '--disable-reloading', '--error-log-format', '[%t] "%M"',
+    '--log-level', 'info', '--allow-override', 'FileInfo', '--allow-override', 'Indexes', '--threads', '4', '--processes', '2'];
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/tuning', ...tuning]);
+  const server = await serve('mwe-test/tuning');
+  assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
+  const config = await execIn(server.container, ['cat', '/etc/mwe-image/httpd.conf']);
+  for (const expected of ['request-timeout=30', 'maximum-requests=1000', 'listen-backlog=64', 'ListenBacklog 256',
+    'RequestReadTimeout header=10-20,MinRate=400 body=10-60,MinRate=400', 'KeepAlive Off', 'WSGIMapHEADToGET Off',
+    'EnableSendfile On', 'WSGIChunkedRequest On', 'WSGIScriptReloading Off', 'ErrorLogFormat "[%t] \\"%M\\""',
+    'AllowOverride FileInfo Indexes', 'LimitRequestBody 1048576']) {
+    assert.ok(config.output.includes(expected), `missing ${expected}`);
+  }
+});
+
+options('--free-threading and telemetry are refused with the reason when the toolchain lacks them', async () => {
+  const freeThreading = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-ft', '--free-threading']);
+  assert.is(freeThreading.code, 2);
+  assert.match(freeThreading.stderr.trim().split('\n').pop()!, /--free-threading: Python 3\.\d+ in this toolchain is not a free-threaded build/);
+  const telemetry = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-tm', '--telemetry-service', 'unix:/tmp/t.sock']);
+  assert.is(telemetry.code, 2);
+  assert.match(telemetry.stderr.trim().split('\n').pop()!, /mod_wsgi 5\.0\.2 has no telemetry support/);
+  for (const tag of ['mwe-test/never-ft', 'mwe-test/never-tm']) {
+    assert.is((await docker.listImages({ filters: { reference: [tag] } })).length, 0);
+  }
+});
+
+options('mwe-image config prints the configuration build bakes in', async () => {
+  const result = await runCli(['config', site('wsgi.py'), '--server-name', 'www.example.test', '--compress-responses']);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^ServerName www\.example\.test$/m);
+  assert.match(result.stdout, /^AddOutputFilterByType DEFLATE text\/html$/m);
+  assert.match(result.stdout, /^WSGIDaemonProcess 'localhost:\$\{PORT\}'/m);
+});
+
+options.run();
