@@ -214,7 +214,7 @@ int main(int argc, char **argv) {
     httpd_argv[n++] = "-f";
     httpd_argv[n++] = (char *)env_or("MWE_HTTPD_CONF", DEFAULT_CONF);
     if (env_or("MWE_PROCESSES", NULL)) httpd_argv[n++] = "-DMWE_MULTIPROCESS";
-    if (startup_log) {
+    if (startup_log && !configtest) {
         httpd_argv[n++] = "-E";
         httpd_argv[n++] = (char *)startup_log;
     }

@@ -118,6 +118,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     requestReadTimeout: requestReadTimeout(options),
     freeThreadingDirective: options.freeThreading && facts.directives.includes('WSGIFreeThreading'),
     pythonWarnings: options.pythonWarnings,
+    telemetryIntervalDirective: options.telemetryService !== undefined && facts.directives.includes('WSGITelemetryInterval'),
     hasSocketRotation: facts.directives.includes('WSGISocketRotation'),
     hasDestroyInterpreter: facts.directives.includes('WSGIDestroyInterpreter'),
     hasApplication,

@@ -78,7 +78,9 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
 
   if (failure) {
     const step = steps[steps.length - 1] ?? 'the build';
-    throw new RuntimeFailure(`image build failed at ${step.replace(/^Step \S+ : /, '')}: ${failure.trim()}`, tail.join('\n'));
+    // The tail was already on the terminal when progress was streamed.
+    const detail = request.progress ? undefined : tail.join('\n');
+    throw new RuntimeFailure(`image build failed at ${step.replace(/^Step \S+ : /, '')}: ${failure.trim()}`, detail);
   }
   if (!imageId) {
     const image = await docker.getImage(request.tag).inspect();

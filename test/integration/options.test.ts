@@ -21,7 +21,7 @@ const site = (...parts: string[]) => path.join(SITE, ...parts);
 
 options.before(async () => {
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/site',
-    '--document-root', site('public'), '--directory-index', 'index.html', '--directory-listing',
+    '--document-root', site('public'), '--directory-index', 'index.html', '--directory-listing', '--allow-override', 'FileInfo',
     '--error-document', '500', '/errors/500.html', '--error-override',
     '--add-handler', '.tmpl', site('render_tmpl.py'), '--with-cgi',
     '--setenv', 'SETENV_KEY', 'some value', '--passenv', 'PASSED',
@@ -53,6 +53,9 @@ options('static files: document root, directory index and listing, rewrite rules
   assert.is(listing.status, 200);
   assert.match(listing.body, /Index of \/listing/);
   assert.match(listing.body, /entry\.txt/);
+  // --allow-override FileInfo: the .htaccess in listing/ sets a header.
+  assert.is((await httpGet(server.url('/listing/entry.txt'))).headers['x-htaccess'], 'applied');
+  assert.is((await httpGet(server.url('/index.html'))).headers['x-htaccess'], undefined);
   const moved = await httpGet(server.url('/moved.html'));
   assert.is(moved.status, 301);
   assert.match(String(moved.headers.location), /\/index\.html$/);
@@ -191,16 +194,29 @@ options('--reload-on-changes restarts the daemon when an imported module changes
   }
 });
 
-options('--log-directory writes access, error and startup logs as files', async () => {
+options('--log-directory writes access, error, startup and service logs as files; --rotate-logs names them by time', async () => {
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/logdir', '--log-directory', '/tmp/mwe-logs',
-    '--access-log', '--startup-log', '--error-log-name', 'errors.log']);
+    '--access-log', '--startup-log', '--error-log-name', 'errors.log',
+    '--service-script', 'svc', site('service.py'), '--service-log-file', 'svc', 'svc.log']);
   const server = await serve('mwe-test/logdir');
   await httpGet(server.url('/app/hello'));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const files = await execIn(server.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log']);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const files = await execIn(server.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log /tmp/mwe-logs/svc.log']);
   assert.match(files.output, /errors\.log/);
   assert.match(files.output, /startup_log/);
   assert.match(files.output, /"GET \/app\/hello HTTP\/1.1" 200/);
+  assert.match(files.output, /service started/);
+
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/logrotate', '--log-directory', '/tmp/mwe-logs', '--access-log',
+    '--rotate-logs', '--max-log-size', '1']);
+  const rotated = await serve('mwe-test/logrotate');
+  await httpGet(rotated.url('/app/hello'));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const names = await execIn(rotated.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log.*']);
+  assert.match(names.output, /^error_log\.\d{4}-\d\d-\d\d-\d\d_\d\d_\d\d$/m);
+  assert.match(names.output, /"GET \/app\/hello HTTP\/1.1" 200/);
+  const ps = await execIn(rotated.container, ['ps', '-eo', 'args=']);
+  assert.match(ps.output, /rotatelogs/);
 });
 
 options('every tuning option renders a configuration Apache accepts and serves', async () => {

@@ -17,7 +17,8 @@ fi
 ln -sf "${module#/out}" /out/usr/local/lib/mwe-image/mod_wsgi.so
 
 directives=""
-for d in WSGIFreeThreading WSGITelemetryService WSGITelemetryOptions WSGIPythonWarnings \
+for d in WSGIFreeThreading WSGITelemetryService WSGITelemetryOptions WSGITelemetryInterval \
+         WSGITelemetrySlowRequests WSGIPythonWarnings \
          WSGIPerInterpreterGIL WSGISocketRotation WSGIDestroyInterpreter; do
     if grep -q "$d" "$module"; then directives="$directives\"$d\","; fi
 done

@@ -1,0 +1,50 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkAgainstToolchain } from '../../src/compatibility.js';
+import { UsageError } from '../../src/errors.js';
+import { resolveBuildOptions } from '../../src/options.js';
+import { planBuild } from '../../src/plan.js';
+import { renderHttpdConf } from '../../src/render.js';
+import { TRIXIE_FACTS } from '../helpers/facts.js';
+import { fixture } from '../helpers/paths.js';
+
+const refused = (raw: Record<string, unknown>, facts: typeof TRIXIE_FACTS, pattern: RegExp): void => {
+  try {
+    checkAgainstToolchain(resolveBuildOptions(raw), facts);
+  } catch (error) {
+    assert.instance(error, UsageError);
+    assert.match((error as Error).message, pattern);
+    return;
+  }
+  assert.unreachable('expected a refusal');
+};
+
+const FREE_THREADED = { ...TRIXIE_FACTS, pythonFreeThreaded: true, directives: [...TRIXIE_FACTS.directives, 'WSGIFreeThreading'] };
+const TELEMETRY = { ...TRIXIE_FACTS, directives: [...TRIXIE_FACTS.directives, 'WSGITelemetryService', 'WSGITelemetryOptions', 'WSGITelemetryInterval'] };
+
+test('--free-threading needs a free-threaded Python and a module with WSGIFreeThreading', () => {
+  refused({ freeThreading: true }, TRIXIE_FACTS, /^--free-threading: Python 3.13 in this toolchain is not a free-threaded build/);
+  refused({ freeThreading: true }, { ...TRIXIE_FACTS, pythonFreeThreaded: true }, /mod_wsgi 5.0.2 has no WSGIFreeThreading directive/);
+  checkAgainstToolchain(resolveBuildOptions({ freeThreading: true }), FREE_THREADED);
+  const text = renderHttpdConf(planBuild(fixture('site', 'wsgi.py'), resolveBuildOptions({ freeThreading: true })), FREE_THREADED, 'x');
+  assert.match(text, /^WSGIFreeThreading On$/m);
+});
+
+test('telemetry options need the directives they render', () => {
+  refused({ telemetryService: 'unix:/run/t.sock' }, TRIXIE_FACTS, /mod_wsgi 5.0.2 has no telemetry support/);
+  refused({ enableTelemetry: true }, TELEMETRY, /mod_wsgi-telemetry package/);
+  refused({ telemetryService: 'unix:/run/t.sock', slowRequests: '2' }, TELEMETRY, /^--slow-requests: .* no WSGITelemetrySlowRequests/);
+  const options = resolveBuildOptions({ telemetryService: 'unix:/run/t.sock', telemetryOptions: ['+requests'], telemetryInterval: '0.5' });
+  checkAgainstToolchain(options, TELEMETRY);
+  const text = renderHttpdConf(planBuild(fixture('site', 'wsgi.py'), options), TELEMETRY, 'x');
+  assert.match(text, /^WSGITelemetryService 'unix:\/run\/t.sock'$/m);
+  assert.match(text, /^WSGITelemetryInterval 0.5$/m);
+  assert.match(text, /^WSGITelemetryOptions \+requests$/m);
+});
+
+test('--python-warnings needs WSGIPythonWarnings', () => {
+  refused({ pythonWarnings: ['error'] }, { ...TRIXIE_FACTS, modWsgiVersion: '4.9.4', directives: [] }, /mod_wsgi 4.9.4 has no WSGIPythonWarnings directive/);
+  checkAgainstToolchain(resolveBuildOptions({ pythonWarnings: ['error'] }), TRIXIE_FACTS);
+});
+
+test.run();
