@@ -71,13 +71,48 @@ static void set_number(const char *name, long value) {
     setenv(name, text, 1);
 }
 
-/* Apache worker sizing, as mod_wsgi-express computes it for the event MPM. */
+/* A fraction from the environment within [0, 1], or exit 2 naming the variable. */
+static double env_fraction(const char *name, double fallback) {
+    const char *text = getenv(name);
+    if (!text || !*text) return fallback;
+    char *end;
+    double value = strtod(text, &end);
+    if (*end || end == text || value < 0 || value > 1) {
+        fprintf(stderr, "mwe-entrypoint: %s='%s' is not a fraction from 0 to 1; fix the variable\n", name, text);
+        exit(2);
+    }
+    return value;
+}
+
+static long at_least(long value, long floor) { return value > floor ? value : floor; }
+
+/*
+ * Apache worker sizing from processes x threads, as mod_wsgi-express computes
+ * it: the event/worker values (MWE_MPM_*) and the prefork ones
+ * (MWE_MPM_PREFORK_*); embedded mode runs exactly processes x threads.
+ */
 static void size_worker_pool(void) {
     long processes = env_number("MWE_PROCESSES", 1, 1, 1000);
     long threads = env_number("MWE_THREADS", 5, 1, 1000);
     long wanted = processes * threads;
+    long max_clients = env_number("MWE_MAX_CLIENTS", 0, 0, 100000);
+    max_clients = max_clients ? at_least(max_clients, wanted) : 10 + at_least(wanted * 3 / 2, 10);
+    double initial = env_fraction("MWE_INITIAL_WORKERS", -1);
+    double min_spare = env_fraction("MWE_MINIMUM_SPARE_WORKERS", -1);
+    double max_spare = env_fraction("MWE_MAXIMUM_SPARE_WORKERS", -1);
+
+    double prefork_initial = initial >= 0 ? initial : 0.05;
+    set_number("MWE_MPM_PREFORK_MAX_CLIENTS", max_clients);
+    set_number("MWE_MPM_PREFORK_START_SERVERS", at_least((long)(prefork_initial * max_clients), 1));
+    set_number("MWE_MPM_PREFORK_MIN_SPARE_SERVERS", at_least((long)((min_spare >= 0 ? min_spare : prefork_initial) * max_clients), 1));
+    set_number("MWE_MPM_PREFORK_MAX_SPARE_SERVERS", at_least((long)((max_spare >= 0 ? max_spare : 0.1) * max_clients), 1));
+
     if (strcmp(env_or("MWE_MPM_MODE", "daemon"), "embedded") == 0) {
         /* The application runs in Apache's own children: exactly processes x threads. */
+        set_number("MWE_MPM_PREFORK_MAX_CLIENTS", wanted);
+        set_number("MWE_MPM_PREFORK_START_SERVERS", wanted);
+        set_number("MWE_MPM_PREFORK_MIN_SPARE_SERVERS", wanted);
+        set_number("MWE_MPM_PREFORK_MAX_SPARE_SERVERS", wanted);
         set_number("MWE_MPM_SERVER_LIMIT", processes);
         set_number("MWE_MPM_THREADS_PER_CHILD", threads);
         set_number("MWE_MPM_START_SERVERS", processes);
@@ -86,18 +121,17 @@ static void size_worker_pool(void) {
         set_number("MWE_MPM_MAX_SPARE_THREADS", wanted);
         return;
     }
-    long max_clients = 10 + (wanted * 3 / 2 > 10 ? wanted * 3 / 2 : 10);
+    double worker_initial = initial >= 0 ? initial : 0.2;
+    double worker_min_spare = min_spare >= 0 ? min_spare : worker_initial;
+    double worker_max_spare = max_spare >= 0 ? max_spare : 0.6;
     long per_child = max_clients > 20 ? max_clients / (max_clients / 20 + 1) : 10;
     long server_limit = (max_clients + per_child - 1) / per_child;
-    long start = server_limit / 5 > 1 ? server_limit / 5 : 1;
-    long min_spare = (server_limit / 5) * per_child;
-    long max_spare = (server_limit * 3 / 5) * per_child;
     set_number("MWE_MPM_SERVER_LIMIT", server_limit);
     set_number("MWE_MPM_THREADS_PER_CHILD", per_child);
-    set_number("MWE_MPM_START_SERVERS", start);
+    set_number("MWE_MPM_START_SERVERS", at_least((long)(worker_initial * server_limit), 1));
     set_number("MWE_MPM_MAX_REQUEST_WORKERS", server_limit * per_child);
-    set_number("MWE_MPM_MIN_SPARE_THREADS", min_spare > per_child ? min_spare : per_child);
-    set_number("MWE_MPM_MAX_SPARE_THREADS", max_spare > per_child ? max_spare : per_child);
+    set_number("MWE_MPM_MIN_SPARE_THREADS", at_least((long)(worker_min_spare * server_limit) * per_child, per_child));
+    set_number("MWE_MPM_MAX_SPARE_THREADS", at_least((long)(worker_max_spare * server_limit) * per_child, per_child));
 }
 
 /* Apache's own meaning of signals differs from a container's. */
@@ -110,9 +144,25 @@ static int translate(int sig) {
     }
 }
 
-/* Group-writable: the same tree serves an arbitrary UID in group 0. */
+/* Group-writable: the same tree serves an arbitrary UID in group 0. Parents too. */
 static void prepare_dir(const char *dir) {
-    if (dir && mkdir(dir, 0775) != 0 && errno != EEXIST) die(dir);
+    if (!dir || !*dir) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash) *slash = '\0';
+        if (mkdir(path, 0775) != 0 && errno != EEXIST) die(path);
+        if (!slash) break;
+        *slash = '/';
+    }
+}
+
+/* MWE_DIRECTORIES: colon-separated directories the configuration writes into. */
+static void prepare_directories(const char *list) {
+    if (!list) return;
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *dir = strtok(copy, ":"); dir; dir = strtok(NULL, ":")) prepare_dir(dir);
 }
 
 static void exec_command(const char *path, char **argv) {
@@ -189,6 +239,7 @@ static int healthcheck(void) {
         fprintf(stderr, "unhealthy: 127.0.0.1:%ld%s answered %d\n", port, path, status);
         return 1;
     }
+    printf("healthy: 127.0.0.1:%ld%s answered %d\n", port, path, status);
     return 0;
 }
 
@@ -205,7 +256,8 @@ int main(int argc, char **argv) {
     const char *httpd = env_or("MWE_HTTPD", DEFAULT_HTTPD);
     const char *httpd_base = strrchr(httpd, '/');
     char process_name[80];
-    snprintf(process_name, sizeof process_name, "%-64s", httpd_base ? httpd_base + 1 : httpd);
+    snprintf(process_name, sizeof process_name, "%-64s",
+             env_or("MWE_PROCESS_NAME", httpd_base ? httpd_base + 1 : httpd));
     char *httpd_argv[12];
     int n = 0;
     int configtest = argc == 2 && strcmp(argv[1], "configtest") == 0;
@@ -228,7 +280,7 @@ int main(int argc, char **argv) {
     set_number("MWE_STOP_TIMEOUT", stop_timeout);
     size_worker_pool();
     prepare_dir(env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR));
-    prepare_dir(env_or("MWE_LOG_DIRECTORY", NULL));
+    prepare_directories(env_or("MWE_DIRECTORIES", NULL));
     if (getpid() != 1) exec_command(command_path, command);
 
     sigset_t all;

@@ -7,13 +7,13 @@ import type Docker from 'dockerode';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
-import { imagesDir, packageVersion } from './paths.js';
-import { renderHandlerScript, renderHttpdConf, renderResourceScript, runtimeEnvironment } from './render.js';
+import { packageVersion } from './paths.js';
+import { renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
   const context = new ContextBuilder();
-  context.addHostPath('Dockerfile', path.join(imagesDir(), 'runtime', 'Dockerfile'));
+  context.addFile('Dockerfile', renderDockerfile(plan));
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
@@ -41,7 +41,6 @@ export async function buildAppImage(
     buildArgs: {
       TOOLCHAIN_IMAGE: toolchain.tag,
       BASE_IMAGE: plan.options.baseImage,
-      ...runtimeEnvironment(plan.options),
     },
     labels: {
       'org.opencontainers.image.title': plan.appName,

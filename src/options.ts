@@ -267,6 +267,45 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Let Apache and wsgi.file_wrapper use sendfile().' },
   { flag: '--chunked-request', key: 'chunkedRequest', kind: 'flag', group: 'tuning', default: false,
     help: 'Accept chunked request bodies (WSGIChunkedRequest).' },
+  { flag: '--max-clients', key: 'maxClients', kind: 'int', metavars: ['NUMBER'], group: 'tuning', min: 1, max: 100000,
+    help: "Most concurrent requests Apache's front end accepts. Defaults to 10 + 1.5 x processes x threads (at least 20)." },
+  { flag: '--initial-workers', key: 'initialWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1,
+    help: 'Share of the Apache front-end workers started at once (0 to 1). Defaults to 0.2.' },
+  { flag: '--minimum-spare-workers', key: 'minimumSpareWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1,
+    help: 'Share of front-end workers kept idle at the least (0 to 1). Defaults to --initial-workers.' },
+  { flag: '--maximum-spare-workers', key: 'maximumSpareWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1,
+    help: 'Share of front-end workers kept idle at the most (0 to 1). Defaults to 0.6.' },
+  { flag: '--server-mpm', key: 'serverMpm', kind: 'choice', metavars: ['NAME'], group: 'tuning', default: 'event', choices: ['event', 'worker', 'prefork'],
+    help: 'Apache MPM of the front end. Defaults to event.' },
+  { flag: '--http2', key: 'http2', kind: 'flag', group: 'tuning', default: false,
+    help: 'Speak HTTP/2 as well (mod_http2; h2c over plain HTTP).' },
+  { flag: '--server-metrics', key: 'serverMetrics', kind: 'flag', group: 'tuning', default: false,
+    help: 'Collect server metrics for mod_wsgi.server_metrics() (WSGIServerMetrics, ExtendedStatus).' },
+  { flag: '--server-status', key: 'serverStatus', kind: 'flag', group: 'tuning', default: false,
+    help: "Serve Apache's /server-status page, to loopback clients only." },
+  { flag: '--orphan-interpreter', key: 'orphanInterpreter', kind: 'flag', group: 'tuning', default: false,
+    help: 'Skip destroying the Python interpreter on process shutdown (WSGIDestroyInterpreter Off).' },
+  { flag: '--ignore-activity', key: 'ignoreActivity', kind: 'string', metavars: ['URL-PATH'], group: 'tuning', repeatable: true,
+    help: 'Requests under URL-PATH (e.g. a health check) do not count as activity for --inactivity-timeout. Repeatable.',
+    check: check.urlPath },
+  { flag: '--trust-proxy-header', key: 'trustProxyHeaders', kind: 'string', metavars: ['HEADER-NAME'], group: 'tuning', repeatable: true,
+    help: 'Trusted header from a front proxy (e.g. X-Forwarded-For) that mod_wsgi applies to the WSGI environ. Repeatable.',
+    check: check.headerName },
+  { flag: '--trust-proxy', key: 'trustProxies', kind: 'string', metavars: ['IP-ADDRESS'], group: 'tuning', repeatable: true,
+    help: 'Address or subnet (CIDR) of a proxy whose --trust-proxy-header values are trusted. Repeatable.',
+    check: check.ipOrSubnet },
+  { flag: '--socket-prefix', key: 'socketPrefix', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
+    help: 'Directory inside the container for the daemon sockets. Defaults to /tmp/mwe-image.', check: check.imageAbsolutePath },
+  { flag: '--pid-file', key: 'pidFile', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
+    help: "Apache's PID file inside the container. Defaults to /tmp/mwe-image/httpd.pid.", check: check.imageAbsolutePath },
+  { flag: '--process-name', key: 'processName', kind: 'string', metavars: ['NAME'], group: 'tuning',
+    help: "Name Apache's processes show in ps. Defaults to the httpd executable's name.", check: check.groupName },
+  { flag: '--httpd-executable', key: 'httpdExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
+    help: 'Apache binary inside the image. Defaults to the one the toolchain found (/usr/sbin/apache2 on Debian).', check: check.imageAbsolutePath },
+  { flag: '--modules-directory', key: 'modulesDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
+    help: "Apache modules directory inside the image. Defaults to the toolchain's (apxs LIBEXECDIR).", check: check.imageAbsolutePath },
+  { flag: '--mime-types', key: 'mimeTypes', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning', default: '/etc/mime.types',
+    help: 'MIME types file inside the image (TypesConfig). Defaults to /etc/mime.types.', check: check.imageAbsolutePath },
 ];
 
 /** Alternative spellings: the seed's names next to mod_wsgi-express's. */
@@ -381,6 +420,24 @@ export interface BuildOptions {
   mapHeadToGet: string;
   enableSendfile: boolean;
   chunkedRequest: boolean;
+  maxClients?: number;
+  initialWorkers?: number;
+  minimumSpareWorkers?: number;
+  maximumSpareWorkers?: number;
+  serverMpm: string;
+  http2: boolean;
+  serverMetrics: boolean;
+  serverStatus: boolean;
+  orphanInterpreter: boolean;
+  ignoreActivity: string[];
+  trustProxyHeaders: string[];
+  trustProxies: string[];
+  socketPrefix?: string;
+  pidFile?: string;
+  processName?: string;
+  httpdExecutable?: string;
+  modulesDirectory?: string;
+  mimeTypes: string;
 }
 
 export function specFor(flag: string): OptionSpec | undefined {

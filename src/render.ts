@@ -12,7 +12,7 @@ import type { ToolchainFacts } from './toolchain-facts.js';
 
 /** Apache modules every generated config loads (unless built in). */
 export const APACHE_MODULES = [
-  'mpm_event', 'unixd', 'authn_core', 'authz_core', 'authz_host', 'mime', 'rewrite',
+  'unixd', 'authn_core', 'authz_core', 'authz_host', 'mime', 'rewrite',
   'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
 ];
 
@@ -55,7 +55,14 @@ export function runtimeEnvironment(options: BuildOptions): Record<string, string
     MWE_MPM_MODE: options.embeddedMode ? 'embedded' : 'daemon',
     MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
     MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',
-    MWE_LOG_DIRECTORY: options.logDirectory ?? '',
+    MWE_DIRECTORIES: [options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]
+      .filter((dir): dir is string => Boolean(dir) && dir !== IMAGE_PATHS.runtimeDir).join(':'),
+    MWE_MAX_CLIENTS: options.maxClients === undefined ? '' : String(options.maxClients),
+    MWE_INITIAL_WORKERS: options.initialWorkers === undefined ? '' : String(options.initialWorkers),
+    MWE_MINIMUM_SPARE_WORKERS: options.minimumSpareWorkers === undefined ? '' : String(options.minimumSpareWorkers),
+    MWE_MAXIMUM_SPARE_WORKERS: options.maximumSpareWorkers === undefined ? '' : String(options.maximumSpareWorkers),
+    MWE_PROCESS_NAME: options.processName ?? '',
+    MWE_HTTPD: options.httpdExecutable ?? '',
   };
 }
 
@@ -88,6 +95,8 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   const cgiModule = options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
   const extraModules = [
     options.directoryListing ? 'autoindex' : undefined,
+    options.http2 ? 'http2' : undefined,
+    options.serverMetrics || options.serverStatus ? 'status' : undefined,
     options.compressResponses ? 'deflate' : undefined,
     cgiModule,
   ].filter((name): name is string => Boolean(name));
@@ -111,8 +120,15 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     runGroup: options.group,
     runtimeDir: IMAGE_PATHS.runtimeDir,
     configDir: IMAGE_PATHS.configDir,
-    modulesDir: facts.modulesDirectory,
-    apacheModules: [...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
+    modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
+    apacheModules: [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
+    mpmName: `mpm_${options.serverMpm === 'prefork' ? 'event' : options.serverMpm}`,
+    pidFile: options.pidFile ?? `${IMAGE_PATHS.runtimeDir}/httpd.pid`,
+    socketPrefix: options.socketPrefix ?? IMAGE_PATHS.runtimeDir,
+    destroyInterpreter: options.orphanInterpreter ? 'Off' : 'On',
+    serverMetricsFlag: options.serverMetrics ? 'On' : 'Off',
+    trustProxyHeaderList: options.trustProxyHeaders.join(' '),
+    trustProxyList: options.trustProxies.join(' '),
     moduleLink: facts.moduleLink,
     pythonHome: facts.pythonHome,
     requestReadTimeout: requestReadTimeout(options),
@@ -187,6 +203,14 @@ export function renderHandlerScript(plan: BuildPlan): string {
     mountPointLiteral: pythonLiteral(plan.options.mountPoint),
     reloadOnChanges: plan.options.reloadOnChanges ? 'True' : 'False',
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
+  });
+}
+
+/** The app image's Dockerfile: the runtime settings become its ENV defaults. */
+export function renderDockerfile(plan: BuildPlan): string {
+  return render('Dockerfile.mustache', {
+    port: plan.options.port,
+    environment: Object.entries(runtimeEnvironment(plan.options)).map(([name, value]) => ({ name, value })),
   });
 }
 

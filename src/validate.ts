@@ -179,3 +179,18 @@ export function unixTarget(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not a unix:/path/to/socket target (remote targets are not supported)`);
   }
 }
+
+export function headerName(value: string, flag: string): void {
+  if (!/^[A-Za-z0-9-]+$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not an HTTP header name; give one such as X-Forwarded-For`);
+  }
+}
+
+export function ipOrSubnet(value: string, flag: string): void {
+  const [address, bits, ...rest] = value.split('/');
+  const version = isIP(address);
+  const maxBits = version === 6 ? 128 : 32;
+  if (!version || rest.length || (bits !== undefined && (!/^\d+$/.test(bits) || Number(bits) > maxBits))) {
+    throw new UsageError(`${flag}: '${value}' is not an IP address or subnet; give one such as 10.0.0.0/8`);
+  }
+}

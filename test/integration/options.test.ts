@@ -229,7 +229,11 @@ options('every tuning option renders a configuration Apache accepts and serves',
     '--header-buffer-size', '65536', '--response-buffer-size', '65536', '--response-socket-timeout', '30',
     '--limit-request-body', '1048576', '--keep-alive-timeout', '0', '--map-head-to-get', 'Off',
     '--enable-sendfile', '--chunked-request', '--disable-reloading', '--error-log-format', '[%t] "%M"',
-    '--log-level', 'info', '--allow-override', 'FileInfo', '--allow-override', 'Indexes', '--threads', '4', '--processes', '2'];
+    '--log-level', 'info', '--allow-override', 'FileInfo', '--allow-override', 'Indexes', '--threads', '4', '--processes', '2',
+    '--max-clients', '60', '--initial-workers', '0.3', '--minimum-spare-workers', '0.2', '--maximum-spare-workers', '0.8',
+    '--server-mpm', 'worker', '--http2', '--server-metrics', '--server-status', '--orphan-interpreter', '--ignore-activity', '/health',
+    '--trust-proxy-header', 'X-Forwarded-For', '--trust-proxy', '10.0.0.0/8', '--process-name', 'mysite',
+    '--socket-prefix', '/tmp/mwe-sockets', '--pid-file', '/tmp/mwe-image/apache.pid'];
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/tuning', ...tuning]);
   const server = await serve('mwe-test/tuning');
   assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
@@ -237,9 +241,24 @@ options('every tuning option renders a configuration Apache accepts and serves',
   for (const expected of ['request-timeout=30', 'maximum-requests=1000', 'listen-backlog=64', 'ListenBacklog 256',
     'RequestReadTimeout header=10-20,MinRate=400 body=10-60,MinRate=400', 'KeepAlive Off', 'WSGIMapHEADToGET Off',
     'EnableSendfile On', 'WSGIChunkedRequest On', 'WSGIScriptReloading Off', 'ErrorLogFormat "[%t] \\"%M\\""',
-    'AllowOverride FileInfo Indexes', 'LimitRequestBody 1048576']) {
+    'AllowOverride FileInfo Indexes', 'LimitRequestBody 1048576', 'LoadModule mpm_worker_module', 'Protocols h2 h2c http/1.1',
+    'WSGIServerMetrics On', 'WSGITrustedProxies 10.0.0.0/8']) {
     assert.ok(config.output.includes(expected), `missing ${expected}`);
   }
+  // --max-clients 60 with 2 x 4 threads: 60 / (3 + 1) = 15 per child, 4 children.
+  const environment = await execIn(server.container, ['sh', '-c', 'tr "\\0" "\\n" < /proc/$(pgrep -o apache2)/environ']);
+  assert.match(environment.output, /^MWE_MPM_MAX_REQUEST_WORKERS=60$/m);
+  assert.match(environment.output, /^MWE_MPM_THREADS_PER_CHILD=15$/m);
+  const ps = await execIn(server.container, ['ps', '-eo', 'args=']);
+  assert.match(ps.output, /^mysite /m);
+  // /server-status answers loopback clients only.
+  const inside = await execIn(server.container, ['env', 'MWE_HEALTHCHECK_PATH=/server-status', '/usr/local/bin/mwe-healthcheck']);
+  assert.match(inside.output, /answered 200/);
+  assert.is((await httpGet(server.url('/server-status'))).status, 403);
+
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/prefork', '--server-mpm', 'prefork']);
+  const prefork = await serve('mwe-test/prefork');
+  assert.is((await httpGet(prefork.url('/app/hello'))).body, 'hello from the site app');
 });
 
 options('--free-threading and telemetry are refused with the reason when the toolchain lacks them', async () => {

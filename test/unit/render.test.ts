@@ -17,7 +17,9 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
-    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_LOG_DIRECTORY: '',
+    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
+    MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
+    MWE_PROCESS_NAME: '', MWE_HTTPD: '',
   });
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
@@ -34,7 +36,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'WSGIRestrictEmbedded'), ['On']);
   assert.equal(directive(text, 'LoadModule wsgi_module'), ["'/usr/local/lib/mwe-image/mod_wsgi.so'"]);
   assert.equal(directive(text, 'WSGIPythonHome'), ["'/usr'"]);
-  assert.equal(directive(text, 'MaxRequestWorkers'), ['${MWE_MPM_MAX_REQUEST_WORKERS}']);
+  assert.equal(directive(text, 'MaxRequestWorkers'), ['${MWE_MPM_PREFORK_MAX_CLIENTS}', '${MWE_MPM_MAX_REQUEST_WORKERS}']);
   assert.equal(directive(text, 'GracefulShutdownTimeout'), ['${MWE_STOP_TIMEOUT}']);
   assert.equal(directive(text, 'User'), ['#10001']);
   assert.equal(directive(text, 'Group'), ['#0']);
@@ -69,7 +71,9 @@ test('--port and --host set Listen, the process group and the virtual host', () 
 test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
   assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20' })), {
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
-    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_LOG_DIRECTORY: '',
+    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
+    MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
+    MWE_PROCESS_NAME: '', MWE_HTTPD: '',
   });
 });
 
@@ -200,6 +204,35 @@ test('logging: terminal by default, files and rotatelogs under --log-directory',
   assert.match(custom, /^LogFormat "%h \\"%r\\" %>s" custom$/m);
   assert.equal(directive(custom, 'CustomLog'), ["'/dev/stdout' custom"]);
   assert.is(runtimeEnvironment(resolveBuildOptions({ startupLog: true })).MWE_STARTUP_LOG, '/dev/stderr');
+});
+
+test('front-end tuning: MPM choice, http2, metrics, status, proxies, paths', () => {
+  const text = siteConf({ serverMpm: 'worker', http2: true, serverMetrics: true, serverStatus: true, orphanInterpreter: true,
+    ignoreActivity: ['/health'], trustProxyHeaders: ['X-Forwarded-For', 'X-Forwarded-Proto'], trustProxies: ['10.0.0.0/8'],
+    socketPrefix: '/run/wsgi', pidFile: '/run/httpd.pid', mimeTypes: '/usr/share/mime.types', modulesDirectory: '/opt/modules' });
+  assert.match(text, /LoadModule mpm_worker_module '\/opt\/modules\/mod_mpm_worker.so'/);
+  assert.match(text, /<IfModule mpm_worker_module>\nServerLimit \$\{MWE_MPM_SERVER_LIMIT\}/);
+  assert.match(text, /LoadModule http2_module/);
+  assert.equal(directive(text, 'Protocols'), ['h2 h2c http/1.1']);
+  assert.equal(directive(text, 'WSGIServerMetrics'), ['On']);
+  assert.match(text, /server-metrics=On/);
+  assert.match(text, /<Location \/server-status>\n    SetHandler server-status\n    Require local/);
+  assert.match(text, /RewriteCond %\{REQUEST_URI\} !\/server-status/);
+  assert.equal(directive(text, 'WSGIDestroyInterpreter'), ['Off']);
+  assert.match(text, /<Location '\/health'>\n    WSGIIgnoreActivity On/);
+  assert.equal(directive(text, 'WSGITrustedProxyHeaders'), ['X-Forwarded-For X-Forwarded-Proto']);
+  assert.equal(directive(text, 'WSGITrustedProxies'), ['10.0.0.0/8']);
+  assert.equal(directive(text, 'WSGISocketPrefix'), ["'/run/wsgi/wsgi'"]);
+  assert.equal(directive(text, 'PidFile'), ["'/run/httpd.pid'"]);
+  assert.equal(directive(text, 'TypesConfig'), ["'/usr/share/mime.types'"]);
+  const env = runtimeEnvironment(resolveBuildOptions({ maxClients: '150', initialWorkers: '0.5', processName: 'myserver', httpdExecutable: '/usr/sbin/httpd' }));
+  assert.is(env.MWE_MAX_CLIENTS, '150');
+  assert.is(env.MWE_INITIAL_WORKERS, '0.5');
+  assert.is(env.MWE_PROCESS_NAME, 'myserver');
+  assert.is(env.MWE_HTTPD, '/usr/sbin/httpd');
+  const prefork = siteConf({ serverMpm: 'prefork' });
+  assert.match(prefork, /LoadModule mpm_prefork_module/);
+  assert.match(prefork, /<IfModule mpm_prefork_module>\nServerLimit \$\{MWE_MPM_PREFORK_MAX_CLIENTS\}/);
 });
 
 test('custom configuration and service scripts', () => {
