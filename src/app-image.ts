@@ -18,12 +18,19 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
   if (plan.handlerScripts.length) context.addFile('config/resource.wsgi', renderResourceScript(plan));
-  context.addDirectory('rootfs').addDirectory('rootfs/srv');
+  const addParents = (name: string): void => {
+    const parts = name.split('/');
+    for (let depth = 1; depth <= parts.length; depth += 1) context.addDirectory(parts.slice(0, depth).join('/'));
+  };
+  addParents('rootfs/srv');
   for (const copy of plan.copies) {
     const name = `rootfs${copy.imagePath}`;
-    const parents = path.posix.dirname(name).split('/');
-    for (let depth = 2; depth <= parents.length; depth += 1) context.addDirectory(parents.slice(0, depth).join('/'));
+    addParents(path.posix.dirname(name));
     context.addHostPath(name, copy.hostPath);
+  }
+  // Apache applies <Directory> only to directories that exist: the mount point must (as mod_wsgi-express makes it).
+  if (plan.applicationType !== 'static' && plan.options.mountPoint !== '/') {
+    addParents(`rootfs${path.posix.join(plan.documentRoot, plan.options.mountPoint)}`.replace(/\/+$/, ''));
   }
   return context;
 }

@@ -506,14 +506,12 @@ export function resolveBuildOptions(raw: Record<string, unknown>): BuildOptions 
   }
   const options = values as unknown as BuildOptions;
   options.urlAliases = (values.urlAliases as [string, string][]).map(([url, path]) => ({ url, path }));
-  checkCombinations(options, raw);
+  checkCombinations(options);
   return options;
 }
 
-const given = (raw: Record<string, unknown>, key: string): boolean => raw[key] !== undefined;
-
 /** Checks that involve more than one option; each failure names them and the fix. */
-function checkCombinations(options: BuildOptions, raw: Record<string, unknown>): void {
+function checkCombinations(options: BuildOptions): void {
   const fail = (message: string): never => {
     throw new UsageError(message);
   };
@@ -537,10 +535,6 @@ function checkCombinations(options: BuildOptions, raw: Record<string, unknown>):
   if (options.enableTelemetry && services.has('telemetry')) fail("--enable-telemetry runs its own 'telemetry' service; drop --service-script telemetry");
   if (options.slowRequests !== undefined && !options.enableTelemetry && !options.telemetryService) {
     fail('--slow-requests needs --telemetry-service or --enable-telemetry');
-  }
-  if (given(raw, 'telemetryUiPort') && !options.enableTelemetry) fail('--telemetry-ui-port needs --enable-telemetry');
-  if (options.telemetryOptions.length && !options.enableTelemetry && !options.telemetryService) {
-    fail('--telemetry-options needs --telemetry-service or --enable-telemetry');
   }
 }
 

@@ -261,6 +261,24 @@ options('every tuning option renders a configuration Apache accepts and serves',
   assert.is((await httpGet(prefork.url('/app/hello'))).body, 'hello from the site app');
 });
 
+options('--mount-point, --working-directory, per-request --application-group, --callable-object and the rest build and serve', async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/misc', '--mount-point', '/api/', '--working-directory', site('public'), '--python-path', SITE,
+    '--setenv', 'APP_GROUP', 'grp1', '--application-group', '%{ENV:APP_GROUP}', '--callable-object', 'app', '--host', '0.0.0.0',
+    '--python-eggs', '/tmp/eggs', '--service-script', 'svc', site('service.py'), '--service-user', 'svc', '#10001',
+    '--service-group', 'svc', '#0', '--stop-timeout', '20', '--mime-types', '/etc/mime.types',
+    '--modules-directory', '/usr/lib/apache2/modules', '--httpd-executable', '/usr/sbin/apache2']);
+  const server = await serve('mwe-test/misc', {}, '/api/app/hello');
+  const values = environLines((await httpGet(server.url('/api/app/environ'))).body);
+  assert.is(values.SCRIPT_NAME, '/api');
+  assert.is(values.PATH_INFO, '/app/environ');
+  assert.is(values['mod_wsgi.application_group'], 'grp1');
+  assert.is(values.cwd, '/srv/app/public');
+  // Outside the mount point nothing reaches the application.
+  assert.is((await httpGet(server.url('/app/hello'))).status, 404);
+  const image = await docker.getImage('mwe-test/misc').inspect();
+  assert.ok(image.Config.Env.includes('MWE_STOP_TIMEOUT=20'), image.Config.Env.join(' '));
+});
+
 options('--free-threading and telemetry are refused with the reason when the toolchain lacks them', async () => {
   const freeThreading = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-ft', '--free-threading']);
   assert.is(freeThreading.code, 2);
