@@ -9,6 +9,8 @@ import { packageVersion } from './paths.js';
 import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
 import { runConfig } from './commands/config.js';
+import { MODULE_COMMANDS, MODULE_OPTION_KEYS, runInstallModule, runModuleConfig, runModuleLocation } from './commands/module.js';
+import { runToolchainList, runToolchainPrune } from './commands/toolchain.js';
 import { runBaseBootstrap } from './commands/base-bootstrap.js';
 
 /** Rewrites an alias (`--max-requests`, `--max-requests=5`) to its canonical flag. */
@@ -109,6 +111,29 @@ export function buildProgram(): Command {
   );
   config.action(() => undefined);
 
+  const moduleCommands = [
+    ['module-location', 'Export the mod_wsgi module built in the toolchain container to a host directory and print its path'],
+    ['module-config', 'Export the module and print the LoadModule and WSGIPythonHome lines for a system Apache'],
+    ['install-module', "Copy the module into the host Apache's modules directory and print the LoadModule and WSGIPythonHome lines"],
+  ].map(([name, description]) => {
+    const command = program.command(name).description(description);
+    for (const spec of OPTION_SPECS.filter((candidate) => MODULE_OPTION_KEYS.includes(candidate.key))) command.addOption(commanderOption(spec));
+    if (name === 'install-module') {
+      command.option('--modules-directory <DIRECTORY>', "host directory to install into (default: apxs -q LIBEXECDIR, else /usr/lib/apache2/modules)");
+    } else {
+      command.option('--output <DIRECTORY>', 'host directory the module is exported to', 'mwe-module');
+    }
+    return command.action(() => undefined);
+  });
+
+  const toolchain = program.command('toolchain').description('Manage toolchain images (one per base image and mod_wsgi source)');
+  toolchain.command('list').description('List toolchain images with their Python, Apache and mod_wsgi versions, sizes and users').action(() => undefined);
+  toolchain
+    .command('prune')
+    .description('Remove toolchain images that no app image was built on')
+    .option('--dry-run', 'only print what would be removed')
+    .action(() => undefined);
+
   const base = program.command('base').description('Manage base images');
   base
     .command('bootstrap')
@@ -118,7 +143,7 @@ export function buildProgram(): Command {
     .option('--mirror <URL>', 'Debian mirror', 'http://deb.debian.org/debian')
     .action(() => undefined);
 
-  for (const command of [program, build, config, base]) {
+  for (const command of [program, build, config, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
   }
   return program;
@@ -139,6 +164,25 @@ export async function main(argv: string[]): Promise<number> {
       const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
       const run = invoked === 'build' ? runBuild : runConfig;
       return await run(command.args[0], options, argv, reportProgress);
+    }
+    const moduleCommand = MODULE_COMMANDS.includes(invoked) ? program.commands.find((candidate) => candidate.name() === invoked) : undefined;
+    if (moduleCommand && !Object.keys(pairs).length) {
+      const opts = moduleCommand.opts() as { output?: string; modulesDirectory?: string };
+      const options = resolveBuildOptions(optionValues(moduleCommand));
+      if (invoked === 'install-module') return await runInstallModule(options, opts.modulesDirectory, reportProgress);
+      const run = invoked === 'module-location' ? runModuleLocation : runModuleConfig;
+      return await run(options, opts.output!, reportProgress);
+    }
+    if (invoked === 'toolchain') {
+      const toolchain = program.commands.find((command) => command.name() === 'toolchain')!;
+      const sub = toolchain.args[0];
+      if (sub === 'list') return await runToolchainList();
+      if (sub === 'prune') {
+        const prune = toolchain.commands.find((command) => command.name() === 'prune')!;
+        return await runToolchainPrune(Boolean(prune.opts().dryRun));
+      }
+      toolchain.outputHelp();
+      return 2;
     }
     if (Object.keys(pairs).length) {
       throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build and config`);

@@ -12,6 +12,9 @@ const TELEMETRY_INTERVAL_DEFAULT = OPTION_SPECS.find((spec) => spec.key === 'tel
 
 export function checkAgainstToolchain(options: BuildOptions, facts: ToolchainFacts): void {
   const module = `mod_wsgi ${facts.modWsgiVersion}`;
+  if (options.python && options.python !== facts.pythonVersion) {
+    throw new UsageError(`--python ${options.python}: ${options.baseImage} has Python ${facts.pythonVersion}; drop --base-image to get the image that ships ${options.python}, or use another base`);
+  }
   if (options.freeThreading) {
     if (!facts.pythonFreeThreaded) {
       throw new UsageError(`--free-threading: Python ${facts.pythonVersion} in this toolchain is not a free-threaded build (configured without --disable-gil); build on a free-threaded Python or drop --free-threading`);

@@ -3,7 +3,11 @@
  * table that CLI parsing, validation, config rendering and the docs read.
  */
 import { UsageError } from './errors.js';
+import { checkModWsgiSource } from './mod-wsgi-source.js';
 import * as check from './validate.js';
+
+/** Distribution Pythons and the Debian suite (slim image) that ships each. */
+export const PYTHON_SUITES: Record<string, string> = { '3.13': 'trixie', '3.11': 'bookworm' };
 
 export type OptionKind = 'flag' | 'int' | 'number' | 'string' | 'choice' | 'pair';
 
@@ -42,12 +46,13 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Name of the image to create. Defaults to mwe-app/<app name>:latest.',
     check: check.imageReference },
   { flag: '--base-image', key: 'baseImage', kind: 'string', metavars: ['IMAGE'], group: 'image',
-    default: 'debian:trixie-slim',
-    help: 'Debian-based image to build on. Made locally by `mwe-image base bootstrap` where nothing can be pulled.',
+    help: 'Debian-based image to build on. Defaults to debian:trixie-slim (Python 3.13), or debian:bookworm-slim with --python 3.11. Made locally by `mwe-image base bootstrap` where nothing can be pulled.',
     check: check.imageReference },
-  { flag: '--mod-wsgi-source', key: 'modWsgiSource', kind: 'string', metavars: ['PATH'], group: 'image',
-    help: "mod_wsgi source: a local .tar.gz or source directory. Defaults to the upstream tarball from Debian's source archive for the base image's suite.",
-    check: check.existingPath },
+  { flag: '--python', key: 'python', kind: 'choice', metavars: ['VERSION'], group: 'image', choices: Object.keys(PYTHON_SUITES),
+    help: "Python the module is built for and runs on: the distribution's (3.13 on trixie, 3.11 on bookworm). Picks the base image when --base-image is not given; checked against it when it is." },
+  { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'debian',
+    help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Defaults to debian.",
+    check: checkModWsgiSource },
   { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry). Defaults to the directory holding a script APP, to APP itself for --application-type static, and to nothing for module.',
     check: check.existingDirectory },
@@ -312,6 +317,7 @@ export const OPTION_SPECS: OptionSpec[] = [
 export const OPTION_ALIASES: Record<string, string> = {
   '--max-requests': '--maximum-requests',
   '--listen-backlog': '--daemon-backlog',
+  '--mod-wsgi-source': '--mod-wsgi',
 };
 
 export type ApplicationType = 'script' | 'module' | 'static';
@@ -325,7 +331,8 @@ export interface UrlAlias {
 export interface BuildOptions {
   tag?: string;
   baseImage: string;
-  modWsgiSource?: string;
+  python?: string;
+  modWsgi: string;
   appDir?: string;
   port: number;
   host?: string;
@@ -505,6 +512,7 @@ export function resolveBuildOptions(raw: Record<string, unknown>): BuildOptions 
     }
   }
   const options = values as unknown as BuildOptions;
+  options.baseImage ??= `debian:${PYTHON_SUITES[options.python ?? '3.13']}-slim`;
   options.urlAliases = (values.urlAliases as [string, string][]).map(([url, path]) => ({ url, path }));
   checkCombinations(options);
   return options;

@@ -12,6 +12,7 @@ import { buildImage } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { findImage } from './docker/engine.js';
 import { readImagePath } from './docker/image-files.js';
+import { describeModWsgiSource, type ModWsgiSource } from './mod-wsgi-source.js';
 import { imagesDir, packageRoot } from './paths.js';
 import { TOOLCHAIN_FACTS_PATH, type ToolchainFacts } from './toolchain-facts.js';
 
@@ -20,8 +21,7 @@ export const TOOLCHAIN_REPOSITORY = 'mwe-image/toolchain';
 export interface ToolchainRequest {
   baseImageId: string;
   baseImage: string;
-  /** Local mod_wsgi tarball or source tree; Debian's source archive when absent. */
-  modWsgiSource?: string;
+  modWsgi: ModWsgiSource;
 }
 
 export interface Toolchain {
@@ -45,16 +45,19 @@ function entrypointSource(): string {
 
 /** Build arguments and labels of a toolchain build; part of its key. */
 function toolchainSettings(request: ToolchainRequest) {
+  const source = request.modWsgi;
   return {
     buildArgs: {
       BASE_IMAGE: request.baseImage,
-      MOD_WSGI_SOURCE: request.modWsgiSource ? 'local' : 'debian',
+      MOD_WSGI_SOURCE: source.kind,
+      MOD_WSGI_VERSION: source.kind === 'debian' || source.kind === 'pypi' ? source.version ?? '' : '',
+      MOD_WSGI_URL: source.kind === 'url' ? source.url : '',
     },
     labels: {
       'io.mwe-image.kind': 'toolchain',
       'io.mwe-image.base': request.baseImage,
-      // The key covers the source's content; a path would go stale when another build reuses the image.
-      'io.mwe-image.mod-wsgi-source': request.modWsgiSource ? `local:${path.basename(path.resolve(request.modWsgiSource))}` : 'debian',
+      // The key covers a local source's content; a path would go stale when another build reuses the image.
+      'io.mwe-image.mod-wsgi-source': describeModWsgiSource(source),
     },
   };
 }
@@ -65,8 +68,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   hash.update(`base\0${request.baseImageId}\0${JSON.stringify(toolchainSettings(request))}\0`);
   hashTree(hash, path.join(imagesDir(), 'toolchain'), 'toolchain');
   hashTree(hash, entrypointSource(), 'entrypoint.c');
-  if (request.modWsgiSource) hashTree(hash, path.resolve(request.modWsgiSource), 'mod_wsgi-src');
-  else hash.update('mod_wsgi-src\0debian');
+  if (request.modWsgi.kind === 'local') hashTree(hash, request.modWsgi.path, 'mod_wsgi-src');
   return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
 }
 
@@ -78,8 +80,8 @@ function toolchainContext(request: ToolchainRequest): ContextBuilder {
   context.addHostPath('diagnostics', path.join(recipe, 'diagnostics'));
   context.addDirectory('entrypoint').addHostPath('entrypoint/entrypoint.c', entrypointSource());
   context.addDirectory('mod_wsgi-src');
-  if (request.modWsgiSource) {
-    const source = path.resolve(request.modWsgiSource);
+  if (request.modWsgi.kind === 'local') {
+    const source = request.modWsgi.path;
     if (statSync(source).isDirectory()) {
       for (const child of readdirSync(source)) context.addHostPath(`mod_wsgi-src/${child}`, path.join(source, child));
     } else {
@@ -97,7 +99,7 @@ export async function ensureToolchain(
   const tag = toolchainTag(request);
   let built = false;
   if (!(await findImage(docker, tag))) {
-    progress?.(`Building toolchain ${tag} (mod_wsgi from ${request.modWsgiSource ?? "Debian's source archive"}, base ${request.baseImage}); this is done once per combination.`);
+    progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}); this is done once per combination.`);
     await buildImage(docker, {
       context: toolchainContext(request).toStream(),
       tag,

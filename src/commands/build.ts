@@ -6,6 +6,7 @@ import { checkAgainstToolchain } from '../compatibility.js';
 import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
+import { parseModWsgiSource } from '../mod-wsgi-source.js';
 import { ensureToolchain, type Toolchain } from '../toolchain.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted. */
@@ -19,7 +20,7 @@ export async function prepareBuild(app: string, options: BuildOptions, progress:
   const plan = planBuild(app, options);
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgiSource: options.modWsgiSource }, progress);
+  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi) }, progress);
   checkAgainstToolchain(options, toolchain.facts);
   return { docker, plan, toolchain };
 }

@@ -29,7 +29,7 @@ compare.before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'mwe-compare-'));
   chmodSync(work, 0o755); // Apache's children (www-data) read the server roots under it
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/compare-base']);
-  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian'] } });
+  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian', 'io.mwe-image.base=debian:trixie-slim'] } });
   const toolchain = images.sort((a, b) => b.Created - a.Created)[0];
   const tarball = (await readImagePath(docker, toolchain.Id, '/build/download')).find((file) => file.name.endsWith('.orig.tar.gz'))!;
   const tarballPath = path.join(work, path.basename(tarball.name));

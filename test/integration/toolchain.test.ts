@@ -25,7 +25,7 @@ toolchain.after(async () => {
 
 /** The orig tarball the default toolchain downloaded from Debian's source archive. */
 async function debianTarball(): Promise<{ name: string; content: Buffer }> {
-  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian'] } });
+  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian', 'io.mwe-image.base=debian:trixie-slim'] } });
   assert.ok(images.length > 0, 'no default toolchain image');
   const newest = images.sort((a, b) => b.Created - a.Created)[0];
   const files = await readImagePath(docker, newest.Id, '/build/download');
@@ -54,9 +54,9 @@ toolchain('a failing toolchain step exits 1 with the tail of its output and tags
   const broken = path.join(work, 'not-mod-wsgi');
   mkdirSync(broken);
   writeFileSync(path.join(broken, 'README'), 'not a source tree\n');
-  const result = await runCli(['build', example('hello', 'wsgi.py'), '--mod-wsgi-source', broken, '--tag', 'mwe-test/never-built-2']);
+  const result = await runCli(['build', example('hello', 'wsgi.py'), '--mod-wsgi', broken, '--tag', 'mwe-test/never-built-2']);
   assert.is(result.code, 1);
-  assert.match(result.stderr, /holds neither a tarball nor a source tree with setup\.py/);
+  assert.match(result.stderr, /--mod-wsgi holds neither a tarball nor a source tree with setup\.py/);
   const lines = result.stderr.trim().split('\n');
   assert.match(lines[lines.length - 1], /^mwe-image: image build failed at RUN sh \/mwe\/scripts\/fetch-mod-wsgi.sh: .*non-zero code: 1/);
   assert.not.match(result.stderr, /    at /);

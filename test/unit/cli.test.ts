@@ -34,6 +34,10 @@ test('usage errors are one line naming the option, exit 2', () => {
   oneLineUsageError(['build', '/no/such/app.py'], /APP: '\/no\/such\/app.py' does not exist/);
   oneLineUsageError(['frobnicate'], /unknown command 'frobnicate'/);
   oneLineUsageError(['base', 'bootstrap', '--suite', 'sid'], /--suite/);
+  oneLineUsageError(['build', app, '--python', '2.7'], /--python: '2.7' is not one of/);
+  oneLineUsageError(['module-config', '--mod-wsgi', 'pypi:'], /--mod-wsgi: 'pypi:' has no usable version/);
+  oneLineUsageError(['install-module', '--url-alias', '/a', app], /--url-alias is an option of build and config/);
+  oneLineUsageError(['toolchain', 'explode'], /unknown command 'explode'/);
 });
 
 test('an unreachable engine is one line and exit 1', () => {

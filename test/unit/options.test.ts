@@ -102,7 +102,7 @@ test('option aliases map to the canonical flags', () => {
 test('paths must exist', () => {
   usageError(() => resolveBuildOptions({ urlAliases: [['/static/', '/no/such/dir']] }), /^--url-alias: '\/no\/such\/dir' does not exist/);
   usageError(() => resolveBuildOptions({ documentRoot: fixture('app', 'wsgi.py') }), /^--document-root: .* is not a directory/);
-  usageError(() => resolveBuildOptions({ modWsgiSource: '/no/such.tar.gz' }), /^--mod-wsgi-source:/);
+  usageError(() => resolveBuildOptions({ modWsgi: '/no/such.tar.gz' }), /^--mod-wsgi: '\/no\/such.tar.gz' does not exist/);
 });
 
 test('pair options are taken from argv with both values', () => {

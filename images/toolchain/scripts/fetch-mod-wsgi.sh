@@ -1,20 +1,48 @@
 #!/bin/sh
 # Leaves the mod_wsgi source tree at /build/mod_wsgi.
 #   MOD_WSGI_SOURCE=debian  upstream (orig) tarball from Debian's source archive
-#                           for this suite, version MOD_WSGI_VERSION if set
+#                           for this suite; version MOD_WSGI_VERSION if set
+#   MOD_WSGI_SOURCE=pypi    sdist of mod_wsgi==MOD_WSGI_VERSION from PyPI
+#   MOD_WSGI_SOURCE=url     the tarball at MOD_WSGI_URL
 #   MOD_WSGI_SOURCE=local   the tarball or tree copied into /build/mod_wsgi-src
 set -eu
 mkdir -p /build/download && cd /build/download
+fail() { echo "mwe-image: $*" >&2; exit 1; }
 case "$MOD_WSGI_SOURCE" in
 debian)
+    if [ -n "${MOD_WSGI_VERSION:-}" ]; then
+        # Any suite's upstream tarball of that version: search bookworm and
+        # trixie sources too, in an apt state of their own.
+        uri=$(grep -rhoE 'https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -n 1)
+        mkdir -p /build/apt-src/lists/partial /build/apt-src/parts
+        for suite in bookworm trixie; do echo "deb-src ${uri:-http://deb.debian.org/debian} $suite main"; done > /build/apt-src/sources.list
+        set -- -o Dir::Etc::SourceList=/build/apt-src/sources.list -o Dir::Etc::SourceParts=/build/apt-src/parts \
+            -o Dir::State::Lists=/build/apt-src/lists
+        apt-get "$@" update >/dev/null || fail "could not read Debian's source archive"
+        available=$(apt-cache "$@" showsrc mod-wsgi | sed -n 's/^Version: //p' | sort -u)
+        full=$(echo "$available" | grep -E "^([0-9]+:)?${MOD_WSGI_VERSION}-" | head -n 1)
+        [ -n "$full" ] || fail "Debian's source archive has no mod-wsgi $MOD_WSGI_VERSION (it has: $(echo $available))"
+    else
+        set --
+        full=$(apt-cache showsrc mod-wsgi | sed -n 's/^Version: //p' | head -n 1)
+    fi
     # The .dsc or debian.tar.xz may be missing from the archive; apt still
     # verifies and keeps the orig tarball, which is all that is needed.
-    apt-get source --download-only "mod-wsgi${MOD_WSGI_VERSION:+=$MOD_WSGI_VERSION-*}" || true
+    apt-get "$@" source --download-only "mod-wsgi=$full" || true
     tarball=$(ls mod-wsgi_*.orig.tar.gz 2>/dev/null | head -n 1)
-    if [ -z "$tarball" ]; then
-        echo "mwe-image: could not download mod-wsgi${MOD_WSGI_VERSION:+ $MOD_WSGI_VERSION} from Debian's source archive" >&2
-        exit 1
-    fi
+    [ -n "$tarball" ] || fail "Debian's source archive lists mod-wsgi $full but has no tarball for it; use --mod-wsgi debian:VERSION (another suite's), pypi:VERSION or a local tarball"
+    ;;
+pypi)
+    python3 -m pip download --no-deps --no-binary :all: --no-build-isolation \
+        --disable-pip-version-check --retries 1 --timeout 20 "mod_wsgi==$MOD_WSGI_VERSION" -d . \
+        || fail "could not download mod_wsgi==$MOD_WSGI_VERSION from PyPI (is the index reachable from the build?)"
+    tarball=$(ls mod_wsgi-*.tar.gz 2>/dev/null | head -n 1)
+    [ -n "$tarball" ] || fail "PyPI gave no source tarball for mod_wsgi==$MOD_WSGI_VERSION"
+    ;;
+url)
+    tarball=mod_wsgi-download.tar.gz
+    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$MOD_WSGI_URL" "$tarball" \
+        || fail "could not download $MOD_WSGI_URL"
     ;;
 local)
     tarball=$(ls /build/mod_wsgi-src/*.tar.gz /build/mod_wsgi-src/*.tgz 2>/dev/null | head -n 1 || true)
@@ -23,15 +51,13 @@ local)
             cp -a /build/mod_wsgi-src /build/mod_wsgi
             exit 0
         fi
-        echo "mwe-image: --mod-wsgi-source holds neither a tarball nor a source tree with setup.py" >&2
-        exit 1
+        fail "--mod-wsgi holds neither a tarball nor a source tree with setup.py"
     fi
     ;;
 *)
-    echo "mwe-image: unknown MOD_WSGI_SOURCE '$MOD_WSGI_SOURCE'" >&2
-    exit 1
+    fail "unknown MOD_WSGI_SOURCE '$MOD_WSGI_SOURCE'"
     ;;
 esac
 mkdir -p /build/mod_wsgi
-tar -xzf "$tarball" -C /build/mod_wsgi --strip-components=1
-test -f /build/mod_wsgi/setup.py
+tar -xzf "$tarball" -C /build/mod_wsgi --strip-components=1 || fail "$tarball is not a gzipped tarball"
+[ -f /build/mod_wsgi/setup.py ] || fail "$tarball does not hold a mod_wsgi source tree (no setup.py)"

@@ -1,0 +1,80 @@
+/**
+ * The seed's commands for wiring the container-built module into a system
+ * Apache: module-location, module-config and install-module. Each selects a
+ * toolchain with the build options (--base-image, --python, --mod-wsgi),
+ * builds it if needed, and exports the module from it to the host.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureBaseImage } from '../base.js';
+import { checkAgainstToolchain } from '../compatibility.js';
+import { connectEngine } from '../docker/engine.js';
+import { readImagePath } from '../docker/image-files.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import { parseModWsgiSource } from '../mod-wsgi-source.js';
+import type { BuildOptions } from '../options.js';
+import type { ToolchainFacts } from '../toolchain-facts.js';
+import { ensureToolchain } from '../toolchain.js';
+
+export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
+
+/** The options of these commands: the ones that choose a toolchain. */
+export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'modWsgi'];
+
+interface ExportedModule {
+  hostPath: string;
+  facts: ToolchainFacts;
+}
+
+async function exportModule(options: BuildOptions, directory: string, progress: (line: string) => void): Promise<ExportedModule> {
+  const docker = await connectEngine();
+  const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
+  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi) }, progress);
+  checkAgainstToolchain(options, toolchain.facts);
+  // The toolchain stages the runtime tree under /out.
+  const [module] = await readImagePath(docker, toolchain.tag, `/out${toolchain.facts.modulePath}`);
+  if (!module) throw new RuntimeFailure(`toolchain ${toolchain.tag} has no ${toolchain.facts.modulePath}`);
+  mkdirSync(directory, { recursive: true });
+  const hostPath = path.resolve(directory, path.basename(toolchain.facts.modulePath));
+  writeFileSync(hostPath, module.content, { mode: 0o644 });
+  progress(`mod_wsgi ${toolchain.facts.modWsgiVersion} for Python ${toolchain.facts.pythonVersion} (${options.baseImage}); the host Apache needs that Python's shared library (libpython${toolchain.facts.pythonVersion}).`);
+  return { hostPath, facts: toolchain.facts };
+}
+
+/** The lines mod_wsgi-express prints for a module at `modulePath`. */
+export function moduleConfigLines(modulePath: string, facts: ToolchainFacts): string {
+  return `LoadModule wsgi_module "${modulePath}"\nWSGIPythonHome "${facts.pythonHome}"\n`;
+}
+
+export async function runModuleLocation(options: BuildOptions, output: string, progress: (line: string) => void): Promise<number> {
+  const { hostPath } = await exportModule(options, output, progress);
+  process.stdout.write(`${hostPath}\n`);
+  return 0;
+}
+
+export async function runModuleConfig(options: BuildOptions, output: string, progress: (line: string) => void): Promise<number> {
+  const { hostPath, facts } = await exportModule(options, output, progress);
+  process.stdout.write(moduleConfigLines(hostPath, facts));
+  return 0;
+}
+
+/** The host Apache's modules directory, as apxs knows it. */
+export function hostModulesDirectory(): string {
+  const apxs = spawnSync('apxs', ['-q', 'LIBEXECDIR'], { encoding: 'utf8' });
+  if (apxs.status === 0 && apxs.stdout.trim()) return apxs.stdout.trim();
+  if (existsSync('/usr/lib/apache2/modules')) return '/usr/lib/apache2/modules';
+  throw new UsageError('install-module: no Apache modules directory found on this host (no apxs); give --modules-directory DIRECTORY');
+}
+
+export async function runInstallModule(options: BuildOptions, modulesDirectory: string | undefined, progress: (line: string) => void): Promise<number> {
+  const target = modulesDirectory ?? hostModulesDirectory();
+  if (!existsSync(target)) throw new UsageError(`--modules-directory: '${target}' does not exist; give an existing directory`);
+  const staging = path.join(target, '.mwe-image-export');
+  const { hostPath, facts } = await exportModule(options, staging, progress);
+  const installed = path.join(target, path.basename(hostPath));
+  copyFileSync(hostPath, installed);
+  rmSync(staging, { recursive: true, force: true });
+  process.stdout.write(moduleConfigLines(installed, facts));
+  return 0;
+}

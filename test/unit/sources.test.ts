@@ -1,0 +1,36 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { moduleConfigLines } from '../../src/commands/module.js';
+import { UsageError } from '../../src/errors.js';
+import { describeModWsgiSource, parseModWsgiSource } from '../../src/mod-wsgi-source.js';
+import { resolveBuildOptions } from '../../src/options.js';
+import { TRIXIE_FACTS } from '../helpers/facts.js';
+import { fixture } from '../helpers/paths.js';
+
+test('--mod-wsgi sources', () => {
+  assert.equal(parseModWsgiSource(undefined), { kind: 'debian' });
+  assert.equal(parseModWsgiSource('debian'), { kind: 'debian' });
+  assert.equal(parseModWsgiSource('debian:4.9.4'), { kind: 'debian', version: '4.9.4' });
+  assert.equal(parseModWsgiSource('pypi:5.0.2'), { kind: 'pypi', version: '5.0.2' });
+  assert.equal(parseModWsgiSource('https://example.org/mod_wsgi-5.0.2.tar.gz'), { kind: 'url', url: 'https://example.org/mod_wsgi-5.0.2.tar.gz' });
+  assert.equal(parseModWsgiSource(fixture('site')), { kind: 'local', path: fixture('site') });
+  assert.is(describeModWsgiSource(parseModWsgiSource(fixture('site'))), 'local:site');
+  for (const bad of ['pypi:', 'pypi:latest', 'debian:x', '/no/such/path', "https://x/'a"]) {
+    assert.throws(() => parseModWsgiSource(bad), (error: Error) => error instanceof UsageError && /^--mod-wsgi/.test(error.message), bad);
+  }
+});
+
+test('--python picks the Debian suite that ships it unless --base-image is given', () => {
+  assert.is(resolveBuildOptions({}).baseImage, 'debian:trixie-slim');
+  assert.is(resolveBuildOptions({ python: '3.13' }).baseImage, 'debian:trixie-slim');
+  assert.is(resolveBuildOptions({ python: '3.11' }).baseImage, 'debian:bookworm-slim');
+  assert.is(resolveBuildOptions({ python: '3.11', baseImage: 'my/base:1' }).baseImage, 'my/base:1');
+  assert.throws(() => resolveBuildOptions({ python: '3.12' }), /--python: '3.12' is not one of 3.13, 3.11/);
+});
+
+test('module-config lines follow mod_wsgi-express', () => {
+  assert.is(moduleConfigLines('/usr/lib/apache2/modules/mod_wsgi-py313.so', TRIXIE_FACTS),
+    'LoadModule wsgi_module "/usr/lib/apache2/modules/mod_wsgi-py313.so"\nWSGIPythonHome "/usr"\n');
+});
+
+test.run();
