@@ -13,7 +13,7 @@ import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
   const context = new ContextBuilder();
-  context.addFile('Dockerfile', renderDockerfile(plan));
+  context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts));
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));

@@ -12,16 +12,15 @@ const TELEMETRY_INTERVAL_DEFAULT = OPTION_SPECS.find((spec) => spec.key === 'tel
 
 export function checkAgainstToolchain(options: BuildOptions, facts: ToolchainFacts): void {
   const module = `mod_wsgi ${facts.modWsgiVersion}`;
-  if (options.python && options.python !== facts.pythonVersion) {
-    throw new UsageError(`--python ${options.python}: ${options.baseImage} has Python ${facts.pythonVersion}; drop --base-image to get the image that ships ${options.python}, or use another base`);
+  const built = `${facts.pythonVersion}${facts.pythonFreeThreaded ? 't' : ''}`;
+  if (options.python && options.python !== built) {
+    throw new UsageError(`--python ${options.python}: ${options.baseImage} has Python ${built}; drop --base-image to get the image that ships ${options.python}, or use another base`);
   }
   if (options.freeThreading) {
     if (!facts.pythonFreeThreaded) {
       throw new UsageError(`--free-threading: Python ${facts.pythonVersion} in this toolchain is not a free-threaded build (configured without --disable-gil); build on a free-threaded Python or drop --free-threading`);
     }
-    if (!facts.directives.includes('WSGIFreeThreading')) {
-      throw new UsageError(`--free-threading: ${module} has no WSGIFreeThreading directive; use a mod_wsgi that has it or drop --free-threading`);
-    }
+    // Without WSGIFreeThreading the image sets PYTHON_GIL=0 (see renderDockerfile).
   }
   if (wantsTelemetry(options) && !facts.directives.includes('WSGITelemetryService')) {
     throw new UsageError(`--enable-telemetry/--telemetry-service: ${module} has no telemetry support (no WSGITelemetryService directive); use a mod_wsgi built with telemetry or drop the telemetry options`);

@@ -4,10 +4,11 @@
  */
 import { UsageError } from './errors.js';
 import { checkModWsgiSource } from './mod-wsgi-source.js';
+import { checkPythonFrom } from './python-source.js';
 import * as check from './validate.js';
 
 /** Distribution Pythons and the Debian suite (slim image) that ships each. */
-export const PYTHON_SUITES: Record<string, string> = { '3.13': 'trixie', '3.11': 'bookworm' };
+export const PYTHON_SUITES: Record<string, string> = { '3.13': 'trixie', '3.11': 'bookworm', '3.13t': 'trixie' };
 
 export type OptionKind = 'flag' | 'int' | 'number' | 'string' | 'choice' | 'pair';
 
@@ -49,7 +50,10 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Debian-based image to build on. Defaults to debian:trixie-slim (Python 3.13), or debian:bookworm-slim with --python 3.11. Made locally by `mwe-image base bootstrap` where nothing can be pulled.',
     check: check.imageReference },
   { flag: '--python', key: 'python', kind: 'choice', metavars: ['VERSION'], group: 'image', choices: Object.keys(PYTHON_SUITES),
-    help: "Python the module is built for and runs on: the distribution's (3.13 on trixie, 3.11 on bookworm). Picks the base image when --base-image is not given; checked against it when it is." },
+    help: "Python the module is built for and runs on: the distribution's (3.13 on trixie, 3.11 on bookworm), or 3.13t, a free-threaded CPython built from source. Picks the base image when --base-image is not given; checked against it when it is." },
+  { flag: '--python-from', key: 'pythonFrom', kind: 'string', metavars: ['SOURCE'], group: 'image',
+    help: "distro (the base image's python3), source (CPython built in the build stage from the upstream tarball in Debian's source archive), or the URL or local path of a CPython source tarball (e.g. from python.org). Defaults to distro, and to source for 3.13t.",
+    check: checkPythonFrom },
   { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'debian',
     help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Defaults to debian.",
     check: checkModWsgiSource },
@@ -332,6 +336,7 @@ export interface BuildOptions {
   tag?: string;
   baseImage: string;
   python?: string;
+  pythonFrom?: string;
   modWsgi: string;
   appDir?: string;
   port: number;

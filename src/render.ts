@@ -207,10 +207,15 @@ export function renderHandlerScript(plan: BuildPlan): string {
 }
 
 /** The app image's Dockerfile: the runtime settings become its ENV defaults. */
-export function renderDockerfile(plan: BuildPlan): string {
+export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string {
+  const environment = runtimeEnvironment(plan.options);
+  // A free-threaded Python without WSGIFreeThreading: PYTHON_GIL=0 keeps the GIL off even
+  // when the application imports an extension module that does not declare free-threading
+  // support (which would otherwise turn the GIL back on for the whole process).
+  if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
   return render('Dockerfile.mustache', {
     port: plan.options.port,
-    environment: Object.entries(runtimeEnvironment(plan.options)).map(([name, value]) => ({ name, value })),
+    environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
   });
 }
 

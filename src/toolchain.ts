@@ -13,6 +13,7 @@ import { ContextBuilder } from './docker/context.js';
 import { findImage } from './docker/engine.js';
 import { readImagePath } from './docker/image-files.js';
 import { describeModWsgiSource, type ModWsgiSource } from './mod-wsgi-source.js';
+import { describePythonSource, type PythonSource } from './python-source.js';
 import { imagesDir, packageRoot } from './paths.js';
 import { TOOLCHAIN_FACTS_PATH, type ToolchainFacts } from './toolchain-facts.js';
 
@@ -22,6 +23,7 @@ export interface ToolchainRequest {
   baseImageId: string;
   baseImage: string;
   modWsgi: ModWsgiSource;
+  python: PythonSource;
 }
 
 export interface Toolchain {
@@ -49,6 +51,10 @@ function toolchainSettings(request: ToolchainRequest) {
   return {
     buildArgs: {
       BASE_IMAGE: request.baseImage,
+      PYTHON_FROM: request.python.from,
+      PYTHON_VERSION: request.python.from === 'distro' ? '' : request.python.version,
+      PYTHON_FREE_THREADED: request.python.from !== 'distro' && request.python.freeThreaded ? '1' : '0',
+      PYTHON_URL: request.python.from === 'url' ? request.python.url! : '',
       MOD_WSGI_SOURCE: source.kind,
       MOD_WSGI_VERSION: source.kind === 'debian' || source.kind === 'pypi' ? source.version ?? '' : '',
       MOD_WSGI_URL: source.kind === 'url' ? source.url : '',
@@ -58,6 +64,7 @@ function toolchainSettings(request: ToolchainRequest) {
       'io.mwe-image.base': request.baseImage,
       // The key covers a local source's content; a path would go stale when another build reuses the image.
       'io.mwe-image.mod-wsgi-source': describeModWsgiSource(source),
+      'io.mwe-image.python-source': describePythonSource(request.python),
     },
   };
 }
@@ -69,6 +76,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   hashTree(hash, path.join(imagesDir(), 'toolchain'), 'toolchain');
   hashTree(hash, entrypointSource(), 'entrypoint.c');
   if (request.modWsgi.kind === 'local') hashTree(hash, request.modWsgi.path, 'mod_wsgi-src');
+  if (request.python.from === 'local') hashTree(hash, request.python.path!, 'python-src');
   return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
 }
 
@@ -79,6 +87,8 @@ function toolchainContext(request: ToolchainRequest): ContextBuilder {
   context.addHostPath('scripts', path.join(recipe, 'scripts'));
   context.addHostPath('diagnostics', path.join(recipe, 'diagnostics'));
   context.addDirectory('entrypoint').addHostPath('entrypoint/entrypoint.c', entrypointSource());
+  context.addDirectory('python-src');
+  if (request.python.from === 'local') context.addHostPath(`python-src/${path.basename(request.python.path!)}`, request.python.path!);
   context.addDirectory('mod_wsgi-src');
   if (request.modWsgi.kind === 'local') {
     const source = request.modWsgi.path;
@@ -95,16 +105,19 @@ export async function ensureToolchain(
   docker: Docker,
   request: ToolchainRequest,
   progress?: (line: string) => void,
+  rebuild = false,
 ): Promise<Toolchain> {
   const tag = toolchainTag(request);
   let built = false;
-  if (!(await findImage(docker, tag))) {
-    progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}); this is done once per combination.`);
+  if (rebuild || !(await findImage(docker, tag))) {
+    const python = request.python.from === 'distro' ? '' : `, Python ${describePythonSource(request.python)} compiled first (several minutes)`;
+    progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}); this is done once per combination.`);
     await buildImage(docker, {
       context: toolchainContext(request).toStream(),
       tag,
       ...toolchainSettings(request),
       progress,
+      noCache: rebuild,
     });
     built = true;
   }

@@ -7,6 +7,7 @@ import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
 import { parseModWsgiSource } from '../mod-wsgi-source.js';
+import { parsePythonSource } from '../python-source.js';
 import { ensureToolchain, type Toolchain } from '../toolchain.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted. */
@@ -20,7 +21,7 @@ export async function prepareBuild(app: string, options: BuildOptions, progress:
   const plan = planBuild(app, options);
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi) }, progress);
+  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) }, progress);
   checkAgainstToolchain(options, toolchain.facts);
   return { docker, plan, toolchain };
 }

@@ -13,6 +13,7 @@ import { connectEngine } from '../docker/engine.js';
 import { readImagePath } from '../docker/image-files.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { parseModWsgiSource } from '../mod-wsgi-source.js';
+import { parsePythonSource } from '../python-source.js';
 import type { BuildOptions } from '../options.js';
 import type { ToolchainFacts } from '../toolchain-facts.js';
 import { ensureToolchain } from '../toolchain.js';
@@ -20,7 +21,7 @@ import { ensureToolchain } from '../toolchain.js';
 export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
 
 /** The options of these commands: the ones that choose a toolchain. */
-export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'modWsgi'];
+export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'pythonFrom', 'modWsgi'];
 
 interface ExportedModule {
   hostPath: string;
@@ -30,7 +31,7 @@ interface ExportedModule {
 async function exportModule(options: BuildOptions, directory: string, progress: (line: string) => void): Promise<ExportedModule> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi) }, progress);
+  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) }, progress);
   checkAgainstToolchain(options, toolchain.facts);
   // The toolchain stages the runtime tree under /out.
   const [module] = await readImagePath(docker, toolchain.tag, `/out${toolchain.facts.modulePath}`);

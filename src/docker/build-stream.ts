@@ -14,6 +14,8 @@ export interface BuildRequest {
   labels?: Record<string, string>;
   /** Where progress lines go; nothing is printed when absent. */
   progress?: (line: string) => void;
+  /** Build every step again (benchmarks of cold builds). */
+  noCache?: boolean;
 }
 
 export interface BuildResult {
@@ -39,6 +41,7 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     labels: request.labels,
     rm: true,
     forcerm: true,
+    nocache: request.noCache ?? false,
   });
   const tail: string[] = [];
   const steps: string[] = [];

@@ -63,6 +63,19 @@ export async function startContainer(image: string, options: StartOptions = {}):
   return { container, port, url: (path = '/') => `http://127.0.0.1:${port}${path}` };
 }
 
+/**
+ * Starts a container on the host network, listening on a free-ish loopback port
+ * (PORT), so that requests from 127.0.0.1 really come from loopback.
+ */
+export async function startOnHostNetwork(image: string): Promise<Running> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const container = await docker.createContainer({ Image: image, Env: [`PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
+  const running = { container, port, url: (path = '/') => `http://127.0.0.1:${port}${path}` };
+  await container.start();
+  await waitForHttp(running.url('/'));
+  return running;
+}
+
 export async function removeContainer(running: Running | undefined): Promise<void> {
   if (running) await running.container.remove({ force: true }).catch(() => undefined);
 }

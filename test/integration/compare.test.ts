@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readImagePath } from '../../src/docker/image-files.js';
 import {
-  buildWithCli, docker, httpGet, removeContainer, startContainer, waitForHttp, type HttpResponse, type Running,
+  buildWithCli, docker, httpGet, removeContainer, startContainer, startOnHostNetwork, waitForHttp, type HttpResponse, type Running,
 } from '../helpers/docker.js';
 import { fixture, ROOT } from '../helpers/paths.js';
 
@@ -121,12 +121,9 @@ compare('--allow-localhost: 5.0.2 still refuses loopback clients, ours lets them
   const theirs = await startExpress(options);
   assert.is((await httpGet(`${theirs}/app/hello`, 15000, { Host: 'localhost' })).status, 403);
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/compare-localhost', ...options]);
-  const port = 30000 + Math.floor(Math.random() * 9000);
-  const container = await docker.createContainer({ Image: 'mwe-test/compare-localhost', Env: [`PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
-  running.push({ container, port, url: (p = '/') => `http://127.0.0.1:${port}${p}` });
-  await container.start();
-  await waitForHttp(`http://127.0.0.1:${port}/`);
-  const response = await httpGet(`http://127.0.0.1:${port}/app/hello`, 15000, { Host: 'localhost' });
+  const ours = await startOnHostNetwork('mwe-test/compare-localhost');
+  running.push(ours);
+  const response = await httpGet(ours.url('/app/hello'), 15000, { Host: 'localhost' });
   assert.is(response.status, 200);
 });
 

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running, type StartOptions,
+  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type Running, type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -139,12 +139,9 @@ options('--server-name, --server-alias, www redirect; --allow-localhost lets loo
   assert.is((await asHost('other.test')).status, 403);
 
   // With host networking the client really is 127.0.0.1.
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const container = await docker.createContainer({ Image: 'mwe-test/vhost', Env: [`PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
-  running.push({ container, port, url: (p = '/') => `http://127.0.0.1:${port}${p}` });
-  await container.start();
-  await waitForHttp(`http://127.0.0.1:${port}/`);
-  const loopback = await httpGet(`http://127.0.0.1:${port}/app/hello`, 15000, { Host: 'other.test' });
+  const onHost = await startOnHostNetwork('mwe-test/vhost');
+  running.push(onHost);
+  const loopback = await httpGet(onHost.url('/app/hello'), 15000, { Host: 'other.test' });
   assert.is(loopback.status, 200);
   assert.is(loopback.body, 'hello from the site app');
 });

@@ -47,6 +47,38 @@ versions('--python 3.11 builds on bookworm (Python 3.11) with mod_wsgi from anot
   assert.is(image.Config.Labels['org.opencontainers.image.base.name'], 'debian:bookworm-slim');
 });
 
+versions('--python 3.13t: CPython built free-threaded from source; --free-threading keeps the GIL off in the daemon', async () => {
+  await buildWithCli(['--application-type', 'module', 'mod_wsgi.diagnostics.environ', '--python', '3.13t', '--free-threading', '--tag', 'mwe-test/py313t-ft']);
+  const server = await startContainer('mwe-test/py313t-ft');
+  running.push(server);
+  await waitForHttp(server.url('/'));
+  const page = (await httpGet(server.url('/'))).body;
+  assert.match(page, /^version: '3\.13\.\d+ .*free-threading build/m);
+  assert.match(page, /^prefix: '\/opt\/python'$/m);
+  assert.match(page, /^gil_enabled: False$/m);
+  assert.match(page, /^PYTHON_GIL: '0'$/m);
+  // The runtime image carries the built interpreter but no compiler or build tree.
+  const probe = await docker.createContainer({ Image: 'mwe-test/py313t-ft', Entrypoint: ['sh', '-c', 'ls /opt/python/bin; command -v gcc || echo no-gcc; ls /build 2>&1 | head -1'] });
+  try {
+    await probe.start();
+    await probe.wait();
+    const output = (await probe.logs({ stdout: true, stderr: true })).toString();
+    assert.match(output, /python3\.13t/);
+    assert.match(output, /no-gcc/);
+    assert.match(output, /No such file or directory/);
+  } finally {
+    await probe.remove({ force: true });
+  }
+  const toolchain = (await docker.getImage('mwe-test/py313t-ft').inspect()).Config.Labels['io.mwe-image.toolchain'];
+  assert.is((await docker.getImage(toolchain).inspect()).Config.Labels['io.mwe-image.python-source'], 'source:3.13t');
+});
+
+versions('--free-threading on a Python with the GIL is refused at build time', async () => {
+  const result = await runCli(['build', example('hello', 'wsgi.py'), '--free-threading', '--tag', 'mwe-test/never-ft2']);
+  assert.is(result.code, 2);
+  assert.match(result.stderr.trim().split('\n').pop()!, /--free-threading: Python 3\.13 in this toolchain is not a free-threaded build/);
+});
+
 versions('--python that the chosen base image does not ship is refused', async () => {
   const result = await runCli(['build', example('hello', 'wsgi.py'), '--python', '3.11', '--base-image', 'debian:trixie-slim', '--tag', 'mwe-test/never-py']);
   assert.is(result.code, 2);

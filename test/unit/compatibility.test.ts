@@ -4,7 +4,7 @@ import { checkAgainstToolchain } from '../../src/compatibility.js';
 import { UsageError } from '../../src/errors.js';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild } from '../../src/plan.js';
-import { renderHttpdConf } from '../../src/render.js';
+import { renderDockerfile, renderHttpdConf } from '../../src/render.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -24,10 +24,15 @@ const TELEMETRY = { ...TRIXIE_FACTS, directives: [...TRIXIE_FACTS.directives, 'W
 
 test('--free-threading needs a free-threaded Python and a module with WSGIFreeThreading', () => {
   refused({ freeThreading: true }, TRIXIE_FACTS, /^--free-threading: Python 3.13 in this toolchain is not a free-threaded build/);
-  refused({ freeThreading: true }, { ...TRIXIE_FACTS, pythonFreeThreaded: true }, /mod_wsgi 5.0.2 has no WSGIFreeThreading directive/);
   checkAgainstToolchain(resolveBuildOptions({ freeThreading: true }), FREE_THREADED);
-  const text = renderHttpdConf(planBuild(fixture('site', 'wsgi.py'), resolveBuildOptions({ freeThreading: true })), FREE_THREADED, 'x');
-  assert.match(text, /^WSGIFreeThreading On$/m);
+  const plan = planBuild(fixture('site', 'wsgi.py'), resolveBuildOptions({ freeThreading: true }));
+  assert.match(renderHttpdConf(plan, FREE_THREADED, 'x'), /^WSGIFreeThreading On$/m);
+  assert.not.match(renderDockerfile(plan, FREE_THREADED), /PYTHON_GIL/);
+  // mod_wsgi 5.0.2 on a free-threaded Python: no directive, PYTHON_GIL=0 in the image instead.
+  const withoutDirective = { ...TRIXIE_FACTS, pythonFreeThreaded: true };
+  checkAgainstToolchain(resolveBuildOptions({ freeThreading: true }), withoutDirective);
+  assert.not.match(renderHttpdConf(plan, withoutDirective, 'x'), /WSGIFreeThreading/);
+  assert.match(renderDockerfile(plan, withoutDirective), /PYTHON_GIL="0"/);
 });
 
 test('telemetry options need the directives they render', () => {
@@ -40,6 +45,12 @@ test('telemetry options need the directives they render', () => {
   assert.match(text, /^WSGITelemetryService 'unix:\/run\/t.sock'$/m);
   assert.match(text, /^WSGITelemetryInterval 0.5$/m);
   assert.match(text, /^WSGITelemetryOptions \+requests$/m);
+});
+
+test('--python is checked against the Python the toolchain built', () => {
+  refused({ python: '3.13t' }, TRIXIE_FACTS, /^--python 3.13t: debian:trixie-slim has Python 3.13;/);
+  refused({ python: '3.13' }, { ...TRIXIE_FACTS, pythonFreeThreaded: true }, /has Python 3.13t/);
+  checkAgainstToolchain(resolveBuildOptions({ python: '3.13t' }), { ...TRIXIE_FACTS, pythonFreeThreaded: true });
 });
 
 test('--python-warnings needs WSGIPythonWarnings', () => {

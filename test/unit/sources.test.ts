@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { moduleConfigLines } from '../../src/commands/module.js';
 import { UsageError } from '../../src/errors.js';
 import { describeModWsgiSource, parseModWsgiSource } from '../../src/mod-wsgi-source.js';
+import { parsePythonSource } from '../../src/python-source.js';
 import { resolveBuildOptions } from '../../src/options.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { fixture } from '../helpers/paths.js';
@@ -26,6 +27,18 @@ test('--python picks the Debian suite that ships it unless --base-image is given
   assert.is(resolveBuildOptions({ python: '3.11' }).baseImage, 'debian:bookworm-slim');
   assert.is(resolveBuildOptions({ python: '3.11', baseImage: 'my/base:1' }).baseImage, 'my/base:1');
   assert.throws(() => resolveBuildOptions({ python: '3.12' }), /--python: '3.12' is not one of 3.13, 3.11/);
+});
+
+test('--python and --python-from: distro, or CPython from source (3.13t always)', () => {
+  assert.equal(parsePythonSource(undefined, undefined), { from: 'distro' });
+  assert.equal(parsePythonSource('3.11', undefined), { from: 'distro' });
+  assert.equal(parsePythonSource('3.13t', undefined), { from: 'debian', version: '3.13', freeThreaded: true });
+  assert.equal(parsePythonSource('3.13', 'source'), { from: 'debian', version: '3.13', freeThreaded: false });
+  assert.equal(parsePythonSource('3.13', 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz'),
+    { from: 'url', version: '3.13', freeThreaded: false, url: 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz' });
+  assert.throws(() => parsePythonSource('3.13t', 'distro'), /no distribution ships a free-threaded Python/);
+  assert.throws(() => parsePythonSource(undefined, 'source'), /give --python VERSION too/);
+  assert.throws(() => parsePythonSource('3.13', '/no/such/Python.tar.xz'), /--python-from: .* does not exist/);
 });
 
 test('module-config lines follow mod_wsgi-express', () => {

@@ -1,0 +1,52 @@
+#!/bin/sh
+# PYTHON_FROM=distro: nothing to do, the distribution's python3 is used.
+# Otherwise builds CPython PYTHON_VERSION from source into /opt/python
+# (--enable-shared, so mod_wsgi can embed it; --disable-gil when
+# PYTHON_FREE_THREADED=1) and stages it under /out/opt/python:
+#   PYTHON_FROM=debian   the upstream tarball in Debian's source archive
+#   PYTHON_FROM=url      the tarball at PYTHON_URL (e.g. python.org)
+#   PYTHON_FROM=local    the tarball copied into /build/python-src
+# Leaves the interpreter's path in /build/python for the later steps.
+set -eu
+fail() { echo "mwe-image: $*" >&2; exit 1; }
+if [ "$PYTHON_FROM" = distro ]; then
+    echo python3 > /build/python
+    exit 0
+fi
+apt-get install -y --no-install-recommends xz-utils pkg-config libssl-dev libffi-dev zlib1g-dev \
+    libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev uuid-dev libexpat1-dev >/dev/null
+mkdir -p /build/python-download && cd /build/python-download
+case "$PYTHON_FROM" in
+debian)
+    apt-get source --download-only "python$PYTHON_VERSION" || true
+    tarball=$(ls python"$PYTHON_VERSION"_*.orig.tar.* 2>/dev/null | head -n 1)
+    [ -n "$tarball" ] || fail "Debian's source archive for this suite has no python$PYTHON_VERSION tarball; use --python-from with a URL or local tarball"
+    ;;
+url)
+    tarball=python-download.tar.xz
+    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$PYTHON_URL" "$tarball" \
+        || fail "could not download $PYTHON_URL"
+    ;;
+local)
+    tarball=$(ls /build/python-src/* 2>/dev/null | head -n 1)
+    [ -n "$tarball" ] || fail "--python-from holds no tarball"
+    ;;
+*) fail "unknown PYTHON_FROM '$PYTHON_FROM'" ;;
+esac
+mkdir -p /build/cpython
+tar -xf "$tarball" -C /build/cpython --strip-components=1 || fail "$tarball is not a CPython source tarball"
+[ -x /build/cpython/configure ] || fail "$tarball is not a CPython source tarball (no configure)"
+cd /build/cpython
+flags="--prefix=/opt/python --enable-shared --with-ensurepip=install LDFLAGS=-Wl,-rpath,/opt/python/lib"
+[ "${PYTHON_FREE_THREADED:-0}" = 1 ] && flags="$flags --disable-gil"
+echo "configure $flags"
+# shellcheck disable=SC2086
+./configure $flags >/build/cpython-configure.log 2>&1 || { tail -30 /build/cpython-configure.log; fail "CPython configure failed"; }
+make -j"$(nproc)" >/build/cpython-make.log 2>&1 || { tail -40 /build/cpython-make.log; fail "CPython build failed"; }
+make install >/build/cpython-install.log 2>&1 || { tail -30 /build/cpython-install.log; fail "CPython install failed"; }
+python=$(ls /opt/python/bin/python3.*[0-9t] | grep -v config | head -n 1)
+"$python" -c 'import ssl, sqlite3, ctypes, zlib, lzma, bz2' || fail "the built Python lacks a standard module"
+# The runtime image carries the interpreter, not its test suite or build tree.
+rm -rf /opt/python/lib/python3*/test /opt/python/lib/python3*/*/test /opt/python/lib/python3*/idlelib /opt/python/lib/python3*/tkinter
+mkdir -p /out/opt && cp -a /opt/python /out/opt/python
+echo "$python" > /build/python
