@@ -9,6 +9,8 @@ import { packageVersion } from './paths.js';
 import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
 import { runConfig } from './commands/config.js';
+import { runStartServer, type PublishOptions } from './commands/start-server.js';
+import * as check from './validate.js';
 import { MODULE_COMMANDS, MODULE_OPTION_KEYS, runInstallModule, runModuleConfig, runModuleLocation } from './commands/module.js';
 import { runToolchainList, runToolchainPrune } from './commands/toolchain.js';
 import { runBaseBootstrap } from './commands/base-bootstrap.js';
@@ -110,6 +112,16 @@ export function buildProgram(): Command {
       .argument('<APP>', appArgument),
   );
   config.action(() => undefined);
+  const startServer = addBuildOptions(
+    program
+      .command('start-server')
+      .description('Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s')
+      .argument('<APP>', appArgument),
+  )
+    .option('--publish-host <IP-ADDRESS>', 'host interface the port is published on', '127.0.0.1')
+    .option('--publish-port <NUMBER>', 'host port (default: the same as --port)')
+    .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', (value: string, previous: string[] = []) => [...previous, value]);
+  startServer.action(() => undefined);
 
   const moduleCommands = [
     ['module-location', 'Export the mod_wsgi module built in the toolchain container to a host directory and print its path'],
@@ -143,10 +155,26 @@ export function buildProgram(): Command {
     .option('--mirror <URL>', 'Debian mirror', 'http://deb.debian.org/debian')
     .action(() => undefined);
 
-  for (const command of [program, build, config, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
+  for (const command of [program, build, config, startServer, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
   }
   return program;
+}
+
+/** start-server's own options, checked like the build options. */
+export function parsePublishOptions(opts: { publishHost: string; publishPort?: string; env?: string[] }): PublishOptions {
+  check.ipAddress(opts.publishHost, '--publish-host');
+  let publishPort: number | undefined;
+  if (opts.publishPort !== undefined) {
+    publishPort = Number(opts.publishPort);
+    if (!/^\d+$/.test(opts.publishPort) || publishPort < 1 || publishPort > 65535) {
+      throw new UsageError(`--publish-port: '${opts.publishPort}' is not a port; give a number from 1 to 65535`);
+    }
+  }
+  for (const pair of opts.env ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair)) throw new UsageError(`--env: '${pair}' is not KEY=VALUE`);
+  }
+  return { publishHost: opts.publishHost, publishPort, env: opts.env ?? [] };
 }
 
 function reportProgress(line: string): void {
@@ -159,6 +187,12 @@ export async function main(argv: string[]): Promise<number> {
     const program = buildProgram();
     program.parse(rest, { from: 'user' });
     const invoked = program.args[0];
+    if (invoked === 'start-server') {
+      const command = program.commands.find((candidate) => candidate.name() === invoked)!;
+      const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
+      const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[] };
+      return await runStartServer(command.args[0], options, parsePublishOptions(opts), argv, reportProgress);
+    }
     if (invoked === 'build' || invoked === 'config') {
       const command = program.commands.find((candidate) => candidate.name() === invoked)!;
       const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
@@ -185,7 +219,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (Object.keys(pairs).length) {
-      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build and config`);
+      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build, config and start-server`);
     }
     if (invoked === 'base') {
       const base = program.commands.find((command) => command.name() === 'base')!;

@@ -26,11 +26,17 @@ export async function prepareBuild(app: string, options: BuildOptions, progress:
   return { docker, plan, toolchain };
 }
 
-export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
+/** Builds the app image (layer cache makes an unchanged rebuild quick). */
+export async function buildApp(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void) {
   const { docker, plan, toolchain } = await prepareBuild(app, options, progress);
   progress(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
   const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
-  process.stdout.write(`${plan.tag} ${result.imageId}\n`);
-  progress(`Run it with: docker run --rm -p 127.0.0.1:${options.port}:${options.port} ${plan.tag}`);
+  return { docker, plan, imageId: result.imageId };
+}
+
+export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
+  const { plan, imageId } = await buildApp(app, options, argv, progress);
+  process.stdout.write(`${plan.tag} ${imageId}\n`);
+  progress(`Run it with: docker run --rm -p 127.0.0.1:${options.port}:${options.port} ${plan.tag}  (or mwe-image start-server with the same options)`);
   return 0;
 }

@@ -1,0 +1,57 @@
+/**
+ * `mwe-image start-server APP [options]`: build when needed, then run the
+ * image in the foreground with its port published, its logs on this
+ * terminal, Ctrl-C (or SIGTERM) as a graceful stop, and the server's exit
+ * status as this command's.
+ */
+import type { BuildOptions } from '../options.js';
+import { buildApp } from './build.js';
+
+export interface PublishOptions {
+  /** Host interface the port is published on. */
+  publishHost: string;
+  /** Host port; defaults to the container's. */
+  publishPort?: number;
+  /** KEY=VALUE pairs for the container environment (what --passenv reads). */
+  env: string[];
+}
+
+export async function runStartServer(
+  app: string,
+  options: BuildOptions,
+  publish: PublishOptions,
+  argv: string[],
+  progress: (line: string) => void,
+): Promise<number> {
+  const { docker, plan } = await buildApp(app, options, argv, progress);
+  const containerPort = `${options.port}/tcp`;
+  const hostPort = publish.publishPort ?? options.port;
+  const container = await docker.createContainer({
+    Image: plan.tag,
+    Env: publish.env,
+    ExposedPorts: { [containerPort]: {} },
+    HostConfig: { PortBindings: { [containerPort]: [{ HostIp: publish.publishHost, HostPort: String(hostPort) }] }, AutoRemove: false },
+  });
+  const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+  docker.modem.demuxStream(stream, process.stdout, process.stderr);
+  let stops = 0;
+  const stop = (): void => {
+    stops += 1;
+    // First signal: graceful stop (the entrypoint turns SIGTERM into Apache's graceful-stop); second: now.
+    const signal = stops === 1 ? 'SIGTERM' : 'SIGKILL';
+    progress(stops === 1 ? 'stopping gracefully (Ctrl-C again to stop now)' : 'stopping now');
+    container.kill({ signal }).catch(() => undefined);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await container.start();
+    progress(`Serving ${plan.tag} on http://${publish.publishHost.includes(':') ? `[${publish.publishHost}]` : publish.publishHost}:${hostPort}/ (Ctrl-C stops it)`);
+    const result = await container.wait();
+    return result.StatusCode;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
