@@ -57,6 +57,13 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'debian',
     help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Defaults to debian.",
     check: checkModWsgiSource },
+  { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', repeatable: true,
+    help: "Debian package the application needs at run time (e.g. python3-flask), installed in the image in a cached layer. Repeatable.",
+    check: check.debianPackage },
+  { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
+    help: 'Print only the image id on stdout and no progress (for CI scripts).' },
+  { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
+    help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
   { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry). Defaults to the directory holding a script APP, to APP itself for --application-type static, and to nothing for module.',
     check: check.existingDirectory },
@@ -339,6 +346,9 @@ export interface BuildOptions {
   pythonFrom?: string;
   modWsgi: string;
   appDir?: string;
+  systemPackages: string[];
+  quiet: boolean;
+  json: boolean;
   port: number;
   host?: string;
   processes?: number;
@@ -528,6 +538,7 @@ function checkCombinations(options: BuildOptions): void {
   const fail = (message: string): never => {
     throw new UsageError(message);
   };
+  if (options.quiet && options.json) fail('--quiet and --json: keep one');
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
   if (options.embeddedMode) {

@@ -215,6 +215,7 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
   return render('Dockerfile.mustache', {
     port: plan.options.port,
+    systemPackages: plan.options.systemPackages.join(' '),
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
   });
 }

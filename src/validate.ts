@@ -194,3 +194,9 @@ export function ipOrSubnet(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not an IP address or subnet; give one such as 10.0.0.0/8`);
   }
 }
+
+export function debianPackage(value: string, flag: string): void {
+  if (!/^[a-z0-9][a-z0-9.+-]+$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a Debian package name; give one such as python3-flask`);
+  }
+}

@@ -27,16 +27,40 @@ export async function prepareBuild(app: string, options: BuildOptions, progress:
 }
 
 /** Builds the app image (layer cache makes an unchanged rebuild quick). */
-export async function buildApp(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void) {
-  const { docker, plan, toolchain } = await prepareBuild(app, options, progress);
-  progress(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
+export async function buildApp(app: string, options: BuildOptions, argv: string[], progress?: (line: string) => void) {
+  const report = progress ?? (() => undefined);
+  const { docker, plan, toolchain } = await prepareBuild(app, options, report);
+  report(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
   const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
-  return { docker, plan, imageId: result.imageId };
+  return { docker, plan, toolchain, result };
 }
 
 export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
-  const { plan, imageId } = await buildApp(app, options, argv, progress);
-  process.stdout.write(`${plan.tag} ${imageId}\n`);
-  progress(`Run it with: docker run --rm -p 127.0.0.1:${options.port}:${options.port} ${plan.tag}  (or mwe-image start-server with the same options)`);
+  const started = performance.now();
+  // --quiet: no progress; a failing step then reports its output tail itself.
+  const { docker, plan, toolchain, result } = await buildApp(app, options, argv, options.quiet ? undefined : progress);
+  if (options.quiet) {
+    process.stdout.write(`${result.imageId}\n`);
+  } else if (options.json) {
+    const image = await docker.getImage(result.imageId).inspect();
+    const summary = {
+      image: plan.tag,
+      id: result.imageId,
+      sizeBytes: image.Size,
+      toolchain: toolchain.tag,
+      toolchainBuilt: toolchain.built,
+      python: `${toolchain.facts.pythonVersion}${toolchain.facts.pythonFreeThreaded ? 't' : ''}`,
+      apache: toolchain.facts.apacheVersion,
+      modWsgi: toolchain.facts.modWsgiVersion,
+      port: options.port,
+      steps: result.steps.length,
+      cachedSteps: result.cachedSteps.length,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${plan.tag} ${result.imageId}\n`);
+    progress(`Run it with: docker run --rm -p 127.0.0.1:${options.port}:${options.port} ${plan.tag}  (or mwe-image start-server with the same options)`);
+  }
   return 0;
 }

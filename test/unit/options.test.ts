@@ -79,6 +79,8 @@ test('combinations are checked with the fix named', () => {
   usageError(() => resolveBuildOptions({ pythonWarnings: ['explode'] }), /^--python-warnings:/);
   usageError(() => resolveBuildOptions({ applicationGroup: '%{ENV:bad name}' }), /^--application-group:/);
   usageError(() => resolveBuildOptions({ telemetryInterval: 'fast' }), /^--telemetry-interval: 'fast' is not a number/);
+  usageError(() => resolveBuildOptions({ quiet: true, json: true }), /^--quiet and --json: keep one/);
+  usageError(() => resolveBuildOptions({ systemPackages: ['python3-flask; rm -rf /'] }), /^--system-packages: .* is not a Debian package name/);
 });
 
 test('every option given on a command line reaches its key in the build options', () => {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild } from '../../src/plan.js';
-import { renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
+import { renderDockerfile, renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { example, fixture } from '../helpers/paths.js';
 
@@ -233,6 +233,12 @@ test('front-end tuning: MPM choice, http2, metrics, status, proxies, paths', () 
   const prefork = siteConf({ serverMpm: 'prefork' });
   assert.match(prefork, /LoadModule mpm_prefork_module/);
   assert.match(prefork, /<IfModule mpm_prefork_module>\nServerLimit \$\{MWE_MPM_PREFORK_MAX_CLIENTS\}/);
+});
+
+test('--system-packages become one cached apt layer of the Dockerfile', () => {
+  const plan = planBuild(SITE, resolveBuildOptions({ systemPackages: ['python3-flask', 'libpq5'] }));
+  assert.match(renderDockerfile(plan, TRIXIE_FACTS), /apt-get install -y --no-install-recommends python3-flask libpq5 /);
+  assert.not.match(renderDockerfile(planBuild(SITE, resolveBuildOptions({})), TRIXIE_FACTS), /--system-packages/);
 });
 
 test('custom configuration and service scripts', () => {
