@@ -3,12 +3,25 @@
  * entries a fixed owner, so the engine's layer cache sees only real changes;
  * host files keep their mtime (Apache derives Last-Modified and ETag from it).
  */
-import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Ignore } from '@balena/dockerignore';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 
 const FIXED_TIME = new Date(0);
+
+// A CommonJS module whose typings claim an ES default export.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
+
+/** The matcher of a directory's .dockerignore; nothing is ignored without one. */
+function dockerignoreOf(hostPath: string): (relative: string) => boolean {
+  const file = path.join(hostPath, '.dockerignore');
+  if (!existsSync(file)) return () => false;
+  const matcher = dockerignore({ ignorecase: false }).add(readFileSync(file, 'utf8').split(/\r?\n/));
+  return (relative) => matcher.ignores(relative);
+}
 /** Never part of an image: VCS data and Python bytecode caches. */
 const SKIPPED_NAMES = new Set(['.git', '.hg', '.svn', '__pycache__', 'node_modules', '.DS_Store']);
 
@@ -31,16 +44,20 @@ export class ContextBuilder {
     return this;
   }
 
-  /** Adds a host file or directory tree under `name`. */
-  addHostPath(name: string, hostPath: string): this {
+  /**
+   * Adds a host file or directory tree under `name`. A directory's own
+   * .dockerignore, if any, leaves out what it names (Docker's syntax).
+   */
+  addHostPath(name: string, hostPath: string, ignored: (relative: string) => boolean = dockerignoreOf(hostPath), relative = ''): this {
     const stat = lstatSync(hostPath);
     if (stat.isSymbolicLink()) {
       this.entries.push({ kind: 'symlink', name, target: readlinkSync(hostPath) });
     } else if (stat.isDirectory()) {
       this.addDirectory(name);
       for (const child of readdirSync(hostPath).sort()) {
-        if (SKIPPED_NAMES.has(child) || child.endsWith('.pyc')) continue;
-        this.addHostPath(path.posix.join(name, child), path.join(hostPath, child));
+        const childRelative = relative ? `${relative}/${child}` : child;
+        if (SKIPPED_NAMES.has(child) || child.endsWith('.pyc') || ignored(childRelative)) continue;
+        this.addHostPath(path.posix.join(name, child), path.join(hostPath, child), ignored, childRelative);
       }
     } else if (stat.isFile()) {
       // Keep the executable bits, normalise the rest (umask differences must not bust the cache).
