@@ -7,7 +7,7 @@
  *
  *   npm run bench:build [-- --repeat 3] [-- --with-source-python]
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBaseImage } from '../src/base.js';
@@ -18,7 +18,8 @@ import { parseModWsgiSource } from '../src/mod-wsgi-source.js';
 import { parsePythonSource } from '../src/python-source.js';
 import { ensureToolchain, type ToolchainRequest } from '../src/toolchain.js';
 import { buildWithCli, docker } from '../test/helpers/docker.js';
-import { example, ROOT } from '../test/helpers/paths.js';
+import { example } from '../test/helpers/paths.js';
+import { report } from './report.js';
 
 const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1]) || 3;
 
@@ -65,7 +66,7 @@ async function floorSize(baseImage: string, toolchainTag: string): Promise<numbe
 }
 
 async function main(): Promise<void> {
-  const rows: string[] = [];
+  const rows: string[][] = [];
   const results: Record<string, unknown>[] = [];
   for (const combination of COMBINATIONS) {
     const toolchainRequest = await request(combination);
@@ -98,19 +99,11 @@ async function main(): Promise<void> {
     const toolchainSize = (await docker.getImage(toolchain.tag).inspect()).Size;
     results.push({ combination: combination.name, toolchain: toolchain.tag, coldToolchainSeconds: cold, warmAppRebuildSeconds: warm,
       toolchainBytes: toolchainSize, imageBytes: imageSize, floorBytes: floor });
-    rows.push(`| ${combination.name} | ${range(cold)} | ${range(warm)} | ${mb(toolchainSize)} | ${mb(imageSize)} | ${mb(floor)} | ${(imageSize / floor).toFixed(3)} |`);
+    rows.push([combination.name, range(cold), range(warm), mb(toolchainSize), mb(imageSize), mb(floor), (imageSize / floor).toFixed(3)]);
   }
-  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
-  console.log([
-    `Builds, median (min–max) of ${repeat} runs (one for a source-built Python). Machine: ${machine}.`,
-    '',
-    '| combination | cold toolchain s | warm app rebuild s | toolchain MB | app image MB | floor MB | image / floor |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n'));
-  const out = path.join(ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, repeat, results }, null, 2)}\n`);
+  report('build', `Builds, median (min–max) of ${repeat} runs (one for a source-built Python).`,
+    ['combination', 'cold toolchain s', 'warm app rebuild s', 'toolchain MB', 'app image MB', 'floor MB', 'image / floor'],
+    rows, { repeat, results });
 }
 
 main().catch((error) => {

@@ -5,13 +5,11 @@
  *
  *   npm run bench:runtime [-- --repeat 5]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { buildImage } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
 import { buildWithCli, docker, execIn, httpGet, removeContainer, startContainer, waitForHttp } from '../test/helpers/docker.js';
-import { fixture, ROOT } from '../test/helpers/paths.js';
+import { fixture } from '../test/helpers/paths.js';
+import { report } from './report.js';
 
 const APP = 'mwe-bench/app';
 const TINI = 'mwe-bench/app-tini';
@@ -92,7 +90,7 @@ const fmt = (value: { min: number; median: number; max: number }, digits = 0) =>
 async function main(): Promise<void> {
   await prepareImages();
   const results: Record<string, unknown>[] = [];
-  const rows: string[] = [];
+  const rows: string[][] = [];
   for (const variant of VARIANTS) {
     const samples: Sample[] = [];
     for (let run = 0; run < repeat; run += 1) samples.push(await measure(variant));
@@ -105,20 +103,11 @@ async function main(): Promise<void> {
       slowRequestsCompleted: `${samples.filter((s) => s.slowRequestCompleted).length}/${samples.length}`,
     };
     results.push(result);
-    rows.push(`| ${variant.name} | ${result.pid1BinaryBytes} | ${fmt(result.pid1RssKb)} | ${fmt(result.startToFirst200Ms)} | ${fmt(result.stopWithSlowRequestMs)} | ${result.slowRequestsCompleted} |`);
+    rows.push([variant.name, String(result.pid1BinaryBytes), fmt(result.pid1RssKb), fmt(result.startToFirst200Ms), fmt(result.stopWithSlowRequestMs), result.slowRequestsCompleted]);
   }
-  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
-  const table = [
-    `PID 1 of the same app image, ${repeat} runs each, median (min–max). Machine: ${machine}.`,
-    '',
-    '| PID 1 | binary bytes | PID 1 RSS KiB | docker start → first 200 ms | docker stop with a 2 s request in flight ms | 2 s request completed |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
-  console.log(table);
-  const out = path.join(ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'runtime.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, repeat, results }, null, 2)}\n`);
+  report('runtime', `PID 1 of the same app image, ${repeat} runs each, median (min–max).`,
+    ['PID 1', 'binary bytes', 'PID 1 RSS KiB', 'docker start → first 200 ms', 'docker stop with a 2 s request in flight ms', '2 s request completed'],
+    rows, { repeat, results });
 }
 
 main().catch((error) => {

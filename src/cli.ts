@@ -79,13 +79,22 @@ export function optionValues(command: Command): Record<string, unknown> {
   return raw;
 }
 
-/** Parses a build or config command line into the app argument and raw option values. */
-export function parseBuildArgv(argv: string[]): { command: string; app: string; raw: Record<string, unknown> } {
+/** The commands that take APP and the build options. */
+const APP_COMMANDS = ['build', 'config', 'start-server'];
+
+/** Parses argv: the program, the subcommand invoked (if any), and the two-value options taken out first. */
+function parseCommandLine(argv: string[]) {
   const { rest, pairs } = extractPairOptions(argv);
   const program = buildProgram();
   program.parse(rest, { from: 'user' });
   const command = program.commands.find((candidate) => candidate.name() === program.args[0]);
-  if (!command || !['build', 'config'].includes(command.name())) throw new UsageError('expected build or config');
+  return { program, command, pairs };
+}
+
+/** Parses a build, config or start-server command line into the app argument and raw option values. */
+export function parseBuildArgv(argv: string[]): { command: string; app: string; raw: Record<string, unknown> } {
+  const { command, pairs } = parseCommandLine(argv);
+  if (!command || !APP_COMMANDS.includes(command.name())) throw new UsageError(`expected one of ${APP_COMMANDS.join(', ')}`);
   return { command: command.name(), app: command.args[0], raw: { ...optionValues(command), ...pairs } };
 }
 
@@ -93,35 +102,21 @@ export function buildProgram(): Command {
   const program = new Command('mwe-image')
     .description('mod_wsgi-express for containers: compile mod_wsgi in a build container and bake a small Apache/mod_wsgi image')
     .version(packageVersion())
-    .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
+    .showSuggestionAfterError();
 
-  const appArgument = 'WSGI script file, Python module name (--application-type module) or directory (--application-type static)';
-  const build = addBuildOptions(
-    program
-      .command('build')
-      .description('Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options')
-      .argument('<APP>', appArgument),
-  );
-  build.action(() => undefined);
-  const config = addBuildOptions(
-    program
-      .command('config')
-      .description('Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)')
-      .argument('<APP>', appArgument),
-  );
-  config.action(() => undefined);
-  const startServer = addBuildOptions(
-    program
-      .command('start-server')
-      .description('Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s')
-      .argument('<APP>', appArgument),
-  )
+  const appCommand = (name: string, description: string): Command =>
+    addBuildOptions(
+      program
+        .command(name)
+        .description(description)
+        .argument('<APP>', 'WSGI script file, Python module name (--application-type module) or directory (--application-type static)'),
+    ).action(() => undefined);
+  const build = appCommand('build', 'Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options');
+  const config = appCommand('config', 'Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)');
+  const startServer = appCommand('start-server', 'Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s')
     .option('--publish-host <IP-ADDRESS>', 'host interface the port is published on', '127.0.0.1')
     .option('--publish-port <NUMBER>', 'host port (default: the same as --port)')
-    .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', (value: string, previous: string[] = []) => [...previous, value]);
-  startServer.action(() => undefined);
+    .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', collect);
 
   const moduleCommands = [
     ['module-location', 'Export the mod_wsgi module built in the toolchain container to a host directory and print its path'],
@@ -183,23 +178,18 @@ function reportProgress(line: string): void {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { rest, pairs } = extractPairOptions(argv);
-    const program = buildProgram();
-    program.parse(rest, { from: 'user' });
+    const { program, command, pairs } = parseCommandLine(argv);
     const invoked = program.args[0];
-    if (invoked === 'start-server') {
-      const command = program.commands.find((candidate) => candidate.name() === invoked)!;
+    if (command && APP_COMMANDS.includes(invoked)) {
       const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
-      const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[] };
-      return await runStartServer(command.args[0], options, parsePublishOptions(opts), argv, reportProgress);
+      const app = command.args[0];
+      if (invoked === 'start-server') {
+        const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[] };
+        return await runStartServer(app, options, parsePublishOptions(opts), argv, reportProgress);
+      }
+      return await (invoked === 'build' ? runBuild : runConfig)(app, options, argv, reportProgress);
     }
-    if (invoked === 'build' || invoked === 'config') {
-      const command = program.commands.find((candidate) => candidate.name() === invoked)!;
-      const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
-      const run = invoked === 'build' ? runBuild : runConfig;
-      return await run(command.args[0], options, argv, reportProgress);
-    }
-    const moduleCommand = MODULE_COMMANDS.includes(invoked) ? program.commands.find((candidate) => candidate.name() === invoked) : undefined;
+    const moduleCommand = MODULE_COMMANDS.includes(invoked) ? command : undefined;
     if (moduleCommand && !Object.keys(pairs).length) {
       const opts = moduleCommand.opts() as { output?: string; modulesDirectory?: string };
       const options = resolveBuildOptions(optionValues(moduleCommand));
@@ -208,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
       return await run(options, opts.output!, reportProgress);
     }
     if (invoked === 'toolchain') {
-      const toolchain = program.commands.find((command) => command.name() === 'toolchain')!;
+      const toolchain = command!;
       const sub = toolchain.args[0];
       if (sub === 'list') return await runToolchainList();
       if (sub === 'prune') {
@@ -222,7 +212,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build, config and start-server`);
     }
     if (invoked === 'base') {
-      const base = program.commands.find((command) => command.name() === 'base')!;
+      const base = command!;
       const bootstrap = base.commands.find((command) => command.name() === 'bootstrap')!;
       if (base.args[0] !== 'bootstrap') {
         base.outputHelp();

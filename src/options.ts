@@ -462,10 +462,6 @@ export interface BuildOptions {
   mimeTypes: string;
 }
 
-export function specFor(flag: string): OptionSpec | undefined {
-  return OPTION_SPECS.find((spec) => spec.flag === flag);
-}
-
 /** The metavariable part of an option as shown in help, e.g. `<URL-PATH> <FILE-PATH>`. */
 export function metavarText(spec: OptionSpec): string {
   return (spec.metavars ?? []).map((name) => `<${name}>`).join(' ');

@@ -16,14 +16,19 @@ export function recordedCommandLine(argv: string[]): string {
   return ['mwe-image', ...argv].map(quote).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
-/** Everything up to the app image: plan, engine, base image, toolchain, and the checks against it. */
-export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain }> {
-  const plan = planBuild(app, options);
+/** Engine, base image and the toolchain the options select, checked against the options. */
+export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; toolchain: Toolchain }> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
   const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) }, progress);
   checkAgainstToolchain(options, toolchain.facts);
-  return { docker, plan, toolchain };
+  return { docker, toolchain };
+}
+
+/** Everything up to the app image: the plan (usage errors before the engine is touched), then the toolchain. */
+export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain }> {
+  const plan = planBuild(app, options);
+  return { plan, ...(await prepareToolchain(options, progress)) };
 }
 
 /** Builds the app image (layer cache makes an unchanged rebuild quick). */

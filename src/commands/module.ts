@@ -7,16 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBaseImage } from '../base.js';
-import { checkAgainstToolchain } from '../compatibility.js';
-import { connectEngine } from '../docker/engine.js';
 import { readImagePath } from '../docker/image-files.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseModWsgiSource } from '../mod-wsgi-source.js';
-import { parsePythonSource } from '../python-source.js';
 import type { BuildOptions } from '../options.js';
 import type { ToolchainFacts } from '../toolchain-facts.js';
-import { ensureToolchain } from '../toolchain.js';
+import { prepareToolchain } from './build.js';
 
 export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
 
@@ -29,10 +24,7 @@ interface ExportedModule {
 }
 
 async function exportModule(options: BuildOptions, directory: string, progress: (line: string) => void): Promise<ExportedModule> {
-  const docker = await connectEngine();
-  const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) }, progress);
-  checkAgainstToolchain(options, toolchain.facts);
+  const { docker, toolchain } = await prepareToolchain(options, progress);
   // The toolchain stages the runtime tree under /out.
   const [module] = await readImagePath(docker, toolchain.tag, `/out${toolchain.facts.modulePath}`);
   if (!module) throw new RuntimeFailure(`toolchain ${toolchain.tag} has no ${toolchain.facts.modulePath}`);
