@@ -35,15 +35,9 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   return context;
 }
 
-export async function buildAppImage(
-  docker: Docker,
-  plan: BuildPlan,
-  toolchain: Toolchain,
-  commandLine: string,
-  progress?: (line: string) => void,
-): Promise<BuildResult> {
-  return buildImage(docker, {
-    context: appContext(plan, toolchain, commandLine).toStream(),
+/** Tag, build arguments and labels of an app image build (also what --emit-context writes down). */
+export function appBuildSettings(plan: BuildPlan, toolchain: Toolchain) {
+  return {
     tag: plan.tag,
     buildArgs: {
       TOOLCHAIN_IMAGE: toolchain.tag,
@@ -60,6 +54,19 @@ export async function buildAppImage(
       'io.mwe-image.port': String(plan.options.port),
       'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
     },
+  };
+}
+
+export async function buildAppImage(
+  docker: Docker,
+  plan: BuildPlan,
+  toolchain: Toolchain,
+  commandLine: string,
+  progress?: (line: string) => void,
+): Promise<BuildResult> {
+  return buildImage(docker, {
+    context: appContext(plan, toolchain, commandLine).toStream(),
+    ...appBuildSettings(plan, toolchain),
     progress,
   });
 }

@@ -64,6 +64,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
+  { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
+    help: 'Instead of building the app image, write its build context and the toolchain\'s (Dockerfiles, generated config, app files) to DIRECTORY with build.sh and build.json, for CI builders without a Docker daemon (kaniko, buildx). The toolchain is built (or reused) once here, because the generated config depends on what it contains. DIRECTORY must be new, empty, or an earlier --emit-context output.',
+    check: check.singleLine },
   { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry). Defaults to the directory holding a script APP, to APP itself for --application-type static, and to nothing for module.',
     check: check.existingDirectory },
@@ -349,6 +352,7 @@ export interface BuildOptions {
   systemPackages: string[];
   quiet: boolean;
   json: boolean;
+  emitContext?: string;
   port: number;
   host?: string;
   processes?: number;
@@ -535,6 +539,7 @@ function checkCombinations(options: BuildOptions): void {
     throw new UsageError(message);
   };
   if (options.quiet && options.json) fail('--quiet and --json: keep one');
+  if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
   if (options.embeddedMode) {

@@ -46,7 +46,7 @@ function entrypointSource(): string {
 }
 
 /** Build arguments and labels of a toolchain build; part of its key. */
-function toolchainSettings(request: ToolchainRequest) {
+export function toolchainSettings(request: ToolchainRequest) {
   const source = request.modWsgi;
   return {
     buildArgs: {
@@ -80,7 +80,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
 }
 
-function toolchainContext(request: ToolchainRequest): ContextBuilder {
+export function toolchainContext(request: ToolchainRequest): ContextBuilder {
   const context = new ContextBuilder();
   const recipe = path.join(imagesDir(), 'toolchain');
   context.addHostPath('Dockerfile', path.join(recipe, 'Dockerfile'));

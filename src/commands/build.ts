@@ -8,7 +8,8 @@ import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
 import { parseModWsgiSource } from '../mod-wsgi-source.js';
 import { parsePythonSource } from '../python-source.js';
-import { ensureToolchain, type Toolchain } from '../toolchain.js';
+import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../toolchain.js';
+import { emitContext } from '../emit-context.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted. */
 export function recordedCommandLine(argv: string[]): string {
@@ -17,16 +18,17 @@ export function recordedCommandLine(argv: string[]): string {
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */
-export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; toolchain: Toolchain }> {
+export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const toolchain = await ensureToolchain(docker, { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) }, progress);
+  const request = { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) };
+  const toolchain = await ensureToolchain(docker, request, progress);
   checkAgainstToolchain(options, toolchain.facts);
-  return { docker, toolchain };
+  return { docker, toolchain, request };
 }
 
 /** Everything up to the app image: the plan (usage errors before the engine is touched), then the toolchain. */
-export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain }> {
+export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain; request: ToolchainRequest }> {
   const plan = planBuild(app, options);
   return { plan, ...(await prepareToolchain(options, progress)) };
 }
@@ -41,6 +43,13 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
 }
 
 export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
+  if (options.emitContext) {
+    const { plan, toolchain, request } = await prepareBuild(app, options, progress);
+    const directory = emitContext(options.emitContext, plan, request, toolchain, recordedCommandLine(argv));
+    process.stdout.write(`${directory}\n`);
+    progress(`Wrote the toolchain and app build contexts to ${directory}; build them with ${directory}/build.sh or the steps in ${directory}/build.json`);
+    return 0;
+  }
   const started = performance.now();
   // --quiet: no progress; a failing step then reports its output tail itself.
   const { docker, plan, toolchain, result } = await buildApp(app, options, argv, options.quiet ? undefined : progress);

@@ -3,7 +3,7 @@
  * entries a fixed owner, so the engine's layer cache sees only real changes;
  * host files keep their mtime (Apache derives Last-Modified and ETag from it).
  */
-import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ignore } from '@balena/dockerignore';
 import path from 'node:path';
@@ -70,6 +70,31 @@ export class ContextBuilder {
   /** Names of all entries, for tests and for --emit-context. */
   names(): string[] {
     return this.entries.map((entry) => entry.name);
+  }
+
+  /** Writes the context as a directory tree (--emit-context): what a builder given that directory would see. */
+  writeTo(directory: string): void {
+    for (const entry of this.entries) {
+      const target = path.join(directory, ...entry.name.split('/'));
+      mkdirSync(path.dirname(target), { recursive: true });
+      switch (entry.kind) {
+        case 'directory':
+          mkdirSync(target, { recursive: true });
+          break;
+        case 'symlink':
+          symlinkSync(entry.target, target);
+          break;
+        case 'file':
+          writeFileSync(target, entry.content);
+          chmodSync(target, entry.mode ?? 0o644);
+          break;
+        case 'host-file':
+          copyFileSync(entry.hostPath, target);
+          chmodSync(target, entry.mode);
+          utimesSync(target, entry.mtime, entry.mtime);
+          break;
+      }
+    }
   }
 
   toStream(): Readable {
