@@ -17,12 +17,16 @@
  * request to 127.0.0.1:$PORT, healthy unless it fails or answers 5xx.
  *
  * `mwe-entrypoint configtest` checks the configuration (httpd -t) and exits.
+ * `mwe-entrypoint apachectl ACTION` is the apachectl a server root written by
+ * setup-server runs: start (Apache in the background, logging to the
+ * container's output), stop, graceful-stop, restart, graceful, configtest, status.
  * With other arguments it runs them instead of Apache, under the same
  * supervision. Tini is the model: one process, no allocation after start, no shell.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -172,11 +176,12 @@ static void exec_command(const char *path, char **argv) {
 }
 
 /*
- * --envvars-script: source it in a shell and take over the environment that
- * results (printed by `env -0`), so Apache still starts directly from here.
+ * MWE_ENVVARS: colon-separated scripts (--envvars-script, a server root's
+ * envvars) sourced in order in one shell; the environment that results
+ * (printed by `env -0`) is taken over, so Apache still starts from here.
  */
-static void source_envvars(const char *script) {
-    if (!script) return;
+static void source_envvars(const char *scripts) {
+    if (!scripts) return;
     int fds[2];
     if (pipe(fds) != 0) die("pipe");
     pid_t pid = fork();
@@ -184,7 +189,9 @@ static void source_envvars(const char *script) {
     if (pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
-        execl("/bin/sh", "sh", "-c", ". \"$0\" >&2 && exec env -0", script, (char *)NULL);
+        execl("/bin/sh", "sh", "-c",
+              "set -f; IFS=:; for script in $0; do [ -z \"$script\" ] || . \"$script\" >&2 || exit 1; done; exec env -0",
+              scripts, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -199,7 +206,7 @@ static void source_envvars(const char *script) {
     int status;
     waitpid(pid, &status, 0);
     if (!buffer || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "mwe-entrypoint: the envvars script %s failed; fix it or rebuild without --envvars-script\n", script);
+        fprintf(stderr, "mwe-entrypoint: sourcing %s failed; fix the script (or rebuild without --envvars-script)\n", scripts);
         exit(2);
     }
     buffer[size] = '\0';
@@ -207,6 +214,94 @@ static void source_envvars(const char *script) {
     for (char *entry = buffer; entry < buffer + size; entry += strlen(entry) + 1) {
         if (strchr(entry, '=')) putenv(entry); /* the buffer lives as long as the process */
     }
+}
+
+/* The pid in MWE_PID_FILE (default: httpd.pid in MWE_RUNTIME_DIR) when that process is alive, else 0. */
+static pid_t running_httpd(void) {
+    char default_pid_file[4096];
+    snprintf(default_pid_file, sizeof default_pid_file, "%s/httpd.pid", env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR));
+    FILE *file = fopen(env_or("MWE_PID_FILE", default_pid_file), "r");
+    if (!file) return 0;
+    long pid = 0;
+    int found = fscanf(file, "%ld", &pid) == 1;
+    fclose(file);
+    return found && pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+static int healthcheck(void);
+
+/* Apache started in the background by `apachectl start`; its logs go to the container's output. */
+static int apachectl_start(const char *httpd, char **httpd_argv) {
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child == 0) {
+        setsid();
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0) dup2(null, STDIN_FILENO);
+        int out = open("/proc/1/fd/1", O_WRONLY | O_APPEND);
+        int err = open("/proc/1/fd/2", O_WRONLY | O_APPEND);
+        if (out >= 0) dup2(out, STDOUT_FILENO);
+        if (err >= 0) dup2(err, STDERR_FILENO);
+        exec_command(httpd, httpd_argv);
+    }
+    for (int tenths = 0; tenths < 150; tenths++) {
+        int status;
+        if (waitpid(child, &status, WNOHANG) == child) {
+            fprintf(stderr, "mwe-entrypoint: apachectl start: Apache exited with status %d; see its log\n",
+                    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            return 1;
+        }
+        if (running_httpd()) return 0;
+        usleep(100000);
+    }
+    fprintf(stderr, "mwe-entrypoint: apachectl start: no pid file after 15 s; see Apache's log\n");
+    return 1;
+}
+
+/* Waits for a signalled Apache to exit, bounded by MWE_STOP_TIMEOUT (+5 s). */
+static int wait_for_exit(pid_t pid, long stop_timeout) {
+    for (long tenths = 0; tenths < (stop_timeout + 5) * 10; tenths++) {
+        if (kill(pid, 0) != 0) return 0;
+        usleep(100000);
+    }
+    fprintf(stderr, "mwe-entrypoint: apachectl: Apache (pid %ld) is still running\n", (long)pid);
+    return 1;
+}
+
+/* apachectl ACTION, as mod_wsgi-express's generated apachectl offers it. */
+static int apachectl(const char *action, const char *httpd, char **httpd_argv, long stop_timeout) {
+    static const struct { const char *action; int signal; int waits; } signals[] = {
+        {"stop", SIGTERM, 1}, {"graceful-stop", SIGWINCH, 1}, {"restart", SIGHUP, 0}, {"graceful", SIGUSR1, 0},
+    };
+    if (strcmp(action, "status") == 0) return healthcheck();
+    if (strcmp(action, "configtest") == 0) {
+        httpd_argv[1] = "-t";
+        exec_command(httpd, httpd_argv);
+    }
+    if (getpid() == 1) {
+        fprintf(stderr, "mwe-entrypoint: apachectl %s as the container's command would end with it; run the image without a command for a foreground server, or run apachectl in a running container\n", action);
+        return 2;
+    }
+    pid_t pid = running_httpd();
+    if (strcmp(action, "start") == 0) {
+        if (pid) {
+            printf("httpd (pid %ld) already running\n", (long)pid);
+            return 0;
+        }
+        return apachectl_start(httpd, httpd_argv);
+    }
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        if (strcmp(action, signals[i].action) != 0) continue;
+        if (!pid) {
+            if (!signals[i].waits) return apachectl_start(httpd, httpd_argv);
+            printf("httpd (no pid file) not running\n");
+            return 0;
+        }
+        if (kill(pid, signals[i].signal) != 0) die("kill");
+        return signals[i].waits ? wait_for_exit(pid, stop_timeout) : 0;
+    }
+    fprintf(stderr, "mwe-entrypoint: apachectl: unknown action '%s'; use start, stop, graceful-stop, restart, graceful, configtest or status\n", action);
+    return 2;
 }
 
 static int healthcheck(void) {
@@ -271,7 +366,8 @@ int main(int argc, char **argv) {
         httpd_argv[n++] = (char *)startup_log;
     }
     httpd_argv[n] = NULL;
-    char **command = argc > 1 && !configtest ? argv + 1 : httpd_argv;
+    int apachectl_action = argc == 3 && strcmp(argv[1], "apachectl") == 0;
+    char **command = argc > 1 && !configtest && !apachectl_action ? argv + 1 : httpd_argv;
     const char *command_path = command == httpd_argv ? httpd : command[0];
 
     source_envvars(env_or("MWE_ENVVARS", NULL));
@@ -281,6 +377,7 @@ int main(int argc, char **argv) {
     size_worker_pool();
     prepare_dir(env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR));
     prepare_directories(env_or("MWE_DIRECTORIES", NULL));
+    if (apachectl_action) return apachectl(argv[2], httpd, httpd_argv, stop_timeout);
     if (getpid() != 1) exec_command(command_path, command);
 
     sigset_t all;

@@ -8,7 +8,7 @@ import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { packageVersion } from './paths.js';
-import { renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript } from './render.js';
+import { renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
@@ -23,6 +23,8 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
     for (let depth = 1; depth <= parts.length; depth += 1) context.addDirectory(parts.slice(0, depth).join('/'));
   };
   addParents('rootfs/srv');
+  addParents('rootfs/usr/local/bin');
+  context.addFile('rootfs/usr/local/bin/setup-server', setupServerScript(), 0o755);
   for (const copy of plan.copies) {
     const name = `rootfs${copy.imagePath}`;
     addParents(path.posix.dirname(name));

@@ -2,7 +2,7 @@
  * Command-line entry: turns argv into calls of the build and base modules.
  * Every failure ends as one line on stderr and an exit code (2 usage, 1 runtime).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { RuntimeFailure, UsageError } from './errors.js';
 import { OPTION_ALIASES, OPTION_SPECS, metavarText, resolveBuildOptions, type OptionSpec } from './options.js';
 import { packageVersion } from './paths.js';
@@ -10,6 +10,8 @@ import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
 import { runConfig } from './commands/config.js';
 import { runStartServer, type PublishOptions } from './commands/start-server.js';
+import { runSetupServer } from './commands/setup-server.js';
+import { APACHECTL_ACTIONS, runApachectl } from './commands/apachectl.js';
 import * as check from './validate.js';
 import { MODULE_COMMANDS, MODULE_OPTION_KEYS, runInstallModule, runModuleConfig, runModuleLocation } from './commands/module.js';
 import { runToolchainList, runToolchainPrune } from './commands/toolchain.js';
@@ -80,7 +82,7 @@ export function optionValues(command: Command): Record<string, unknown> {
 }
 
 /** The commands that take APP and the build options. */
-const APP_COMMANDS = ['build', 'config', 'start-server'];
+const APP_COMMANDS = ['build', 'config', 'start-server', 'setup-server'];
 
 /** Parses argv: the program, the subcommand invoked (if any), and the two-value options taken out first. */
 function parseCommandLine(argv: string[]) {
@@ -113,10 +115,19 @@ export function buildProgram(): Command {
     ).action(() => undefined);
   const build = appCommand('build', 'Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options');
   const config = appCommand('config', 'Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)');
-  const startServer = appCommand('start-server', 'Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s')
+  const publishOptions = (command: Command): Command => command
     .option('--publish-host <IP-ADDRESS>', 'host interface the port is published on', '127.0.0.1')
     .option('--publish-port <NUMBER>', 'host port (default: the same as --port)')
     .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', collect);
+  const startServer = publishOptions(appCommand('start-server', 'Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s'));
+  const setupServer = publishOptions(appCommand('setup-server', 'Build APP when needed and write a server root (httpd.conf, envvars, apachectl) whose apachectl starts, stops and restarts it as a background container; re-run with new options to change them'))
+    .requiredOption('--server-root <DIRECTORY>', 'directory to write the server root to (created if missing; envvars in it is never overwritten)');
+  const apachectl = program
+    .command('apachectl')
+    .description("Control the server of a server root written by setup-server (what its generated apachectl runs)")
+    .requiredOption('--server-root <DIRECTORY>', 'the server root')
+    .addArgument(new Argument('<ACTION>', 'what to do').choices([...APACHECTL_ACTIONS]))
+    .action(() => undefined);
 
   const moduleCommands = [
     ['module-location', 'Export the mod_wsgi module built in the toolchain container to a host directory and print its path'],
@@ -150,7 +161,7 @@ export function buildProgram(): Command {
     .option('--mirror <URL>', 'Debian mirror', 'http://deb.debian.org/debian')
     .action(() => undefined);
 
-  for (const command of [program, build, config, startServer, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
+  for (const command of [program, build, config, startServer, setupServer, apachectl, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
   }
   return program;
@@ -183,9 +194,12 @@ export async function main(argv: string[]): Promise<number> {
     if (command && APP_COMMANDS.includes(invoked)) {
       const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
       const app = command.args[0];
-      if (invoked === 'start-server') {
-        const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[] };
-        return await runStartServer(app, options, parsePublishOptions(opts), argv, reportProgress);
+      if (invoked === 'start-server' || invoked === 'setup-server') {
+        const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[]; serverRoot?: string };
+        const publish = parsePublishOptions(opts);
+        if (invoked === 'start-server') return await runStartServer(app, options, publish, argv, reportProgress);
+        check.singleLine(opts.serverRoot!, '--server-root');
+        return await runSetupServer(app, options, opts.serverRoot!, publish, argv, reportProgress);
       }
       return await (invoked === 'build' ? runBuild : runConfig)(app, options, argv, reportProgress);
     }
@@ -209,7 +223,10 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (Object.keys(pairs).length) {
-      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of build, config and start-server`);
+      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of ${APP_COMMANDS.join(', ')}`);
+    }
+    if (invoked === 'apachectl') {
+      return await runApachectl((command!.opts() as { serverRoot: string }).serverRoot, command!.args[0]);
     }
     if (invoked === 'base') {
       const base = command!;

@@ -18,3 +18,6 @@ export function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
   return manifest.version as string;
 }
+
+/** The CLI's launcher, which generated scripts (a server root's apachectl) call back. */
+export const CLI_PATH = path.join(packageRoot(), 'bin', 'mwe-image.js');

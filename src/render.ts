@@ -63,7 +63,18 @@ export function runtimeEnvironment(options: BuildOptions): Record<string, string
     MWE_MAXIMUM_SPARE_WORKERS: options.maximumSpareWorkers === undefined ? '' : String(options.maximumSpareWorkers),
     MWE_PROCESS_NAME: options.processName ?? '',
     MWE_HTTPD: options.httpdExecutable ?? '',
+    // Runtime state (pid file, sockets); a server root written by setup-server has its own.
+    MWE_RUNTIME_DIR: IMAGE_PATHS.runtimeDir,
+    MWE_PID_FILE: options.pidFile ?? '',
   };
+}
+
+/** In the config, runtime state lives under ${MWE_RUNTIME_DIR}, set per server. */
+const RUNTIME_DIR_REFERENCE = '${MWE_RUNTIME_DIR}';
+
+/** The image's setup-server command (a shell script; it takes only runtime settings). */
+export function setupServerScript(): string {
+  return template('setup-server.sh');
 }
 
 function template(name: string): string {
@@ -118,13 +129,13 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     listen: listenHost ? `${listenHost}:\${PORT}` : '${PORT}',
     runUser: options.user,
     runGroup: options.group,
-    runtimeDir: IMAGE_PATHS.runtimeDir,
+    runtimeDir: RUNTIME_DIR_REFERENCE,
     configDir: IMAGE_PATHS.configDir,
     modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
     apacheModules: [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
     mpmName: `mpm_${options.serverMpm === 'prefork' ? 'event' : options.serverMpm}`,
-    pidFile: options.pidFile ?? `${IMAGE_PATHS.runtimeDir}/httpd.pid`,
-    socketPrefix: options.socketPrefix ?? IMAGE_PATHS.runtimeDir,
+    pidFile: options.pidFile ?? `${RUNTIME_DIR_REFERENCE}/httpd.pid`,
+    socketPrefix: options.socketPrefix ?? RUNTIME_DIR_REFERENCE,
     destroyInterpreter: options.orphanInterpreter ? 'Off' : 'On',
     serverMetricsFlag: options.serverMetrics ? 'On' : 'Off',
     trustProxyHeaderList: options.trustProxyHeaders.join(' '),

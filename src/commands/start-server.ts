@@ -4,6 +4,7 @@
  * terminal, Ctrl-C (or SIGTERM) as a graceful stop, and the server's exit
  * status as this command's.
  */
+import type Docker from 'dockerode';
 import type { BuildOptions } from '../options.js';
 import { buildApp } from './build.js';
 
@@ -16,6 +17,22 @@ export interface PublishOptions {
   env: string[];
 }
 
+/** A container serving `image` with its port published as asked (start-server, apachectl start). */
+export function serverContainer(image: string, port: number, publish: PublishOptions): Docker.ContainerCreateOptions {
+  const containerPort = `${port}/tcp`;
+  return {
+    Image: image,
+    Env: publish.env,
+    ExposedPorts: { [containerPort]: {} },
+    HostConfig: { PortBindings: { [containerPort]: [{ HostIp: publish.publishHost, HostPort: String(publish.publishPort ?? port) }] } },
+  };
+}
+
+export function serverUrl(port: number, publish: PublishOptions): string {
+  const host = publish.publishHost.includes(':') ? `[${publish.publishHost}]` : publish.publishHost;
+  return `http://${host}:${publish.publishPort ?? port}/`;
+}
+
 export async function runStartServer(
   app: string,
   options: BuildOptions,
@@ -24,14 +41,7 @@ export async function runStartServer(
   progress: (line: string) => void,
 ): Promise<number> {
   const { docker, plan } = await buildApp(app, options, argv, progress);
-  const containerPort = `${options.port}/tcp`;
-  const hostPort = publish.publishPort ?? options.port;
-  const container = await docker.createContainer({
-    Image: plan.tag,
-    Env: publish.env,
-    ExposedPorts: { [containerPort]: {} },
-    HostConfig: { PortBindings: { [containerPort]: [{ HostIp: publish.publishHost, HostPort: String(hostPort) }] }, AutoRemove: false },
-  });
+  const container = await docker.createContainer(serverContainer(plan.tag, options.port, publish));
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   docker.modem.demuxStream(stream, process.stdout, process.stderr);
   let stops = 0;
@@ -46,7 +56,7 @@ export async function runStartServer(
   process.on('SIGTERM', stop);
   try {
     await container.start();
-    progress(`Serving ${plan.tag} on http://${publish.publishHost.includes(':') ? `[${publish.publishHost}]` : publish.publishHost}:${hostPort}/ (Ctrl-C stops it)`);
+    progress(`Serving ${plan.tag} on ${serverUrl(options.port, publish)} (Ctrl-C stops it)`);
     const result = await container.wait();
     return result.StatusCode;
   } finally {

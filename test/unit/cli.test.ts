@@ -36,7 +36,7 @@ test('usage errors are one line naming the option, exit 2', () => {
   oneLineUsageError(['base', 'bootstrap', '--suite', 'sid'], /--suite/);
   oneLineUsageError(['build', app, '--python', '2.7'], /--python: '2.7' is not one of/);
   oneLineUsageError(['module-config', '--mod-wsgi', 'pypi:'], /--mod-wsgi: 'pypi:' has no usable version/);
-  oneLineUsageError(['install-module', '--url-alias', '/a', app], /--url-alias is an option of build, config and start-server/);
+  oneLineUsageError(['install-module', '--url-alias', '/a', app], /--url-alias is an option of build, config, start-server, setup-server/);
   oneLineUsageError(['toolchain', 'explode'], /unknown command 'explode'/);
   oneLineUsageError(['start-server', app, '--publish-port', '70000'], /--publish-port: '70000' is not a port/);
   oneLineUsageError(['start-server', app, '--publish-host', 'localhost'], /--publish-host: 'localhost' is not an IP address/);

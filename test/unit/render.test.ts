@@ -19,7 +19,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
     MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '', MWE_HTTPD: '',
+    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
   });
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
@@ -52,11 +52,12 @@ test('logs go to the terminal inside the container', () => {
   assert.is(runtimeEnvironment(resolveBuildOptions({ logLevel: 'info' })).MWE_LOG_LEVEL, 'info');
 });
 
-test('runtime state lives under /tmp so a read-only root works', () => {
+test('runtime state lives under MWE_RUNTIME_DIR, /tmp/mwe-image in the image, so a read-only root works', () => {
   const text = conf();
-  assert.equal(directive(text, 'PidFile'), ["'/tmp/mwe-image/httpd.pid'"]);
-  assert.equal(directive(text, 'WSGISocketPrefix'), ["'/tmp/mwe-image/wsgi'"]);
-  assert.equal(directive(text, 'DefaultRuntimeDir'), ["'/tmp/mwe-image'"]);
+  assert.equal(directive(text, 'PidFile'), ["'${MWE_RUNTIME_DIR}/httpd.pid'"]);
+  assert.equal(directive(text, 'WSGISocketPrefix'), ["'${MWE_RUNTIME_DIR}/wsgi'"]);
+  assert.equal(directive(text, 'DefaultRuntimeDir'), ["'${MWE_RUNTIME_DIR}'"]);
+  assert.is(runtimeEnvironment(resolveBuildOptions({})).MWE_RUNTIME_DIR, '/tmp/mwe-image');
 });
 
 test('--port and --host set Listen, the process group and the virtual host', () => {
@@ -73,7 +74,7 @@ test('--processes, --threads and --stop-timeout become the image defaults of the
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
     MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '', MWE_HTTPD: '',
+    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
   });
 });
 
@@ -154,7 +155,7 @@ test('--add-handler and --with-cgi', () => {
   assert.match(text, /LoadModule cgi_module/);
   const withCgid = siteConf({ withCgi: true }, { ...TRIXIE_FACTS, apacheModules: ['cgi', 'cgid'] });
   assert.match(withCgid, /LoadModule cgid_module/);
-  assert.match(withCgid, /ScriptSock '\/tmp\/mwe-image\/cgisock'/);
+  assert.match(withCgid, /ScriptSock '\$\{MWE_RUNTIME_DIR\}\/cgisock'/);
 });
 
 test('groups: process group name, application group, embedded mode', () => {

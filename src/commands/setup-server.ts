@@ -1,0 +1,44 @@
+/**
+ * `mwe-image setup-server APP --server-root DIR [options]`: builds the image
+ * when needed and writes the server root (httpd.conf, envvars, server.json,
+ * apachectl) that starts, stops and restarts it as a background container,
+ * for init scripts and process supervisors. Re-running it with other options
+ * rebuilds and rewrites everything but envvars.
+ */
+import path from 'node:path';
+import { readImagePath } from '../docker/image-files.js';
+import type { BuildOptions } from '../options.js';
+import { IMAGE_PATHS, ENVVARS_FILE } from '../plan.js';
+import { containerName, writeServerRoot } from '../server-root.js';
+import { buildApp, recordedCommandLine } from './build.js';
+import type { PublishOptions } from './start-server.js';
+
+export async function runSetupServer(
+  app: string,
+  options: BuildOptions,
+  serverRoot: string,
+  publish: PublishOptions,
+  argv: string[],
+  progress: (line: string) => void,
+): Promise<number> {
+  const root = path.resolve(serverRoot);
+  const { docker, plan, result } = await buildApp(app, options, argv, progress);
+  const [conf] = await readImagePath(docker, result.imageId, `${IMAGE_PATHS.configDir}/httpd.conf`);
+  const { keptEnvvars } = writeServerRoot(root, {
+    commandLine: recordedCommandLine(argv),
+    image: plan.tag,
+    imageId: result.imageId,
+    port: options.port,
+    stopTimeout: options.stopTimeout,
+    imageEnvvars: options.envvarsScript ? ENVVARS_FILE : '',
+    publish,
+  }, conf.content.toString('utf8'));
+  if (keptEnvvars) progress(`Kept ${root}/envvars (yours to edit; setup-server never overwrites it)`);
+  const running = await docker.getContainer(containerName(root)).inspect().catch(() => undefined);
+  if (running?.State.Running && running.Image !== result.imageId) {
+    progress(`The server is running the previous image; ${root}/apachectl restart serves the new one`);
+  }
+  process.stdout.write(`${root}\n`);
+  progress(`Server root written: ${root}/apachectl start|stop|graceful-stop|restart|graceful|configtest|status`);
+  return 0;
+}
