@@ -111,7 +111,7 @@ export function buildProgram(): Command {
       program
         .command(name)
         .description(description)
-        .argument('<APP>', 'WSGI script file, Python module name (--application-type module) or directory (--application-type static)'),
+        .argument('<APP>', 'WSGI script file, Django project directory (with manage.py), Python module name (--application-type module) or directory (--application-type static)'),
     ).action(() => undefined);
   const build = appCommand('build', 'Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options');
   const config = appCommand('config', 'Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)');

@@ -98,6 +98,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     default: 'application',
     help: 'Name of the WSGI callable in the script or module (Flask apps: app). Defaults to application.',
     check: check.pythonIdentifier },
+  { flag: '--django', key: 'django', kind: 'flag', group: 'application', default: false,
+    help: "APP is a Django project directory (the one with manage.py; also detected without this flag): the WSGI entry is WSGI_APPLICATION of the settings manage.py names, Debian's python3-django is added to --system-packages unless named there, collectstatic runs in the image build and STATIC_URL and MEDIA_URL become Apache aliases of STATIC_ROOT and MEDIA_ROOT (MEDIA_ROOT writable at run time). Inside the image `python3 manage.py runmodwsgi` (with mod_wsgi.express in INSTALLED_APPS) starts the server." },
   { flag: '--mount-point', key: 'mountPoint', kind: 'string', metavars: ['URL-PATH'], group: 'application', default: '/',
     help: 'URL prefix the WSGI application is mounted at. Defaults to /.',
     check: check.urlPath },
@@ -249,7 +251,7 @@ export const OPTION_SPECS: OptionSpec[] = [
 
   // Reloading and tuning (mod_wsgi-express 5.0.2 names and defaults).
   { flag: '--reload-on-changes', key: 'reloadOnChanges', kind: 'flag', group: 'tuning', default: false,
-    help: 'Restart the daemon process when any imported Python module changes (polled once a second). Development only.' },
+    help: "Restart the daemon process when any imported Python module changes (polled once a second). Development only. MWE_RELOAD_ON_CHANGES=1 (or 0) in the container's environment switches it at run time." },
   { flag: '--disable-reloading', key: 'disableReloading', kind: 'flag', group: 'tuning', default: false,
     help: 'Never reload, not even when the WSGI script file changes.' },
   int('--request-timeout', 'requestTimeout', 60, 'Seconds a request may run before the daemon process is restarted.'),
@@ -362,6 +364,7 @@ export interface BuildOptions {
   stopTimeout: number;
   applicationType: ApplicationType;
   callableObject: string;
+  django: boolean;
   mountPoint: string;
   urlAliases: UrlAlias[];
   documentRoot?: string;
@@ -548,6 +551,7 @@ function checkCombinations(options: BuildOptions): void {
     if (options.reloadOnChanges) fail('--reload-on-changes restarts daemon processes; it does not work with --embedded-mode');
     if (options.serviceScripts.length) fail('--service-script runs in daemon processes; it does not work with --embedded-mode');
   }
+  if (options.django && options.applicationType !== 'script') fail(`--django: APP is a project directory, not ${options.applicationType === 'module' ? 'a module name' : 'a static directory'}; drop --application-type or --django`);
   if (options.applicationType === 'static' && options.embeddedMode) fail('--embedded-mode has no application to run with --application-type static');
   if (options.reloadOnChanges && options.disableReloading) fail('--reload-on-changes and --disable-reloading contradict each other; keep one');
   const services = new Set(options.serviceScripts.map(([name]) => name));

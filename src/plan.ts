@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { DJANGO_PACKAGE, djangoProjectRoot, readDjangoProject, type DjangoProject } from './django.js';
 import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import * as check from './validate.js';
@@ -38,8 +39,16 @@ export interface NamedPath {
   imagePath: string;
 }
 
+export interface DjangoPlan extends DjangoProject {
+  /** True when python3-django was added to --system-packages. */
+  addedPackage: boolean;
+}
+
 export interface BuildPlan {
+  /** The options as given, except what a Django project decides (callable, python3-django). */
   options: BuildOptions;
+  /** Set when APP is a Django project. */
+  django?: DjangoPlan;
   /** Working directory of the daemon processes, first on their sys.path. */
   workingDirectory: string;
   pythonPath: string[];
@@ -100,13 +109,38 @@ function aliasFor(url: string, hostPath: string, imagePath: string): AliasPlan {
   return { url, imagePath: url.endsWith('/') ? `${bare}/` : bare, isDirectory: true };
 }
 
-export function planBuild(app: string, options: BuildOptions): BuildPlan {
-  const type = options.applicationType;
+/**
+ * A Django project (APP a directory with manage.py, or --django): the project
+ * root is the app directory, the WSGI module of its settings the entry point.
+ */
+function planDjango(app: string, options: BuildOptions): DjangoPlan | undefined {
+  const root = options.applicationType === 'script' ? djangoProjectRoot(app) : undefined;
+  if (!root) {
+    if (options.django) throw new UsageError(`--django: '${app}' has no manage.py; give the Django project directory (the one holding manage.py)`);
+    return undefined;
+  }
+  if (options.appDir) throw new UsageError('--app-dir: a Django project directory is itself the app directory; drop --app-dir');
+  if (options.python === '3.13t' || (options.pythonFrom && options.pythonFrom !== 'distro')) {
+    throw new UsageError(`APP: a Django project runs on Debian's ${DJANGO_PACKAGE}, which needs the distribution's Python; drop --python 3.13t and --python-from`);
+  }
+  return { ...readDjangoProject(root), addedPackage: !options.systemPackages.includes(DJANGO_PACKAGE) };
+}
+
+export function planBuild(app: string, given: BuildOptions): BuildPlan {
+  const django = planDjango(app, given);
+  const options = django
+    ? { ...given, callableObject: django.callableObject, systemPackages: django.addedPackage ? [...given.systemPackages, DJANGO_PACKAGE] : given.systemPackages }
+    : given;
+  const type = django ? 'module' : options.applicationType;
   let appDir = options.appDir ? path.resolve(options.appDir) : undefined;
   let entryPoint: string;
   let appName: string;
 
-  if (type === 'script') {
+  if (django) {
+    appDir = django.root;
+    entryPoint = django.wsgiModule;
+    appName = path.basename(django.root);
+  } else if (type === 'script') {
     check.existingFile(app, 'APP');
     const script = path.resolve(app);
     appDir ??= path.dirname(script);
@@ -163,6 +197,7 @@ export function planBuild(app: string, options: BuildOptions): BuildPlan {
 
   return {
     options,
+    django,
     workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir') : IMAGE_PATHS.app,
     pythonPath: options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`)),
     handlerScripts: options.handlerScripts.map(([extension, script], index) => ({

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
+import { DJANGO_CONFIG } from './django.js';
 import type { BuildOptions } from './options.js';
 import { ENVVARS_FILE, IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
@@ -196,6 +197,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
       locale,
     })),
     includeFiles: plan.includeFiles,
+    djangoConfig: plan.django ? DJANGO_CONFIG : undefined,
   };
 }
 
@@ -212,9 +214,19 @@ export function renderHandlerScript(plan: BuildPlan): string {
     applicationTypeLiteral: pythonLiteral(plan.applicationType),
     callableObjectLiteral: pythonLiteral(plan.options.callableObject),
     mountPointLiteral: pythonLiteral(plan.options.mountPoint),
-    reloadOnChanges: plan.options.reloadOnChanges ? 'True' : 'False',
+    reloadOnChangesLiteral: pythonLiteral(plan.options.reloadOnChanges ? '1' : '0'),
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
   });
+}
+
+/**
+ * The Django build step, exec form (no shell: the values are JSON strings):
+ * collectstatic and the Apache include for STATIC_URL and MEDIA_URL.
+ */
+function djangoPrepareCommand(plan: BuildPlan): string {
+  const argv = ['python3', '-m', 'mod_wsgi.express.prepare', '--settings', plan.django!.settingsModule,
+    '--mount-point', plan.options.mountPoint, '--output', DJANGO_CONFIG];
+  return JSON.stringify(argv);
 }
 
 /** The app image's Dockerfile: the runtime settings become its ENV defaults. */
@@ -226,6 +238,7 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
   return render('Dockerfile.mustache', {
     port: plan.options.port,
+    django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
   });

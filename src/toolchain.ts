@@ -86,6 +86,7 @@ export function toolchainContext(request: ToolchainRequest): ContextBuilder {
   context.addHostPath('Dockerfile', path.join(recipe, 'Dockerfile'));
   context.addHostPath('scripts', path.join(recipe, 'scripts'));
   context.addHostPath('diagnostics', path.join(recipe, 'diagnostics'));
+  context.addHostPath('express', path.join(recipe, 'express'));
   context.addDirectory('entrypoint').addHostPath('entrypoint/entrypoint.c', entrypointSource());
   context.addDirectory('python-src');
   if (request.python.from === 'local') context.addHostPath(`python-src/${path.basename(request.python.path!)}`, request.python.path!);

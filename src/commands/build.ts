@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { buildAppImage } from '../app-image.js';
 import { ensureBaseImage } from '../base.js';
 import { checkAgainstToolchain } from '../compatibility.js';
+import { describeDjangoProject } from '../django.js';
 import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
@@ -37,6 +38,7 @@ export async function prepareBuild(app: string, options: BuildOptions, progress:
 export async function buildApp(app: string, options: BuildOptions, argv: string[], progress?: (line: string) => void) {
   const report = progress ?? (() => undefined);
   const { docker, plan, toolchain } = await prepareBuild(app, options, report);
+  if (plan.django) report(describeDjangoProject(plan.django, plan.django.addedPackage));
   report(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
   const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
   return { docker, plan, toolchain, result };

@@ -46,6 +46,8 @@ export interface StartOptions {
   hostConfig?: Docker.HostConfig;
   user?: string;
   env?: string[];
+  /** Command instead of the image's default (the entrypoint runs it). */
+  cmd?: string[];
 }
 
 export async function startContainer(image: string, options: StartOptions = {}): Promise<Running> {
@@ -54,6 +56,7 @@ export async function startContainer(image: string, options: StartOptions = {}):
     Image: image,
     User: options.user,
     Env: options.env,
+    Cmd: options.cmd,
     ExposedPorts: { [containerPort]: {} },
     HostConfig: { PortBindings: { [containerPort]: [{ HostIp: '127.0.0.1', HostPort: '' }] }, ...options.hostConfig },
   });

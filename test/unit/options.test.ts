@@ -1,21 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UsageError } from '../../src/errors.js';
 import { extractPairOptions, parseBuildArgv } from '../../src/cli.js';
 import { OPTION_SPECS, resolveBuildOptions } from '../../src/options.js';
 import { fixture } from '../helpers/paths.js';
-
-const usageError = (fn: () => unknown, pattern: RegExp): void => {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, UsageError);
-    assert.match((error as Error).message, pattern);
-    assert.not.match((error as Error).message, /\n/);
-    return;
-  }
-  assert.unreachable('expected a UsageError');
-};
+import { usageError } from '../helpers/usage.js';
 
 test('defaults follow mod_wsgi-express', () => {
   const options = resolveBuildOptions({});

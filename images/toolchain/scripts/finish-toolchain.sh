@@ -1,5 +1,5 @@
 #!/bin/sh
-# Compiles the entrypoint, adds the diagnostics applications, links the module
+# Compiles the entrypoint, adds the diagnostics applications and mod_wsgi.express, links the module
 # at a stable path and records the facts the host needs to render config.
 set -eu
 python=$(cat /build/python)
@@ -15,6 +15,9 @@ ln -sf mwe-entrypoint /out/usr/local/bin/mwe-healthcheck
 if [ ! -d "/out$site/mod_wsgi/diagnostics" ]; then
     cp -a /build/diagnostics "/out$site/mod_wsgi/diagnostics"
 fi
+# mod_wsgi.express: the Django app (manage.py runmodwsgi) and the Django build step.
+rm -rf "/out$site/mod_wsgi/express"
+cp -a /build/express "/out$site/mod_wsgi/express"
 ln -sf "${module#/out}" /out/usr/local/lib/mwe-image/mod_wsgi.so
 
 directives=""
