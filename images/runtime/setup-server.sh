@@ -11,6 +11,7 @@ usage() {
     cat <<'EOF'
 usage: setup-server --server-root DIRECTORY [--port NUMBER] [--processes NUMBER]
                     [--threads NUMBER] [--log-level LEVEL] [--stop-timeout SECONDS]
+                    [--reload-on-changes]
 
 Writes DIRECTORY/httpd.conf, DIRECTORY/envvars and DIRECTORY/apachectl; then
 DIRECTORY/apachectl start|stop|graceful-stop|restart|graceful|configtest|status.
@@ -40,6 +41,10 @@ while [ $# -gt 0 ]; do
     esac
     case $flag in
         -h | --help) usage; exit 0 ;;
+        --reload-on-changes)
+            settings="$settings MWE_RELOAD_ON_CHANGES=1"
+            shift
+            continue ;;
         --server-root) root=$value ;;
         --port | --processes | --threads | --stop-timeout)
             number "$flag" "$value"
@@ -54,7 +59,7 @@ while [ $# -gt 0 ]; do
                 emerg | alert | crit | error | warn | notice | info | debug) settings="$settings MWE_LOG_LEVEL=$value" ;;
                 *) fail "--log-level: '$value' is not one of emerg, alert, crit, error, warn, notice, info, debug" ;;
             esac ;;
-        --*) fail "$flag is fixed when the image is built; rebuild with mwe-image setup-server APP $flag ... (here: --server-root, --port, --processes, --threads, --log-level, --stop-timeout)" ;;
+        --*) fail "$flag is fixed when the image is built; rebuild with mwe-image setup-server APP $flag ... (here: --server-root, --port, --processes, --threads, --log-level, --stop-timeout, --reload-on-changes)" ;;
         *) fail "unexpected argument '$1'; see setup-server --help" ;;
     esac
     [ $# -ge "$shifts" ] || fail "$flag needs a value"

@@ -116,6 +116,20 @@ django('runmodwsgi --reload-on-changes: with the project bind-mounted, an edited
   assert.match(body, /^Hello from an edit!/);
 });
 
+django('runmodwsgi --setup-only --server-root DIR writes a server root whose apachectl serves the project', async () => {
+  const server = await startContainer(IMAGE, { containerPort: 8200 });
+  running.push(server);
+  await waitForHttp(server.url('/'), 5).catch(() => undefined); // the image's own server answers on 8000, unpublished
+  const setup = await execIn(server.container, ['python3', 'manage.py', 'runmodwsgi', '--setup-only', '--server-root', '/tmp/root', '--port', '8200', '--reload-on-changes']);
+  assert.is(setup.code, 0, setup.output);
+  const script = (await execIn(server.container, ['cat', '/tmp/root/apachectl'])).output;
+  assert.match(script, /export PORT=8200\nexport MWE_RELOAD_ON_CHANGES=1\n/);
+  assert.is((await execIn(server.container, ['/tmp/root/apachectl', 'start'])).code, 0);
+  assert.is((await waitForHttp(server.url('/'), 20)).body, 'Hello from Django! Stylesheet: /static/pages/site.css\n');
+  assert.is((await httpGet(server.url('/static/pages/site.css'))).status, 200);
+  assert.is((await execIn(server.container, ['/tmp/root/apachectl', 'stop'])).code, 0);
+});
+
 django('runmodwsgi refuses what the image fixed at build time, and its bad values, with exit code 2', async () => {
   const user = await runToEnd(['python3', 'manage.py', 'runmodwsgi', '--user', 'www-data']);
   assert.is(user.code, 2, user.output);
