@@ -8,7 +8,7 @@ import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { packageVersion } from './paths.js';
-import { renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, setupServerScript } from './render.js';
+import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
@@ -23,6 +23,14 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
     for (let depth = 1; depth <= parts.length; depth += 1) context.addDirectory(parts.slice(0, depth).join('/'));
   };
   addParents('rootfs/srv');
+  if (plan.dependencies) {
+    const { file, kind, wheelDir } = plan.dependencies;
+    context.addDirectory('dependencies');
+    context.addFile('dependencies/install-dependencies.sh', installDependenciesScript(), 0o755);
+    context.addHostPath(`dependencies/${kind === 'pyproject' ? 'pyproject.toml' : 'requirements.txt'}`, file);
+    context.addDirectory('dependencies/wheels');
+    if (wheelDir) context.addHostPath('dependencies/wheels', wheelDir);
+  }
   addParents('rootfs/usr/local/bin');
   context.addFile('rootfs/usr/local/bin/setup-server', setupServerScript(), 0o755);
   for (const copy of plan.copies) {

@@ -60,6 +60,20 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', repeatable: true,
     help: "Debian package the application needs at run time (e.g. python3-flask), installed in the image in a cached layer. Repeatable.",
     check: check.debianPackage },
+  { flag: '--requirements', key: 'requirements', kind: 'string', metavars: ['FILE'], group: 'image',
+    help: 'requirements.txt or pyproject.toml (its [project] dependencies) to pip-install into a virtualenv (/opt/venv) in a cached layer, rebuilt only when the file (or --wheel-dir) changes. Defaults to requirements.txt, else pyproject.toml, in the app directory.',
+    check: check.existingFile },
+  { flag: '--ignore-requirements', key: 'ignoreRequirements', kind: 'flag', group: 'image', default: false,
+    help: 'Install nothing from a requirements.txt or pyproject.toml found in the app directory (e.g. when --system-packages provides it all).' },
+  { flag: '--wheel-dir', key: 'wheelDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
+    help: 'Install the dependencies from the wheels in this host directory only (pip --no-index --find-links), for offline builds; e.g. made with pip wheel -r requirements.txt -w DIRECTORY.',
+    check: check.existingDirectory },
+  { flag: '--find-links', key: 'findLinks', kind: 'string', metavars: ['URL'], group: 'image', repeatable: true,
+    help: 'Page or directory URL with distributions pip may use besides the index. Repeatable.',
+    check: check.httpUrl },
+  { flag: '--index-url', key: 'indexUrl', kind: 'string', metavars: ['URL'], group: 'image',
+    help: 'Python package index pip installs the dependencies from. Defaults to PyPI.',
+    check: check.httpUrl },
   { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
@@ -352,6 +366,11 @@ export interface BuildOptions {
   modWsgi: string;
   appDir?: string;
   systemPackages: string[];
+  requirements?: string;
+  ignoreRequirements: boolean;
+  wheelDir?: string;
+  findLinks: string[];
+  indexUrl?: string;
   quiet: boolean;
   json: boolean;
   emitContext?: string;
@@ -542,6 +561,8 @@ function checkCombinations(options: BuildOptions): void {
     throw new UsageError(message);
   };
   if (options.quiet && options.json) fail('--quiet and --json: keep one');
+  if (options.wheelDir && (options.indexUrl || options.findLinks.length)) fail('--wheel-dir installs from that directory only; drop --index-url/--find-links or --wheel-dir');
+  if (options.ignoreRequirements && options.requirements) fail('--ignore-requirements and --requirements contradict each other; keep one');
   if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');

@@ -9,6 +9,7 @@ import { DJANGO_PACKAGE, djangoProjectRoot, readDjangoProject, type DjangoProjec
 import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import * as check from './validate.js';
+import { planDependencies, VENV_SITE_PACKAGES, type DependenciesPlan } from './dependencies.js';
 
 /** Where --envvars-script lands; the entrypoint sources it before Apache starts. */
 export const ENVVARS_FILE = '/etc/mwe-image/envvars';
@@ -49,6 +50,8 @@ export interface BuildPlan {
   options: BuildOptions;
   /** Set when APP is a Django project. */
   django?: DjangoPlan;
+  /** Set when the app has dependencies to pip-install (requirements.txt, pyproject.toml). */
+  dependencies?: DependenciesPlan;
   /** Working directory of the daemon processes, first on their sys.path. */
   workingDirectory: string;
   pythonPath: string[];
@@ -195,11 +198,14 @@ export function planBuild(app: string, given: BuildOptions): BuildPlan {
   });
   aliases.sort((a, b) => b.url.length - a.url.length);
 
+  const dependencies = planDependencies(options, appDir);
+  const pythonPath = options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`));
   return {
     options,
     django,
+    dependencies,
     workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir') : IMAGE_PATHS.app,
-    pythonPath: options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`)),
+    pythonPath: dependencies ? [...pythonPath, VENV_SITE_PACKAGES] : pythonPath,
     handlerScripts: options.handlerScripts.map(([extension, script], index) => ({
       name: extension, imagePath: place(script, `/srv/handlers/${index}/${path.basename(script)}`),
     })),

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { DJANGO_CONFIG } from './django.js';
+import { VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
 import { ENVVARS_FILE, IMAGE_PATHS, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
@@ -72,6 +73,11 @@ export function runtimeEnvironment(options: BuildOptions): Record<string, string
 
 /** In the config, runtime state lives under ${MWE_RUNTIME_DIR}, set per server. */
 const RUNTIME_DIR_REFERENCE = '${MWE_RUNTIME_DIR}';
+
+/** The dependencies stage's installer (a shell script run on the toolchain image). */
+export function installDependenciesScript(): string {
+  return template('install-dependencies.sh');
+}
 
 /** The image's setup-server command (a shell script; it takes only runtime settings). */
 export function setupServerScript(): string {
@@ -240,6 +246,12 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string
     port: plan.options.port,
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
+    dependencies: plan.dependencies && {
+      file: path.basename(plan.dependencies.file),
+      // Exec form: the values are JSON strings, no shell sees them.
+      command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
+      venv: VENV,
+    },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
   });
 }

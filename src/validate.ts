@@ -200,3 +200,17 @@ export function debianPackage(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not a Debian package name; give one such as python3-flask`);
   }
 }
+
+/** A URL pip may fetch from (--index-url, --find-links). */
+export function httpUrl(value: string, flag: string): void {
+  singleLine(value, flag);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${flag}: '${value}' is not a URL; give an http:// or https:// URL`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || /[\s'"\\]/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not an http(s) URL without spaces or quotes; give one`);
+  }
+}
