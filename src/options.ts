@@ -4,7 +4,7 @@
  */
 import { UsageError } from './errors.js';
 import { checkModWsgiSource } from './mod-wsgi-source.js';
-import { checkPythonFrom } from './python-source.js';
+import { checkPythonFrom, parsePythonSource } from './python-source.js';
 import * as check from './validate.js';
 
 /** Distribution Pythons and the Debian suite (slim image) that ships each. */
@@ -535,6 +535,7 @@ function checkCombinations(options: BuildOptions): void {
     throw new UsageError(message);
   };
   if (options.quiet && options.json) fail('--quiet and --json: keep one');
+  parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
   if (options.embeddedMode) {
