@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes a fresh Debian/Ubuntu machine ready for mwe-image: Docker engine and
-# debootstrap installed, dockerd running, node modules installed and compiled,
-# and a base image present (pulled where possible, else made with debootstrap).
+# Makes a fresh Debian/Ubuntu machine ready for mwe-image: Docker engine,
+# debootstrap and wrk (for the load tests) installed, dockerd running, node
+# modules installed and compiled, and a base image present (pulled where
+# possible, else made with debootstrap).
 # Idempotent: each step is skipped when already done. Needs root for apt/dockerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
+command -v wrk >/dev/null || missing+=(wrk)   # the reliability tests' load generator
 if ((${#missing[@]})); then
     say "installing ${missing[*]}"
     apt-get update -qq

@@ -4,7 +4,7 @@
  */
 import { UsageError } from './errors.js';
 import { checkModWsgiSource } from './mod-wsgi-source.js';
-import { checkPythonFrom } from './python-source.js';
+import { checkPythonFrom, parsePythonSource } from './python-source.js';
 import * as check from './validate.js';
 
 /** Distribution Pythons and the Debian suite (slim image) that ships each. */
@@ -564,6 +564,7 @@ function checkCombinations(options: BuildOptions): void {
   if (options.wheelDir && (options.indexUrl || options.findLinks.length)) fail('--wheel-dir installs from that directory only; drop --index-url/--find-links or --wheel-dir');
   if (options.ignoreRequirements && options.requirements) fail('--ignore-requirements and --requirements contradict each other; keep one');
   if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
+  parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
   if (options.embeddedMode) {

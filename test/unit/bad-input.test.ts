@@ -1,0 +1,157 @@
+/**
+ * Bad input (issue #7): a table of invalid command lines run through the real
+ * CLI. Each must end with exit code 2 and one line on stderr that names the
+ * option, with no stack trace. DOCKER_HOST points nowhere: an invocation that
+ * got past validation would reach for the engine and fail with exit 1 instead,
+ * so none of these can build anything. (The ones that need the engine are in
+ * test/integration/bad-input.test.ts.)
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli, type CliResult } from '../helpers/docker.js';
+import { example, fixture } from '../helpers/paths.js';
+
+const APP = example('hello', 'wsgi.py');
+const FILE = fixture('app', 'wsgi.py');
+const DIRECTORY = fixture('app');
+const MISSING = '/nonexistent/mwe-image/missing';
+
+/** [what is wrong, argv, what stderr must match (the option's name at least)] */
+type Case = [string, string[], RegExp];
+
+const build = (...args: string[]): string[] => ['build', APP, ...args];
+
+export const USAGE_CASES: Case[] = [
+  // Ports and numbers.
+  ['port 0', build('--port', '0'), /--port: 0 is out of range/],
+  ['port 70000', build('--port', '70000'), /--port: 70000 is out of range/],
+  ['port abc', build('--port', 'abc'), /--port: 'abc' is not a whole number/],
+  ['negative port', build('--port', '-1'), /--port/],
+  ['fractional port', build('--port', '8000.5'), /--port: '8000.5' is not a whole number/],
+  ['telemetry UI port 0', build('--telemetry-ui-port', '0'), /--telemetry-ui-port/],
+  ['publish port 0', ['start-server', APP, '--publish-port', '0'], /--publish-port: '0' is not a port/],
+  ['publish port abc', ['start-server', APP, '--publish-port', 'abc'], /--publish-port: 'abc' is not a port/],
+  ['zero threads', build('--threads', '0'), /--threads: 0 is out of range/],
+  ['too many processes', build('--processes', '1001'), /--processes: 1001 is out of range/],
+  ['initial workers above 1', build('--initial-workers', '1.5'), /--initial-workers: 1.5 is out of range/],
+  ['request timeout as text', build('--request-timeout', '10s'), /--request-timeout: '10s' is not a whole number/],
+  ['max log size 0', build('--max-log-size', '0'), /--max-log-size: 0 is out of range/],
+
+  // Missing or wrong-kind files.
+  ['missing APP script', ['build', `${MISSING}.py`], /APP: '.*missing\.py' does not exist/],
+  ['missing --url-alias target', build('--url-alias', '/static', MISSING), /--url-alias: '.*missing' does not exist/],
+  ['missing --document-root', build('--document-root', MISSING), /--document-root: '.*missing' does not exist/],
+  ['--document-root is a file', build('--document-root', FILE), /--document-root: '.*wsgi\.py' is not a directory/],
+  ['missing --include-file', build('--include-file', MISSING), /--include-file: '.*missing' does not exist/],
+  ['--include-file is a directory', build('--include-file', DIRECTORY), /--include-file: '.*app' is not a file/],
+  ['missing --rewrite-rules', build('--rewrite-rules', MISSING), /--rewrite-rules: /],
+  ['missing --envvars-script', build('--envvars-script', MISSING), /--envvars-script: /],
+  ['missing --python-path', build('--python-path', MISSING), /--python-path: /],
+  ['missing --app-dir', build('--app-dir', MISSING), /--app-dir: /],
+  ['missing --add-handler script', build('--add-handler', '.tmpl', MISSING), /--add-handler: '.*missing' does not exist/],
+  ['missing --service-script', build('--service-script', 'svc', MISSING), /--service-script: /],
+  ['missing local --mod-wsgi tarball', build('--mod-wsgi', `${MISSING}.tar.gz`), /--mod-wsgi: '.*missing\.tar\.gz' does not exist/],
+  ['missing --python-from tarball', build('--python', '3.13t', '--python-from', `${MISSING}.tgz`), /--python-from: /],
+
+  // Options that contradict or need each other.
+  ['--quiet with --json', build('--quiet', '--json'), /--quiet and --json/],
+  ['--server-alias without --server-name', build('--server-alias', 'a.example.com'), /--server-alias needs --server-name/],
+  ['--allow-localhost without --server-name', build('--allow-localhost'), /--allow-localhost only matters with --server-name/],
+  ['--embedded-mode with --process-group', build('--embedded-mode', '--process-group', 'g'), /--process-group has no effect with --embedded-mode/],
+  ['--reload-on-changes with --disable-reloading', build('--reload-on-changes', '--disable-reloading'), /--reload-on-changes and --disable-reloading/],
+  ['--enable-telemetry with --telemetry-service', build('--enable-telemetry', '--telemetry-service', 'unix:/tmp/t.sock'), /--enable-telemetry and --telemetry-service/],
+  ['--slow-requests without telemetry', build('--slow-requests', '2'), /--slow-requests needs --telemetry-service/],
+  ['--service-user for no service', build('--service-user', 'svc', 'www-data'), /--service-user: no --service-script named 'svc'/],
+  ['--service-log-file without --log-directory', build('--service-script', 'svc', FILE, '--service-log-file', 'svc', 'svc.log'), /--service-log-file writes into --log-directory/],
+  ['static app in embedded mode', ['build', DIRECTORY, '--application-type', 'static', '--embedded-mode'], /--embedded-mode has no application/],
+  ['--url-alias given one value', build('--url-alias', '/static'), /--url-alias needs two values/],
+  ['build option on module-location', ['module-location', '--url-alias', '/a', DIRECTORY], /--url-alias is an option of build, config and start-server/],
+
+  // Values that would inject Apache configuration.
+  ['newline in --mount-point', build('--mount-point', '/x\nListen 9999'), /--mount-point: the value contains a newline/],
+  ['newline in --setenv value', build('--setenv', 'KEY', 'a\nInclude /etc/passwd'), /--setenv: the value contains a newline/],
+  ['quote in --setenv value', build('--setenv', 'KEY', "x' Include '/etc/passwd"), /--setenv: .* contains a quote/],
+  ['<Directory in --server-name', build('--server-name', '<Directory />'), /--server-name: '<Directory \/>' is not a host name/],
+  ['<Directory in --url-alias', build('--url-alias', '/a<Directory', DIRECTORY), /--url-alias: .* is not a URL path/],
+  ['quote in --process-group', build('--process-group', 'g" Include x'), /--process-group: .* is not a usable name/],
+  ['Apache syntax in --application-group', build('--application-group', '%{GLOBAL}>\n<Location /'), /--application-group: the value contains a newline/],
+  ['backslash in --access-log-format', build('--access-log-format', '%h \\" x'), /--access-log-format: backslashes are not accepted/],
+  ['newline in --error-log-format', build('--error-log-format', 'x\nInclude y'), /--error-log-format: the value contains a newline/],
+  ['space in --passenv name', build('--passenv', 'A B'), /--passenv: 'A B' is not a variable name/],
+  ['newline in --callable-object', build('--callable-object', 'app\n'), /--callable-object: the value contains a newline/],
+  ['path in --directory-index', build('--directory-index', '../etc/passwd'), /--directory-index: .* is not a plain file name/],
+  ['relative --log-directory', build('--log-directory', 'logs'), /--log-directory: 'logs' is not an absolute path/],
+  ['newline in --locale', build('--locale', 'C.UTF-8\nInclude x'), /--locale: the value contains a newline/],
+  ['newline in --trust-proxy-header', build('--trust-proxy-header', 'X-Real-IP\nRequire all granted'), /--trust-proxy-header: the value contains a newline/],
+  ['quote in --python-warnings', build('--python-warnings', "error' x"), /--python-warnings: .* is not a warnings filter/],
+  ['newline in --telemetry-options', build('--telemetry-options', 'a\nb'), /--telemetry-options: the value contains a newline/],
+  ['Apache syntax in --user', build('--user', 'app>\nUser root'), /--user: the value contains a newline/],
+  ['remote --telemetry-service', build('--telemetry-service', 'tcp://10.0.0.1:80'), /--telemetry-service: .* is not a unix:/],
+  ['quote in --mod-wsgi URL', build('--mod-wsgi', "https://example.com/x'.tar.gz"), /--mod-wsgi: .* contains a quote/],
+
+  // Names and choices.
+  ['space in --tag', build('--tag', 'Bad Tag'), /--tag: 'Bad Tag' is not a valid image name/],
+  ['upper case --tag', build('--tag', 'MyApp:1'), /--tag: 'MyApp:1' is not a valid image name/],
+  ['upper case --system-packages', build('--system-packages', 'Flask'), /--system-packages: 'Flask' is not a Debian package name/],
+  ['bad --host', build('--host', '999.1.1.1'), /--host: '999\.1\.1\.1' is not an IP address/],
+  ['bad --trust-proxy', build('--trust-proxy', '10.0.0.0/40'), /--trust-proxy: '10\.0\.0\.0\/40' is not an IP address or subnet/],
+  ['bad --publish-host', ['start-server', APP, '--publish-host', 'localhost'], /--publish-host: 'localhost' is not an IP address/],
+  ['bad --env', ['start-server', APP, '--env', 'NOEQUALS'], /--env: 'NOEQUALS' is not KEY=VALUE/],
+  ['--error-document for a 200', build('--error-document', '200', '/x.html'), /--error-document: '200' is not an HTTP error status/],
+  ['--add-handler extension without dot', build('--add-handler', 'tmpl', FILE), /--add-handler: 'tmpl' is not a file extension/],
+  ['--ignore-activity without slash', build('--ignore-activity', 'health'), /--ignore-activity: 'health' is not a URL path/],
+  ['unknown --log-level', build('--log-level', 'verbose'), /--log-level: 'verbose' is not one of/],
+  ['unknown --application-type', build('--application-type', 'wsgi'), /--application-type: 'wsgi' is not one of/],
+  ['bad module name as APP', ['build', 'not a module!', '--application-type', 'module'], /APP: .*not a module!.* is not a Python module name/],
+  ['unknown --server-mpm', build('--server-mpm', 'threads'), /--server-mpm: 'threads' is not one of/],
+
+  // Versions and sources.
+  ['unknown --python 2.7', build('--python', '2.7'), /--python: '2\.7' is not one of 3\.13, 3\.11, 3\.13t/],
+  ['unknown --python 3.14', build('--python', '3.14'), /--python: '3\.14' is not one of/],
+  ['free-threaded Python from the distribution', build('--python', '3.13t', '--python-from', 'distro'), /--python 3\.13t: no distribution ships a free-threaded Python/],
+  ['--python-from without --python', build('--python-from', 'source'), /--python-from: give --python VERSION too/],
+  ['unknown --mod-wsgi scheme', build('--mod-wsgi', 'ftp://example.com/mod_wsgi.tar.gz'), /--mod-wsgi: 'ftp:\/\/example\.com\/mod_wsgi\.tar\.gz' does not exist/],
+  ['--mod-wsgi pypi without version', build('--mod-wsgi', 'pypi:'), /--mod-wsgi: 'pypi:' has no usable version/],
+  ['--mod-wsgi debian with a bad version', build('--mod-wsgi', 'debian:latest'), /--mod-wsgi: 'debian:latest' has no usable version/],
+  ['--mod-wsgi-source alias checked too', build('--mod-wsgi-source', 'pypi:x'), /--mod-wsgi: 'pypi:x' has no usable version/],
+  ['unknown base bootstrap suite', ['base', 'bootstrap', '--suite', 'sid'], /--suite/],
+
+  // The command line itself.
+  ['unknown option', build('--no-such-option'), /unknown option '--no-such-option'/],
+  ['no APP', ['build'], /missing required argument 'APP'/],
+  ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+  ['option without its value', build('--port'), /option '--port <NUMBER>' argument missing/],
+];
+
+/** Runs the table a few at a time (each case is a node process). */
+async function runAll(cases: Case[], env: Record<string, string>): Promise<CliResult[]> {
+  const results: CliResult[] = new Array(cases.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < cases.length; index = next++) results[index] = await runCli(cases[index][1], env);
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return results;
+}
+
+test(`${USAGE_CASES.length} invalid command lines: exit 2, one line naming the option, no stack trace`, async () => {
+  assert.ok(USAGE_CASES.length >= 40);
+  const results = await runAll(USAGE_CASES, { DOCKER_HOST: 'unix:///nonexistent.sock' });
+  const failures: string[] = [];
+  USAGE_CASES.forEach(([name, argv, pattern], index) => {
+    const { code, stdout, stderr } = results[index];
+    const lines = stderr.split('\n').filter((line) => line !== '');
+    const problems = [
+      code !== 2 && `exit ${code}`,
+      lines.length !== 1 && `${lines.length} lines`,
+      !stderr.startsWith('mwe-image: ') && 'no mwe-image: prefix',
+      !pattern.test(stderr) && `does not match ${pattern}`,
+      /\n\s+at /.test(stderr) && 'stack trace',
+      stdout !== '' && 'output on stdout',
+    ].filter(Boolean);
+    if (problems.length) failures.push(`${name} (${JSON.stringify(argv.slice(2))}): ${problems.join(', ')}\n    ${stderr.trim().replace(/\n/g, '\n    ')}`);
+  });
+  assert.is(failures.length, 0, `\n${failures.join('\n')}`);
+});
+
+test.run();
