@@ -65,7 +65,7 @@ export const USAGE_CASES: Case[] = [
   ['--service-log-file without --log-directory', build('--service-script', 'svc', FILE, '--service-log-file', 'svc', 'svc.log'), /--service-log-file writes into --log-directory/],
   ['static app in embedded mode', ['build', DIRECTORY, '--application-type', 'static', '--embedded-mode'], /--embedded-mode has no application/],
   ['--url-alias given one value', build('--url-alias', '/static'), /--url-alias needs two values/],
-  ['build option on module-location', ['module-location', '--url-alias', '/a', DIRECTORY], /--url-alias is an option of build, config and start-server/],
+  ['build option on module-location', ['module-location', '--url-alias', '/a', DIRECTORY], /--url-alias is an option of build, config, start-server, setup-server/],
 
   // Values that would inject Apache configuration.
   ['newline in --mount-point', build('--mount-point', '/x\nListen 9999'), /--mount-point: the value contains a newline/],
@@ -121,6 +121,15 @@ export const USAGE_CASES: Case[] = [
   ['no APP', ['build'], /missing required argument 'APP'/],
   ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
   ['option without its value', build('--port'), /option '--port <NUMBER>' argument missing/],
+  ['wheel dir missing', build('--wheel-dir', MISSING), /--wheel-dir: '.*' does not exist/],
+  ['wheel dir with an index', build('--wheel-dir', DIRECTORY, '--index-url', 'https://pypi.example/simple/'), /--wheel-dir installs from that directory only/],
+  ['index URL not http', build('--index-url', 'file:///srv'), /--index-url: 'file:\/\/\/srv' is not an http\(s\) URL/],
+  ['requirements file missing', build('--requirements', MISSING), /--requirements: '.*' does not exist/],
+  ['emit context with --json', build('--emit-context', '/tmp/x', '--json'), /--emit-context builds no image: drop --quiet\/--json/],
+  ['setup-server without --server-root', ['setup-server', APP], /required option '--server-root <DIRECTORY>' not specified/],
+  ['setup-server root with a newline', ['setup-server', APP, '--server-root', '/tmp/a\nb'], /--server-root: the value contains a newline/],
+  ['apachectl unknown action', ['apachectl', '--server-root', DIRECTORY, 'reload'], /'reload' is invalid for argument 'ACTION'/],
+  ['apachectl on a directory setup-server never wrote', ['apachectl', '--server-root', DIRECTORY, 'start'], /has no server\.json; write it with mwe-image setup-server/],
 ];
 
 /** Runs the table a few at a time (each case is a node process). */
