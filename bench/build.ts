@@ -5,11 +5,12 @@
  * runtime packages installed). Prints a markdown table, writes
  * bench/results/build.json. Numbers, not a test.
  *
- *   npm run bench:build [-- --repeat 3] [-- --with-source-python]
+ *   npm run bench:build [-- --repeat 3] [-- --with-source-python] [-- --with-source-apache]
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseApacheSource } from '../src/apache-source.js';
 import { ensureBaseImage } from '../src/base.js';
 import { buildImage } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
@@ -27,6 +28,7 @@ interface Combination {
   name: string;
   baseImage: string;
   python?: string;
+  apache?: string;
   modWsgi: string;
 }
 
@@ -35,6 +37,9 @@ const COMBINATIONS: Combination[] = [
   { name: 'bookworm, Python 3.11, mod_wsgi 5.0.2', baseImage: 'debian:bookworm-slim', modWsgi: 'debian:5.0.2' },
   ...(process.argv.includes('--with-source-python')
     ? [{ name: 'trixie, CPython 3.13t from source, mod_wsgi 5.0.2', baseImage: 'debian:trixie-slim', python: '3.13t', modWsgi: 'debian' }]
+    : []),
+  ...(process.argv.includes('--with-source-apache')
+    ? [{ name: 'trixie, Python 3.13, Apache httpd from source, mod_wsgi 5.0.2', baseImage: 'debian:trixie-slim', apache: 'source', modWsgi: 'debian' }]
     : []),
 ];
 
@@ -50,6 +55,7 @@ async function request(combination: Combination): Promise<ToolchainRequest> {
     baseImageId: await ensureBaseImage(docker, combination.baseImage),
     modWsgi: parseModWsgiSource(combination.modWsgi),
     python: parsePythonSource(combination.python, undefined),
+    apache: parseApacheSource(combination.apache),
   };
 }
 

@@ -3,6 +3,7 @@
  * table that CLI parsing, validation, config rendering and the docs read.
  */
 import { UsageError } from './errors.js';
+import { checkApacheSource } from './apache-source.js';
 import { checkModWsgiSource } from './mod-wsgi-source.js';
 import { checkPythonFrom, parsePythonSource } from './python-source.js';
 import * as check from './validate.js';
@@ -54,6 +55,9 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--python-from', key: 'pythonFrom', kind: 'string', metavars: ['SOURCE'], group: 'image',
     help: "distro (the base image's python3), source (CPython built in the build stage from the upstream tarball in Debian's source archive), or the URL or local path of a CPython source tarball (e.g. from python.org). Defaults to distro, and to source for 3.13t.",
     check: checkPythonFrom },
+  { flag: '--apache', key: 'apache', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'distro',
+    help: "Apache httpd: distro (the base image's apache2 packages), source (httpd built in the build stage into /opt/apache, with only the modules the config loads, from the apache2 upstream tarball in Debian's source archive; linked to Debian's APR, APR-util and PCRE2), or the URL or local path of an httpd source tarball (e.g. from downloads.apache.org). Defaults to distro.",
+    check: checkApacheSource },
   { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'debian',
     help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Defaults to debian.",
     check: checkModWsgiSource },
@@ -221,8 +225,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "Rotate log files through Apache's rotatelogs at --max-log-size. No effect on terminal logging." },
   { flag: '--max-log-size', key: 'maxLogSize', kind: 'int', metavars: ['MB'], group: 'logging', default: 5, min: 1, max: 100000,
     help: 'Size in megabytes at which --rotate-logs rotates. Defaults to 5.' },
-  { flag: '--rotatelogs-executable', key: 'rotatelogsExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'logging', default: '/usr/bin/rotatelogs',
-    help: 'rotatelogs inside the image. Defaults to /usr/bin/rotatelogs.', check: check.imageAbsolutePath },
+  { flag: '--rotatelogs-executable', key: 'rotatelogsExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'logging',
+    help: "rotatelogs inside the image. Defaults to the toolchain's: /usr/bin/rotatelogs with Debian's Apache, /opt/apache/bin/rotatelogs with --apache source.", check: check.imageAbsolutePath },
 
   // Custom configuration.
   { flag: '--include-file', key: 'includeFiles', kind: 'string', metavars: ['FILE-PATH'], group: 'custom', repeatable: true,
@@ -336,11 +340,11 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--process-name', key: 'processName', kind: 'string', metavars: ['NAME'], group: 'tuning',
     help: "Name Apache's processes show in ps. Defaults to the httpd executable's name.", check: check.groupName },
   { flag: '--httpd-executable', key: 'httpdExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
-    help: 'Apache binary inside the image. Defaults to the one the toolchain found (/usr/sbin/apache2 on Debian).', check: check.imageAbsolutePath },
+    help: 'Apache binary inside the image. Defaults to the one the toolchain found (/usr/sbin/apache2 on Debian, /opt/apache/bin/httpd with --apache source).', check: check.imageAbsolutePath },
   { flag: '--modules-directory', key: 'modulesDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
     help: "Apache modules directory inside the image. Defaults to the toolchain's (apxs LIBEXECDIR).", check: check.imageAbsolutePath },
-  { flag: '--mime-types', key: 'mimeTypes', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning', default: '/etc/mime.types',
-    help: 'MIME types file inside the image (TypesConfig). Defaults to /etc/mime.types.', check: check.imageAbsolutePath },
+  { flag: '--mime-types', key: 'mimeTypes', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
+    help: "MIME types file inside the image (TypesConfig). Defaults to the toolchain's: /etc/mime.types with Debian's Apache, /opt/apache/conf/mime.types with --apache source.", check: check.imageAbsolutePath },
 ];
 
 /** Alternative spellings: the seed's names next to mod_wsgi-express's. */
@@ -363,6 +367,7 @@ export interface BuildOptions {
   baseImage: string;
   python?: string;
   pythonFrom?: string;
+  apache: string;
   modWsgi: string;
   appDir?: string;
   systemPackages: string[];
@@ -421,7 +426,7 @@ export interface BuildOptions {
   errorLogFormat?: string;
   rotateLogs: boolean;
   maxLogSize: number;
-  rotatelogsExecutable: string;
+  rotatelogsExecutable?: string;
   includeFiles: string[];
   rewriteRules?: string;
   envvarsScript?: string;
@@ -485,7 +490,7 @@ export interface BuildOptions {
   processName?: string;
   httpdExecutable?: string;
   modulesDirectory?: string;
-  mimeTypes: string;
+  mimeTypes?: string;
 }
 
 /** The metavariable part of an option as shown in help, e.g. `<URL-PATH> <FILE-PATH>`. */

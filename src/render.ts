@@ -47,7 +47,7 @@ export function chooseLocale(options: BuildOptions, facts: ToolchainFacts): stri
  * them as ${NAME}, the image sets them (ENV) from the build options, and the
  * entrypoint checks them before Apache starts. Empty means unset.
  */
-export function runtimeEnvironment(options: BuildOptions): Record<string, string> {
+export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts): Record<string, string> {
   return {
     PORT: String(options.port),
     MWE_PROCESSES: options.processes === undefined ? '' : String(options.processes),
@@ -64,7 +64,7 @@ export function runtimeEnvironment(options: BuildOptions): Record<string, string
     MWE_MINIMUM_SPARE_WORKERS: options.minimumSpareWorkers === undefined ? '' : String(options.minimumSpareWorkers),
     MWE_MAXIMUM_SPARE_WORKERS: options.maximumSpareWorkers === undefined ? '' : String(options.maximumSpareWorkers),
     MWE_PROCESS_NAME: options.processName ?? '',
-    MWE_HTTPD: options.httpdExecutable ?? '',
+    MWE_HTTPD: options.httpdExecutable ?? facts?.httpdExecutable ?? '',
     // Runtime state (pid file, sockets); a server root written by setup-server has its own.
     MWE_RUNTIME_DIR: IMAGE_PATHS.runtimeDir,
     MWE_PID_FILE: options.pidFile ?? '',
@@ -94,10 +94,11 @@ function render(name: string, view: object, partials: Record<string, string> = {
 }
 
 /** Where a log goes: the terminal, a file in --log-directory, or a rotatelogs pipe. */
-function logTarget(options: BuildOptions, terminal: string, fileName: string): string {
+function logTarget(options: BuildOptions, facts: ToolchainFacts, terminal: string, fileName: string): string {
   if (!options.logDirectory) return `'${terminal}'`;
   const file = path.posix.join(options.logDirectory, fileName);
-  return options.rotateLogs ? `"|${options.rotatelogsExecutable} ${file}.%Y-%m-%d-%H_%M_%S ${options.maxLogSize}M"` : `'${file}'`;
+  const rotatelogs = options.rotatelogsExecutable ?? facts.rotatelogsExecutable ?? '/usr/bin/rotatelogs';
+  return options.rotateLogs ? `"|${rotatelogs} ${file}.%Y-%m-%d-%H_%M_%S ${options.maxLogSize}M"` : `'${file}'`;
 }
 
 const escapeQuotes = (text: string): string => text.replace(/"/g, '\\"');
@@ -131,7 +132,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     ...options,
     version: packageVersion(),
     commandLine,
-    runtimeEnvironment: Object.entries(runtimeEnvironment(options)).map(([name, value]) => ({ name, value })),
+    runtimeEnvironment: Object.entries(runtimeEnvironment(options, facts)).map(([name, value]) => ({ name, value })),
     serverHost: host,
     listen: listenHost ? `${listenHost}:\${PORT}` : '${PORT}',
     runUser: options.user,
@@ -139,6 +140,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     runtimeDir: RUNTIME_DIR_REFERENCE,
     configDir: IMAGE_PATHS.configDir,
     modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
+    mimeTypes: options.mimeTypes ?? facts.mimeTypes ?? '/etc/mime.types',
     apacheModules: [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
     mpmName: `mpm_${options.serverMpm === 'prefork' ? 'event' : options.serverMpm}`,
     pidFile: options.pidFile ?? `${RUNTIME_DIR_REFERENCE}/httpd.pid`,
@@ -168,11 +170,11 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     pythonEggs,
     locale,
     keepAlive: options.keepAliveTimeout > 0,
-    errorLog: logTarget(options, '/dev/stderr', options.errorLogName),
+    errorLog: logTarget(options, facts, '/dev/stderr', options.errorLogName),
     errorLogFormat: options.errorLogFormat ? escapeQuotes(options.errorLogFormat) : undefined,
     accessLogFormat: nickname === 'custom' ? escapeQuotes(options.accessLogFormat) : '%h %l %u %t \\"%r\\" %>s %b',
     accessLogNickname: nickname,
-    accessLogTarget: logTarget(options, '/dev/stdout', options.accessLogName),
+    accessLogTarget: logTarget(options, facts, '/dev/stdout', options.accessLogName),
     serverName: options.serverName,
     serverAliases: options.serverAliases.join(' '),
     parentDomain: options.serverName?.startsWith('www.') ? options.serverName.slice(4) : undefined,
@@ -196,7 +198,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
       script,
       user: serviceSetting(options.serviceUsers, name),
       group: serviceSetting(options.serviceGroups, name),
-      logFile: serviceSetting(options.serviceLogFiles, name) ? logTarget(options, '/dev/stderr', serviceSetting(options.serviceLogFiles, name)!) : undefined,
+      logFile: serviceSetting(options.serviceLogFiles, name) ? logTarget(options, facts, '/dev/stderr', serviceSetting(options.serviceLogFiles, name)!) : undefined,
       workingDirectory: plan.workingDirectory,
       pythonPathJoined,
       pythonEggs,
@@ -237,7 +239,7 @@ function djangoPrepareCommand(plan: BuildPlan): string {
 
 /** The app image's Dockerfile: the runtime settings become its ENV defaults. */
 export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string {
-  const environment = runtimeEnvironment(plan.options);
+  const environment = runtimeEnvironment(plan.options, facts);
   // A free-threaded Python without WSGIFreeThreading: PYTHON_GIL=0 keeps the GIL off even
   // when the application imports an extension module that does not declare free-threading
   // support (which would otherwise turn the GIL back on for the whole process).

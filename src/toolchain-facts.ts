@@ -4,11 +4,16 @@ export interface ToolchainFacts {
   pythonHome: string;
   pythonFreeThreaded: boolean;
   apacheVersion: string;
+  /** distro: Debian's apache2 packages; source: httpd built into /opt/apache (older toolchains: absent, distro). */
+  apacheFrom?: 'distro' | 'source';
   modWsgiVersion: string;
   modulePath: string;
   moduleLink: string;
   modulesDirectory: string;
   httpdExecutable: string;
+  /** TypesConfig file and rotatelogs of that Apache (older toolchains: absent, Debian's). */
+  mimeTypes?: string;
+  rotatelogsExecutable?: string;
   sitePackages: string;
   /** Optional mod_wsgi directives the built module knows. */
   directives: string[];

@@ -1,12 +1,13 @@
 /**
  * Toolchain images: the build stage that compiles mod_wsgi and the entrypoint
- * for one (base image, mod_wsgi source, toolchain recipe) combination. Each is
+ * for one (base image, Python, Apache, mod_wsgi source, toolchain recipe) combination. Each is
  * built once, tagged by a key of that combination, and shared by every app.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { describeApacheSource, type ApacheSource } from './apache-source.js';
 import { RuntimeFailure } from './errors.js';
 import { buildImage } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
@@ -24,6 +25,7 @@ export interface ToolchainRequest {
   baseImage: string;
   modWsgi: ModWsgiSource;
   python: PythonSource;
+  apache: ApacheSource;
 }
 
 export interface Toolchain {
@@ -55,6 +57,8 @@ export function toolchainSettings(request: ToolchainRequest) {
       PYTHON_VERSION: request.python.from === 'distro' ? '' : request.python.version,
       PYTHON_FREE_THREADED: request.python.from !== 'distro' && request.python.freeThreaded ? '1' : '0',
       PYTHON_URL: request.python.from === 'url' ? request.python.url! : '',
+      APACHE_FROM: request.apache.from,
+      APACHE_URL: request.apache.from === 'url' ? request.apache.url : '',
       MOD_WSGI_SOURCE: source.kind,
       MOD_WSGI_VERSION: source.kind === 'debian' || source.kind === 'pypi' ? source.version ?? '' : '',
       MOD_WSGI_URL: source.kind === 'url' ? source.url : '',
@@ -65,6 +69,7 @@ export function toolchainSettings(request: ToolchainRequest) {
       // The key covers a local source's content; a path would go stale when another build reuses the image.
       'io.mwe-image.mod-wsgi-source': describeModWsgiSource(source),
       'io.mwe-image.python-source': describePythonSource(request.python),
+      'io.mwe-image.apache-source': describeApacheSource(request.apache),
     },
   };
 }
@@ -77,6 +82,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   hashTree(hash, entrypointSource(), 'entrypoint.c');
   if (request.modWsgi.kind === 'local') hashTree(hash, request.modWsgi.path, 'mod_wsgi-src');
   if (request.python.from === 'local') hashTree(hash, request.python.path!, 'python-src');
+  if (request.apache.from === 'local') hashTree(hash, request.apache.path, 'apache-src');
   return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
 }
 
@@ -90,6 +96,8 @@ export function toolchainContext(request: ToolchainRequest): ContextBuilder {
   context.addDirectory('entrypoint').addHostPath('entrypoint/entrypoint.c', entrypointSource());
   context.addDirectory('python-src');
   if (request.python.from === 'local') context.addHostPath(`python-src/${path.basename(request.python.path!)}`, request.python.path!);
+  context.addDirectory('apache-src');
+  if (request.apache.from === 'local') context.addHostPath(`apache-src/${path.basename(request.apache.path)}`, request.apache.path);
   context.addDirectory('mod_wsgi-src');
   if (request.modWsgi.kind === 'local') {
     const source = request.modWsgi.path;
@@ -112,7 +120,8 @@ export async function ensureToolchain(
   let built = false;
   if (rebuild || !(await findImage(docker, tag))) {
     const python = request.python.from === 'distro' ? '' : `, Python ${describePythonSource(request.python)} compiled first (several minutes)`;
-    progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}); this is done once per combination.`);
+    const apache = request.apache.from === 'distro' ? '' : `, Apache httpd from ${describeApacheSource(request.apache)} compiled into /opt/apache`;
+    progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}${apache}); this is done once per combination.`);
     await buildImage(docker, {
       context: toolchainContext(request).toStream(),
       tag,

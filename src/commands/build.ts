@@ -1,6 +1,7 @@
 /** `mwe-image build APP [options]`. */
 import type Docker from 'dockerode';
 import { buildAppImage } from '../app-image.js';
+import { parseApacheSource } from '../apache-source.js';
 import { ensureBaseImage } from '../base.js';
 import { checkAgainstToolchain } from '../compatibility.js';
 import { describeDjangoProject } from '../django.js';
@@ -22,7 +23,13 @@ export function recordedCommandLine(argv: string[]): string {
 export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const request = { baseImage: options.baseImage, baseImageId, modWsgi: parseModWsgiSource(options.modWsgi), python: parsePythonSource(options.python, options.pythonFrom) };
+  const request = {
+    baseImage: options.baseImage,
+    baseImageId,
+    modWsgi: parseModWsgiSource(options.modWsgi),
+    python: parsePythonSource(options.python, options.pythonFrom),
+    apache: parseApacheSource(options.apache),
+  };
   const toolchain = await ensureToolchain(docker, request, progress);
   checkAgainstToolchain(options, toolchain.facts);
   return { docker, toolchain, request };

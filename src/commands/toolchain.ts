@@ -12,6 +12,7 @@ interface ToolchainEntry {
   created: number;
   base: string;
   source: string;
+  apacheSource: string;
   facts?: ToolchainFacts;
   /** App images built on it. */
   usedBy: string[];
@@ -31,6 +32,7 @@ async function toolchains(docker: Docker): Promise<ToolchainEntry[]> {
         created: image.Created,
         base: image.Labels?.['io.mwe-image.base'] ?? '?',
         source: image.Labels?.['io.mwe-image.mod-wsgi-source'] ?? '?',
+        apacheSource: image.Labels?.['io.mwe-image.apache-source'] ?? 'distro',
         facts: file ? (JSON.parse(file.content.toString('utf8')) as ToolchainFacts) : undefined,
         usedBy: apps.filter((app) => app.Labels?.['io.mwe-image.toolchain'] === tag).flatMap((app) => app.RepoTags ?? [app.Id.slice(7, 19)]),
       });
@@ -47,7 +49,7 @@ export async function runToolchainList(): Promise<number> {
     entry.tag,
     entry.base,
     entry.facts ? `Python ${entry.facts.pythonVersion}${entry.facts.pythonFreeThreaded ? 't' : ''}` : '?',
-    entry.facts ? `Apache ${entry.facts.apacheVersion}` : '?',
+    entry.facts ? `Apache ${entry.facts.apacheVersion}${entry.facts.apacheFrom === 'source' ? ` (${entry.apacheSource})` : ''}` : '?',
     entry.facts ? `mod_wsgi ${entry.facts.modWsgiVersion} (${entry.source})` : entry.source,
     megabytes(entry.size),
     `${entry.usedBy.length} app image${entry.usedBy.length === 1 ? '' : 's'}`,

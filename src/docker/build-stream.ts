@@ -83,7 +83,10 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     const step = steps[steps.length - 1] ?? 'the build';
     // The tail was already on the terminal when progress was streamed.
     const detail = request.progress ? undefined : tail.join('\n');
-    throw new RuntimeFailure(`image build failed at ${step.replace(/^Step \S+ : /, '')}: ${failure.trim()}`, detail);
+    // A build script that knows what went wrong says so in one `mwe-image: ...` line: lead with it.
+    const reported = tail.map((line) => line.replace(/\x1b\[[0-9;]*m/g, '')).filter((line) => line.startsWith('mwe-image: ')).pop();
+    const reason = reported ? `${reported.slice('mwe-image: '.length)} (${failure.trim()})` : failure.trim();
+    throw new RuntimeFailure(`image build failed at ${step.replace(/^Step \S+ : /, '')}: ${reason}`, detail);
   }
   if (!imageId) {
     const image = await docker.getImage(request.tag).inspect();

@@ -14,3 +14,14 @@ export const TRIXIE_FACTS: ToolchainFacts = {
   sitePackages: '/usr/local/lib/python3.13/dist-packages',
   directives: ['WSGIPythonWarnings', 'WSGISocketRotation', 'WSGIDestroyInterpreter'],
 };
+
+/** The same with --apache source: httpd built into /opt/apache. */
+export const SOURCE_APACHE_FACTS: ToolchainFacts = {
+  ...TRIXIE_FACTS,
+  apacheVersion: '2.4.68',
+  apacheFrom: 'source',
+  modulesDirectory: '/opt/apache/modules',
+  httpdExecutable: '/opt/apache/bin/httpd',
+  mimeTypes: '/opt/apache/conf/mime.types',
+  rotatelogsExecutable: '/opt/apache/bin/rotatelogs',
+};

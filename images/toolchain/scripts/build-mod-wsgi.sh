@@ -1,8 +1,11 @@
 #!/bin/sh
 # Builds the mod_wsgi Python package (which carries the Apache module) the
-# way `pip install mod_wsgi` does, and stages it under /out.
+# way `pip install mod_wsgi` does, against the Apache whose apxs is in
+# /build/apxs, and stages it under /out.
 set -eu
 python=$(cat /build/python)
+APXS=$(cat /build/apxs)
+export APXS
 cd /build/mod_wsgi
 site=$("$python" -c 'import site; print(site.getsitepackages()[0])')
 mkdir -p "/out$site"

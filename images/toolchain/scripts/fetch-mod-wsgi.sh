@@ -6,19 +6,16 @@
 #   MOD_WSGI_SOURCE=url     the tarball at MOD_WSGI_URL
 #   MOD_WSGI_SOURCE=local   the tarball or tree copied into /build/mod_wsgi-src
 set -eu
+. /mwe/scripts/sources.sh
 mkdir -p /build/download && cd /build/download
-fail() { echo "mwe-image: $*" >&2; exit 1; }
 case "$MOD_WSGI_SOURCE" in
 debian)
     if [ -n "${MOD_WSGI_VERSION:-}" ]; then
         # Any suite's upstream tarball of that version: search bookworm and
         # trixie sources too, in an apt state of their own.
-        uri=$(grep -rhoE 'https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -n 1)
-        mkdir -p /build/apt-src/lists/partial /build/apt-src/parts
-        for suite in bookworm trixie; do echo "deb-src ${uri:-http://deb.debian.org/debian} $suite main"; done > /build/apt-src/sources.list
-        set -- -o Dir::Etc::SourceList=/build/apt-src/sources.list -o Dir::Etc::SourceParts=/build/apt-src/parts \
-            -o Dir::State::Lists=/build/apt-src/lists
-        apt-get "$@" update >/dev/null || fail "could not read Debian's source archive"
+        options=$(all_suites_apt)
+        # shellcheck disable=SC2086
+        set -- $options
         available=$(apt-cache "$@" showsrc mod-wsgi | sed -n 's/^Version: //p' | sort -u)
         full=$(echo "$available" | grep -E "^([0-9]+:)?${MOD_WSGI_VERSION}-" | head -n 1)
         [ -n "$full" ] || fail "Debian's source archive has no mod-wsgi $MOD_WSGI_VERSION (it has: $(echo $available))"
@@ -41,8 +38,7 @@ pypi)
     ;;
 url)
     tarball=mod_wsgi-download.tar.gz
-    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$MOD_WSGI_URL" "$tarball" \
-        || fail "could not download $MOD_WSGI_URL"
+    download "$MOD_WSGI_URL" "$tarball" --mod-wsgi
     ;;
 local)
     tarball=$(ls /build/mod_wsgi-src/*.tar.gz /build/mod_wsgi-src/*.tgz 2>/dev/null | head -n 1 || true)

@@ -1,0 +1,21 @@
+# Sourced by the build scripts that fetch source tarballs.
+fail() { echo "mwe-image: $*" >&2; exit 1; }
+
+# download URL FILE OPTION: fetches URL into FILE or fails naming OPTION and the reason.
+download() {
+    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$1" "$2" 2>/build/download.err \
+        || fail "$3: could not download $1 ($(tail -n 1 /build/download.err)); check the URL"
+}
+
+# Makes an apt state of its own that lists bookworm's and trixie's sources (so
+# that any suite's upstream tarball can be fetched) and prints the apt options
+# that select it.
+all_suites_apt() {
+    uri=$(grep -rhoE 'https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -n 1)
+    mkdir -p /build/apt-src/lists/partial /build/apt-src/parts
+    for suite in bookworm trixie; do echo "deb-src ${uri:-http://deb.debian.org/debian} $suite main"; done > /build/apt-src/sources.list
+    options="-o Dir::Etc::SourceList=/build/apt-src/sources.list -o Dir::Etc::SourceParts=/build/apt-src/parts -o Dir::State::Lists=/build/apt-src/lists"
+    # shellcheck disable=SC2086
+    apt-get $options update >/dev/null || fail "could not read Debian's source archive"
+    echo "$options"
+}
