@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { SLIM_DPKG_CONFIG } from './base.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, type BuildPlan } from './plan.js';
@@ -14,6 +15,7 @@ import type { Toolchain } from './toolchain.js';
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
   const context = new ContextBuilder();
   context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts));
+  context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
