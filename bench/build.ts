@@ -20,9 +20,9 @@ import { parsePythonSource } from '../src/python-source.js';
 import { ensureToolchain, type ToolchainRequest } from '../src/toolchain.js';
 import { buildWithCli, docker } from '../test/helpers/docker.js';
 import { example } from '../test/helpers/paths.js';
-import { report } from './report.js';
+import { formatStats, numberArgument, report, runWhenMain, seconds } from './report.js';
 
-const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1]) || 3;
+const repeat = numberArgument('repeat', 3);
 
 interface Combination {
   name: string;
@@ -43,13 +43,9 @@ const COMBINATIONS: Combination[] = [
     : []),
 ];
 
-const seconds = (start: number) => (performance.now() - start) / 1000;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const range = (values: number[], digits = 1) =>
-  `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
-const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+export const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
-async function request(combination: Combination): Promise<ToolchainRequest> {
+export async function toolchainRequest(combination: Combination): Promise<ToolchainRequest> {
   return {
     baseImage: combination.baseImage,
     baseImageId: await ensureBaseImage(docker, combination.baseImage),
@@ -60,7 +56,7 @@ async function request(combination: Combination): Promise<ToolchainRequest> {
 }
 
 /** The floor: the base with only the runtime packages the toolchain names. */
-async function floorSize(baseImage: string, toolchainTag: string): Promise<number> {
+export async function floorSize(baseImage: string, toolchainTag: string): Promise<number> {
   const [list] = await readImagePath(docker, toolchainTag, '/out/usr/local/lib/mwe-image/runtime-packages.txt');
   const dockerfile = [
     `FROM ${baseImage}`,
@@ -75,12 +71,12 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   const results: Record<string, unknown>[] = [];
   for (const combination of COMBINATIONS) {
-    const toolchainRequest = await request(combination);
+    const wanted = await toolchainRequest(combination);
     const cold: number[] = [];
-    let toolchain = await ensureToolchain(docker, toolchainRequest);
+    let toolchain = await ensureToolchain(docker, wanted);
     for (let run = 0; run < (combination.python ? 1 : repeat); run += 1) {
       const start = performance.now();
-      toolchain = await ensureToolchain(docker, toolchainRequest, undefined, true);
+      toolchain = await ensureToolchain(docker, wanted, undefined, true);
       cold.push(seconds(start));
     }
     const work = mkdtempSync(path.join(os.tmpdir(), 'mwe-bench-'));
@@ -105,14 +101,11 @@ async function main(): Promise<void> {
     const toolchainSize = (await docker.getImage(toolchain.tag).inspect()).Size;
     results.push({ combination: combination.name, toolchain: toolchain.tag, coldToolchainSeconds: cold, warmAppRebuildSeconds: warm,
       toolchainBytes: toolchainSize, imageBytes: imageSize, floorBytes: floor });
-    rows.push([combination.name, range(cold), range(warm), mb(toolchainSize), mb(imageSize), mb(floor), (imageSize / floor).toFixed(3)]);
+    rows.push([combination.name, formatStats(cold, 1), formatStats(warm, 1), mb(toolchainSize), mb(imageSize), mb(floor), (imageSize / floor).toFixed(3)]);
   }
   report('build', `Builds, median (min–max) of ${repeat} runs (one for a source-built Python).`,
     ['combination', 'cold toolchain s', 'warm app rebuild s', 'toolchain MB', 'app image MB', 'floor MB', 'image / floor'],
     rows, { repeat, results });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runWhenMain(import.meta.url, main);

@@ -7,13 +7,14 @@
  */
 import { buildImage } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
-import { buildWithCli, docker, execIn, httpGet, removeContainer, startContainer, waitForHttp } from '../test/helpers/docker.js';
+import { buildWithCli, docker, execIn, removeContainer, startContainer } from '../test/helpers/docker.js';
 import { fixture } from '../test/helpers/paths.js';
-import { report } from './report.js';
+import { formatStats, numberArgument, report, runWhenMain, stats } from './report.js';
+import { stopWithSlowRequest, untilOk } from './servers.js';
 
 const APP = 'mwe-bench/app';
 const TINI = 'mwe-bench/app-tini';
-const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1]) || 5;
+const repeat = numberArgument('repeat', 5);
 
 interface Variant {
   name: string;
@@ -38,9 +39,6 @@ async function prepareImages(): Promise<void> {
   await buildImage(docker, { context: new ContextBuilder().addFile('Dockerfile', dockerfile).toStream(), tag: TINI });
 }
 
-const now = () => performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface Sample {
   startToFirst200Ms: number;
   pid1RssKb: number;
@@ -49,20 +47,14 @@ interface Sample {
 }
 
 async function measure(variant: Variant): Promise<Sample> {
-  const started = now();
+  const started = performance.now();
   const server = await startContainer(variant.image);
   try {
-    let response = await waitForHttp(server.url('/'), 60);
-    while (response.status !== 200) response = await waitForHttp(server.url('/'), 60);
-    const startToFirst200Ms = now() - started;
+    const startToFirst200Ms = await untilOk(server.url('/'), started);
     const status = await execIn(server.container, ['cat', '/proc/1/status']);
     const pid1RssKb = Number(/VmRSS:\s+(\d+)/.exec(status.output)?.[1] ?? NaN);
-    const slow = httpGet(server.url('/slow?seconds=2'), 30000).then((r) => r.status === 200, () => false);
-    await sleep(300);
-    const stopping = now();
-    await server.container.stop({ t: 30 });
-    const stopWithSlowRequestMs = now() - stopping;
-    return { startToFirst200Ms, pid1RssKb, stopWithSlowRequestMs, slowRequestCompleted: await slow };
+    const stop = await stopWithSlowRequest(server.url(''), async () => { await server.container.stop({ t: 30 }); });
+    return { startToFirst200Ms, pid1RssKb, stopWithSlowRequestMs: stop.stopMs, slowRequestCompleted: stop.slowRequestCompleted };
   } finally {
     await removeContainer(server);
   }
@@ -78,14 +70,6 @@ async function binarySize(variant: Variant): Promise<number> {
     await container.remove({ force: true });
   }
 }
-
-function stats(values: number[]): { min: number; median: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
-}
-
-const fmt = (value: { min: number; median: number; max: number }, digits = 0) =>
-  `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
 
 async function main(): Promise<void> {
   await prepareImages();
@@ -103,14 +87,11 @@ async function main(): Promise<void> {
       slowRequestsCompleted: `${samples.filter((s) => s.slowRequestCompleted).length}/${samples.length}`,
     };
     results.push(result);
-    rows.push([variant.name, String(result.pid1BinaryBytes), fmt(result.pid1RssKb), fmt(result.startToFirst200Ms), fmt(result.stopWithSlowRequestMs), result.slowRequestsCompleted]);
+    rows.push([variant.name, String(result.pid1BinaryBytes), formatStats(result.pid1RssKb), formatStats(result.startToFirst200Ms), formatStats(result.stopWithSlowRequestMs), result.slowRequestsCompleted]);
   }
   report('runtime', `PID 1 of the same app image, ${repeat} runs each, median (min–max).`,
     ['PID 1', 'binary bytes', 'PID 1 RSS KiB', 'docker start → first 200 ms', 'docker stop with a 2 s request in flight ms', '2 s request completed'],
     rows, { repeat, results });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runWhenMain(import.meta.url, main);
