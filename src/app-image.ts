@@ -14,7 +14,7 @@ import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
   const context = new ContextBuilder();
-  context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts));
+  context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain)));
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
@@ -47,7 +47,7 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   return context;
 }
 
-/** Tag, build arguments and labels of an app image build (also what --emit-context writes down). */
+/** Tag and build arguments of an app image build (also what --emit-context writes down). */
 export function appBuildSettings(plan: BuildPlan, toolchain: Toolchain) {
   return {
     tag: plan.tag,
@@ -55,17 +55,21 @@ export function appBuildSettings(plan: BuildPlan, toolchain: Toolchain) {
       TOOLCHAIN_IMAGE: toolchain.tag,
       BASE_IMAGE: plan.options.baseImage,
     },
-    labels: {
-      'org.opencontainers.image.title': plan.appName,
-      'org.opencontainers.image.description': `WSGI application ${plan.entryPoint} served by Apache/mod_wsgi ${toolchain.facts.modWsgiVersion} (Python ${toolchain.facts.pythonVersion})`,
-      'org.opencontainers.image.created': new Date().toISOString(),
-      'org.opencontainers.image.base.name': plan.options.baseImage,
-      'org.opencontainers.image.vendor': 'mwe-image',
-      'org.opencontainers.image.version': packageVersion(),
-      'io.mwe-image.toolchain': toolchain.tag,
-      'io.mwe-image.port': String(plan.options.port),
-      'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
-    },
+  };
+}
+
+/** The app image's labels, written into its Dockerfile. */
+function appLabels(plan: BuildPlan, toolchain: Toolchain): Record<string, string> {
+  return {
+    'org.opencontainers.image.title': plan.appName,
+    'org.opencontainers.image.description': `WSGI application ${plan.entryPoint} served by Apache/mod_wsgi ${toolchain.facts.modWsgiVersion} (Python ${toolchain.facts.pythonVersion})`,
+    'org.opencontainers.image.created': new Date().toISOString(),
+    'org.opencontainers.image.base.name': plan.options.baseImage,
+    'org.opencontainers.image.vendor': 'mwe-image',
+    'org.opencontainers.image.version': packageVersion(),
+    'io.mwe-image.toolchain': toolchain.tag,
+    'io.mwe-image.port': String(plan.options.port),
+    'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
   };
 }
 

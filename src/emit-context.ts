@@ -18,7 +18,8 @@ interface BuildStep {
   context: string;
   tag: string;
   buildArgs: Record<string, string>;
-  labels: Record<string, string>;
+  /** Labels given to the builder (the app's are in its Dockerfile). */
+  labels?: Record<string, string>;
 }
 
 function shellQuote(word: string): string {
@@ -28,7 +29,7 @@ function shellQuote(word: string): string {
 function buildCommand(step: BuildStep): string {
   const lines = [`docker build -t ${shellQuote(step.tag)}`];
   for (const [name, value] of Object.entries(step.buildArgs)) lines.push(`--build-arg ${shellQuote(`${name}=${value}`)}`);
-  for (const [name, value] of Object.entries(step.labels)) lines.push(`--label ${shellQuote(`${name}=${value}`)}`);
+  for (const [name, value] of Object.entries(step.labels ?? {})) lines.push(`--label ${shellQuote(`${name}=${value}`)}`);
   lines.push(step.context);
   return lines.join(' \\\n    ');
 }

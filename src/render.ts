@@ -238,7 +238,7 @@ function djangoPrepareCommand(plan: BuildPlan): string {
 }
 
 /** The app image's Dockerfile: the runtime settings become its ENV defaults. */
-export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string {
+export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels: Record<string, string> = {}): string {
   const environment = runtimeEnvironment(plan.options, facts);
   // A free-threaded Python without WSGIFreeThreading: PYTHON_GIL=0 keeps the GIL off even
   // when the application imports an extension module that does not declare free-threading
@@ -255,6 +255,8 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts): string
       venv: VENV,
     },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
+    // One LABEL instruction (the engine's labels parameter adds a build step per label).
+    labels: Object.entries(labels).map(([name, value]) => ({ name, value: value.replace(/[\\"$]/g, '\\$&').replace(/[\u0000-\u001f]/g, ' ') })),
   });
 }
 

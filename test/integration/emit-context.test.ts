@@ -23,7 +23,7 @@ function directoryContext(directory: string): ContextBuilder {
   return context;
 }
 
-interface Step { context: string; tag: string; buildArgs: Record<string, string>; labels: Record<string, string> }
+interface Step { context: string; tag: string; buildArgs: Record<string, string>; labels?: Record<string, string> }
 
 emit('writes toolchain and app contexts that build and serve without mwe-image; refuses a non-empty directory', async () => {
   const directory = path.join(mkdtempSync(path.join(os.tmpdir(), 'mwe-emit-')), 'out');
