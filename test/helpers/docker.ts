@@ -122,6 +122,18 @@ export async function waitForHttp(url: string, seconds = 30): Promise<HttpRespon
   throw new Error(`no HTTP answer from ${url} within ${seconds}s: ${(last as Error)?.message}`);
 }
 
+/** Polls until the server answers 200 (e.g. after a restart, when the daemon may answer 503 briefly), at most `seconds`. */
+export async function waitFor200(url: string, seconds = 30): Promise<HttpResponse> {
+  const deadline = Date.now() + seconds * 1000;
+  let last: HttpResponse | undefined;
+  while (Date.now() < deadline) {
+    last = await httpGet(url, 5000).catch(() => undefined);
+    if (last?.status === 200) return last;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no 200 from ${url} within ${seconds}s (last: ${last ? last.status : 'no answer'})`);
+}
+
 /** Runs a command inside a running container and returns its output and exit code. */
 export async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number; output: string }> {
   const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
