@@ -2,6 +2,8 @@
  * Where a toolchain takes mod_wsgi from, as given to --mod-wsgi:
  *   debian            the base suite's upstream tarball from Debian's source archive (default, works offline of PyPI)
  *   debian:VERSION    that upstream version from the suite's source archive
+ *   debian-package    the module Debian compiled for the suite (libapache2-mod-wsgi-py3):
+ *                     no compile; needs the suite's own Python and Apache
  *   pypi:VERSION      `pip download mod_wsgi==VERSION` (sdist) in the build stage: what real users fetch
  *   http(s)://...     a source tarball at a URL
  *   PATH              a local .tar.gz or source tree, sent with the build context
@@ -12,12 +14,14 @@ import * as check from './validate.js';
 
 export type ModWsgiSource =
   | { kind: 'debian'; version?: string }
+  | { kind: 'debian-package' }
   | { kind: 'pypi'; version: string }
   | { kind: 'url'; url: string }
   | { kind: 'local'; path: string };
 
 export function parseModWsgiSource(value: string | undefined, flag = '--mod-wsgi'): ModWsgiSource {
   if (value === undefined || value === 'debian') return { kind: 'debian' };
+  if (value === 'debian-package') return { kind: 'debian-package' };
   const debian = /^debian:(\d[\w.+~]*)$/.exec(value);
   if (debian) return { kind: 'debian', version: debian[1] };
   const pypi = /^pypi:(\d+(\.\d+)*([a-z]+\d+)?)$/.exec(value);
@@ -44,6 +48,8 @@ export function describeModWsgiSource(source: ModWsgiSource): string {
   switch (source.kind) {
     case 'debian':
       return source.version ? `debian:${source.version}` : 'debian';
+    case 'debian-package':
+      return 'debian-package';
     case 'pypi':
       return `pypi:${source.version}`;
     case 'url':

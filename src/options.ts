@@ -59,7 +59,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "Apache httpd: distro (the base image's apache2 packages), source (httpd built in the build stage into /opt/apache, with only the modules the config loads, from the apache2 upstream tarball in Debian's source archive; linked to Debian's APR, APR-util and PCRE2), or the URL or local path of an httpd source tarball (e.g. from downloads.apache.org). Defaults to distro.",
     check: checkApacheSource },
   { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'debian',
-    help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Defaults to debian.",
+    help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Or debian-package: the module Debian compiled for the base suite (libapache2-mod-wsgi-py3, e.g. 4.9.4 on bookworm), not compiled here, for the suite's own Python and Apache only. Defaults to debian.",
     check: checkModWsgiSource },
   { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', repeatable: true,
     help: "Debian package the application needs at run time (e.g. python3-flask), installed in the image in a cached layer. Repeatable.",
@@ -569,7 +569,10 @@ function checkCombinations(options: BuildOptions): void {
   if (options.wheelDir && (options.indexUrl || options.findLinks.length)) fail('--wheel-dir installs from that directory only; drop --index-url/--find-links or --wheel-dir');
   if (options.ignoreRequirements && options.requirements) fail('--ignore-requirements and --requirements contradict each other; keep one');
   if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
-  parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
+  const python = parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
+  if (options.modWsgi === 'debian-package' && (python.from !== 'distro' || options.apache !== 'distro')) {
+    fail("--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache; drop it, or --python-from/--apache");
+  }
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
   if (options.embeddedMode) {

@@ -47,6 +47,25 @@ versions('--python 3.11 builds on bookworm (Python 3.11) with mod_wsgi from anot
   assert.is(image.Config.Labels['org.opencontainers.image.base.name'], 'debian:bookworm-slim');
 });
 
+versions("--mod-wsgi debian-package: bookworm's compiled mod_wsgi 4.9.4 runs the generated config", async () => {
+  const result = await buildWithCli(['--application-type', 'module', 'mod_wsgi.diagnostics.environ', '--python', '3.11', '--mod-wsgi', 'debian-package', '--tag', 'mwe-test/py311-494', '--json']);
+  const summary = JSON.parse(result.stdout) as { modWsgi: string; python: string };
+  assert.is(summary.modWsgi, '4.9.4');
+  assert.is(summary.python, '3.11');
+  const server = await startContainer('mwe-test/py311-494');
+  running.push(server);
+  await waitForHttp(server.url('/'));
+  const page = await httpGet(server.url('/'));
+  assert.is(page.status, 200);
+  assert.match(page.body, /^version: \(4, 9, 4\)$/m);
+  assert.match(page.body, /^version: '3\.11\.\d+ /m);
+  assert.match(page.body, /^process_group: 'localhost:8000'$/m);
+  const logs = (await server.container.logs({ stdout: true, stderr: true })).toString('utf8');
+  assert.match(logs, /mod_wsgi\/4\.9\.4 Python\/3\.11 configured -- resuming normal operations/);
+  const list = await runCli(['toolchain', 'list']);
+  assert.match(list.stdout, /debian:bookworm-slim\s+Python 3\.11\s+Apache 2\.4\.\S+\s+mod_wsgi 4\.9\.4 \(debian-package\)/);
+});
+
 versions('--python 3.13t: CPython built free-threaded from source; --free-threading keeps the GIL off in the daemon', async () => {
   await buildWithCli(['--application-type', 'module', 'mod_wsgi.diagnostics.environ', '--python', '3.13t', '--free-threading', '--tag', 'mwe-test/py313t-ft']);
   const server = await startContainer('mwe-test/py313t-ft');

@@ -16,6 +16,11 @@ test('--mod-wsgi sources', () => {
   assert.equal(parseModWsgiSource('https://example.org/mod_wsgi-5.0.2.tar.gz'), { kind: 'url', url: 'https://example.org/mod_wsgi-5.0.2.tar.gz' });
   assert.equal(parseModWsgiSource(fixture('site')), { kind: 'local', path: fixture('site') });
   assert.is(describeModWsgiSource(parseModWsgiSource(fixture('site'))), 'local:site');
+  assert.equal(parseModWsgiSource('debian-package'), { kind: 'debian-package' });
+  assert.is(resolveBuildOptions({ python: '3.11', modWsgi: 'debian-package' }).modWsgi, 'debian-package');
+  for (const raw of [{ python: '3.13t', modWsgi: 'debian-package' }, { modWsgi: 'debian-package', apache: 'source' }, { modWsgi: 'debian-package', python: '3.13', pythonFrom: 'source' }]) {
+    assert.throws(() => resolveBuildOptions(raw), /^--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache/);
+  }
   for (const bad of ['pypi:', 'pypi:latest', 'debian:x', '/no/such/path', "https://x/'a"]) {
     assert.throws(() => parseModWsgiSource(bad), (error: Error) => error instanceof UsageError && /^--mod-wsgi/.test(error.message), bad);
   }

@@ -5,6 +5,8 @@
 #   MOD_WSGI_SOURCE=pypi    sdist of mod_wsgi==MOD_WSGI_VERSION from PyPI
 #   MOD_WSGI_SOURCE=url     the tarball at MOD_WSGI_URL
 #   MOD_WSGI_SOURCE=local   the tarball or tree copied into /build/mod_wsgi-src
+# or, with MOD_WSGI_SOURCE=debian-package, the module Debian compiled for this
+# suite (libapache2-mod-wsgi-py3), unpacked at /build/mod_wsgi-package.
 set -eu
 . /mwe/scripts/sources.sh
 mkdir -p /build/download && cd /build/download
@@ -28,6 +30,13 @@ debian)
     apt-get "$@" source --download-only "mod-wsgi=$full" || true
     tarball=$(ls mod-wsgi_*.orig.tar.gz 2>/dev/null | head -n 1)
     [ -n "$tarball" ] || fail "Debian's source archive lists mod-wsgi $full but has no tarball for it; use --mod-wsgi debian:VERSION (another suite's), pypi:VERSION or a local tarball"
+    ;;
+debian-package)
+    apt-get download libapache2-mod-wsgi-py3 || fail "Debian's archive has no libapache2-mod-wsgi-py3 for this suite"
+    package=$(ls libapache2-mod-wsgi-py3_*.deb | head -n 1)
+    dpkg-deb -x "$package" /build/mod_wsgi-package
+    dpkg-deb -f "$package" Version | sed 's/^[0-9]*://; s/-[^-]*$//' > /build/mod_wsgi-package/VERSION
+    exit 0
     ;;
 pypi)
     python3 -m pip download --no-deps --no-binary :all: --no-build-isolation \
