@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from './shell-quote.js';
 import { appBuildSettings, appContext } from './app-image.js';
 import { UsageError } from './errors.js';
 import type { BuildPlan } from './plan.js';
@@ -20,10 +21,6 @@ interface BuildStep {
   buildArgs: Record<string, string>;
   /** Labels given to the builder (the app's are in its Dockerfile). */
   labels?: Record<string, string>;
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function buildCommand(step: BuildStep): string {

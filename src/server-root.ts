@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from './shell-quote.js';
 import { UsageError } from './errors.js';
 import { CLI_PATH } from './paths.js';
 import type { PublishOptions } from './commands/start-server.js';
@@ -31,10 +32,6 @@ export interface ServerRecord {
 /** One container per server root, named after its absolute path. */
 export function containerName(root: string): string {
   return `mwe-server-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12)}`;
-}
-
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Writes through a temporary file so a reader never sees half a file. */

@@ -12,11 +12,11 @@ import { parseModWsgiSource } from '../mod-wsgi-source.js';
 import { parsePythonSource } from '../python-source.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../toolchain.js';
 import { emitContext } from '../emit-context.js';
+import { shellQuote } from '../shell-quote.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted. */
 export function recordedCommandLine(argv: string[]): string {
-  const quote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
-  return ['mwe-image', ...argv].map(quote).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+  return ['mwe-image', ...argv].map(shellQuote).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */
