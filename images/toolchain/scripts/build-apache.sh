@@ -43,14 +43,10 @@ url)
     tarball=apache-download.tar
     download "$APACHE_URL" "$tarball" --apache
     ;;
-local)
-    tarball=$(ls /build/apache-src/* 2>/dev/null | head -n 1)
-    [ -n "$tarball" ] || fail "--apache holds no tarball"
-    ;;
+local) tarball=$(local_tarball /build/apache-src --apache) ;;
 *) fail "unknown APACHE_FROM '$APACHE_FROM'" ;;
 esac
-mkdir -p /build/httpd
-tar -xf "$tarball" -C /build/httpd --strip-components=1 || fail "--apache: $tarball is not an httpd source tarball"
+unpack "$tarball" /build/httpd --apache "an httpd"
 [ -x /build/httpd/configure ] && [ -f /build/httpd/include/ap_release.h ] || fail "--apache: $tarball is not an httpd source tarball (no configure, no include/ap_release.h)"
 cd /build/httpd
 modules="unixd authn_core authz_core authz_host mime rewrite alias dir env headers filter reqtimeout log_config

@@ -8,7 +8,7 @@
 #   PYTHON_FROM=local    the tarball copied into /build/python-src
 # Leaves the interpreter's path in /build/python for the later steps.
 set -eu
-fail() { echo "mwe-image: $*" >&2; exit 1; }
+. /mwe/scripts/sources.sh
 if [ "$PYTHON_FROM" = distro ]; then
     echo python3 > /build/python
     exit 0
@@ -24,18 +24,13 @@ debian)
     ;;
 url)
     tarball=python-download.tar.xz
-    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$PYTHON_URL" "$tarball" \
-        || fail "could not download $PYTHON_URL"
+    download "$PYTHON_URL" "$tarball" --python-from
     ;;
-local)
-    tarball=$(ls /build/python-src/* 2>/dev/null | head -n 1)
-    [ -n "$tarball" ] || fail "--python-from holds no tarball"
-    ;;
+local) tarball=$(local_tarball /build/python-src --python-from) ;;
 *) fail "unknown PYTHON_FROM '$PYTHON_FROM'" ;;
 esac
-mkdir -p /build/cpython
-tar -xf "$tarball" -C /build/cpython --strip-components=1 || fail "$tarball is not a CPython source tarball"
-[ -x /build/cpython/configure ] || fail "$tarball is not a CPython source tarball (no configure)"
+unpack "$tarball" /build/cpython --python-from "a CPython"
+[ -x /build/cpython/configure ] || fail "--python-from: $tarball is not a CPython source tarball (no configure)"
 cd /build/cpython
 flags="--prefix=/opt/python --enable-shared --with-ensurepip=install LDFLAGS=-Wl,-rpath,/opt/python/lib"
 [ "${PYTHON_FREE_THREADED:-0}" = 1 ] && flags="$flags --disable-gil"

@@ -7,6 +7,20 @@ download() {
         || fail "$3: could not download $1 ($(tail -n 1 /build/download.err)); check the URL"
 }
 
+# local_tarball DIR OPTION: prints the tarball copied into DIR, or fails naming OPTION.
+local_tarball() {
+    set -- "$(ls "$1"/* 2>/dev/null | head -n 1)" "$2"
+    [ -n "$1" ] || fail "$2 holds no tarball"
+    echo "$1"
+}
+
+# unpack TARBALL DIR OPTION WHAT: extracts TARBALL's top directory into DIR, or
+# fails naming OPTION and what the tarball should have held.
+unpack() {
+    mkdir -p "$2"
+    tar -xf "$1" -C "$2" --strip-components=1 || fail "$3: $1 is not $4 source tarball"
+}
+
 # Makes an apt state of its own that lists bookworm's and trixie's sources (so
 # that any suite's upstream tarball can be fetched) and prints the apt options
 # that select it.
