@@ -10,6 +10,7 @@ import {
 } from '../helpers/docker.js';
 import { readImagePath } from '../../src/docker/image-files.js';
 import type { ToolchainFacts } from '../../src/toolchain-facts.js';
+import { assertStopLetsRequestFinish } from '../helpers/graceful.js';
 import { example, fixture } from '../helpers/paths.js';
 
 const apache = suite('Apache built from source');
@@ -88,14 +89,7 @@ apache('static files get their type from /opt/apache/conf/mime.types; a graceful
   assert.is(file.headers['content-type'], 'text/plain');
   const conf = await execIn(server.container, ['grep', '^TypesConfig', '/etc/mwe-image/httpd.conf']);
   assert.is(conf.output.trim(), "TypesConfig '/opt/apache/conf/mime.types'");
-  const slow = httpGet(server.url('/slow?seconds=3'), 20000);
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  await server.container.stop({ t: 10 });
-  const response = await slow;
-  assert.is(response.status, 200);
-  assert.is(response.body, 'slow done');
-  assert.is((await server.container.inspect()).State.ExitCode, 0);
-  assert.match((await server.container.logs({ stdout: true, stderr: true })).toString(), /shutting down gracefully/);
+  await assertStopLetsRequestFinish(server);
 });
 
 apache('toolchain list shows the source-built Apache version', async () => {

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import {
   buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, startContainer, waitForHttp, type Running,
 } from '../helpers/docker.js';
+import { assertStopLetsRequestFinish } from '../helpers/graceful.js';
 import { example, fixture } from '../helpers/paths.js';
 
 const slice = suite('vertical slice');
@@ -78,17 +79,7 @@ slice('httpd and the daemon processes do not run as root', async () => {
 });
 
 slice('docker stop lets an in-flight 3-second request finish with 200', async () => {
-  const server = await serve('mwe-test/app');
-  const slow = httpGet(server.url('/slow?seconds=3'), 20000);
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  await server.container.stop({ t: 10 });
-  const response = await slow;
-  assert.is(response.status, 200);
-  assert.is(response.body, 'slow done');
-  const state = (await server.container.inspect()).State;
-  assert.is(state.ExitCode, 0);
-  const logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
-  assert.match(logs, /shutting down gracefully/);
+  await assertStopLetsRequestFinish(await serve('mwe-test/app'));
 });
 
 slice('a --url-alias file is served by Apache without entering the app', async () => {
