@@ -7,9 +7,9 @@ import type Docker from 'dockerode';
 import { SLIM_DPKG_CONFIG } from './base.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
-import { IMAGE_PATHS, type BuildPlan } from './plan.js';
+import { IMAGE_PATHS, TELEMETRY, type BuildPlan } from './plan.js';
 import { packageVersion } from './paths.js';
-import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, setupServerScript } from './render.js';
+import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
@@ -20,18 +20,23 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
   if (plan.handlerScripts.length) context.addFile('config/resource.wsgi', renderResourceScript(plan));
+  if (plan.options.enableTelemetry) context.addFile(`config/${path.posix.basename(TELEMETRY.script)}`, renderTelemetryScript(plan));
   const addParents = (name: string): void => {
     const parts = name.split('/');
     for (let depth = 1; depth <= parts.length; depth += 1) context.addDirectory(parts.slice(0, depth).join('/'));
   };
   addParents('rootfs/srv');
   if (plan.dependencies) {
-    const { file, kind, wheelDir } = plan.dependencies;
+    const { file, kind, extraRequirements, wheelDir, findLinkDirectories, caBundle } = plan.dependencies;
     context.addDirectory('dependencies');
     context.addFile('dependencies/install-dependencies.sh', installDependenciesScript(), 0o755);
-    context.addHostPath(`dependencies/${kind === 'pyproject' ? 'pyproject.toml' : 'requirements.txt'}`, file);
+    if (file) context.addHostPath(`dependencies/${kind === 'pyproject' ? 'pyproject.toml' : 'requirements.txt'}`, file);
+    context.addFile('dependencies/extra-requirements.txt', extraRequirements.map((line) => `${line}\n`).join(''));
     context.addDirectory('dependencies/wheels');
     if (wheelDir) context.addHostPath('dependencies/wheels', wheelDir);
+    context.addDirectory('dependencies/find-links');
+    findLinkDirectories.forEach((directory, index) => context.addHostPath(`dependencies/find-links/${index}`, directory));
+    if (caBundle) context.addHostPath('dependencies/ca-bundle.crt', caBundle);
   }
   addParents('rootfs/usr/local/bin');
   context.addFile('rootfs/usr/local/bin/setup-server', setupServerScript(), 0o755);

@@ -5,10 +5,8 @@
  * options are refused at build time instead, with the reason.
  */
 import { UsageError } from './errors.js';
-import { OPTION_SPECS, wantsTelemetry, type BuildOptions } from './options.js';
+import { wantsTelemetry, type BuildOptions } from './options.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
-
-const TELEMETRY_INTERVAL_DEFAULT = OPTION_SPECS.find((spec) => spec.key === 'telemetryInterval')!.default;
 
 export function checkAgainstToolchain(options: BuildOptions, facts: ToolchainFacts): void {
   const module = `mod_wsgi ${facts.modWsgiVersion}`;
@@ -22,20 +20,15 @@ export function checkAgainstToolchain(options: BuildOptions, facts: ToolchainFac
     }
     // Without WSGIFreeThreading the image sets PYTHON_GIL=0 (see renderDockerfile).
   }
-  if (wantsTelemetry(options) && !facts.directives.includes('WSGITelemetryService')) {
-    throw new UsageError(`--enable-telemetry/--telemetry-service: ${module} has no telemetry support (no WSGITelemetryService directive); use a mod_wsgi built with telemetry or drop the telemetry options`);
-  }
-  if (options.enableTelemetry) {
-    throw new UsageError('--enable-telemetry: the bundled ingester needs the mod_wsgi-telemetry package, which mwe-image does not install yet; run an ingester yourself and use --telemetry-service unix:PATH');
-  }
+  // Directive names as mod_wsgi 6 registers them (its docs: WSGITelemetryService, WSGISlowRequests, WSGITelemetryOptions).
   const needs: [boolean, string, string][] = [
+    [wantsTelemetry(options), options.enableTelemetry ? '--enable-telemetry' : '--telemetry-service', 'WSGITelemetryService'],
+    [options.slowRequests !== undefined, '--slow-requests', 'WSGISlowRequests'],
     [options.telemetryOptions.length > 0, '--telemetry-options', 'WSGITelemetryOptions'],
-    [options.telemetryInterval !== TELEMETRY_INTERVAL_DEFAULT, '--telemetry-interval', 'WSGITelemetryInterval'],
-    [options.slowRequests !== undefined, '--slow-requests', 'WSGITelemetrySlowRequests'],
   ];
   for (const [wanted, flag, directive] of needs) {
     if (wanted && !facts.directives.includes(directive)) {
-      throw new UsageError(`${flag}: ${module} has no ${directive} directive; drop ${flag}`);
+      throw new UsageError(`${flag}: ${module} has no ${directive} directive (telemetry came with mod_wsgi 6); build with --mod-wsgi pypi (the default) or drop ${flag}`);
     }
   }
   if (options.pythonWarnings.length && !facts.directives.includes('WSGIPythonWarnings')) {

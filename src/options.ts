@@ -58,8 +58,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--apache', key: 'apache', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'distro',
     help: "Apache httpd: distro (the base image's apache2 packages), source (httpd built in the build stage into /opt/apache, with only the modules the config loads, from the apache2 upstream tarball in Debian's source archive; linked to Debian's APR, APR-util and PCRE2), or the URL or local path of an httpd source tarball (e.g. from downloads.apache.org). Defaults to distro.",
     check: checkApacheSource },
-  { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'debian',
-    help: "mod_wsgi source: debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, pypi:VERSION (pip download in the build stage), an http(s) URL of a tarball, or a local .tar.gz or source directory. Or debian-package: the module Debian compiled for the base suite (libapache2-mod-wsgi-py3, e.g. 4.9.4 on bookworm), not compiled here, for the suite's own Python and Apache only. Defaults to debian.",
+  { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'pypi',
+    help: "mod_wsgi source: pypi (the newest release on the package index, what pip install mod_wsgi gets: resolved and downloaded on this host with the index options and pip's PIP_* settings, pinned in the toolchain), pypi:VERSION, debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, an http(s) URL of a tarball, or a local .tar.gz or source directory. Or debian-package: the module Debian compiled for the base suite (libapache2-mod-wsgi-py3, e.g. 4.9.4 on bookworm), not compiled here, for the suite's own Python and Apache only.",
     check: checkModWsgiSource },
   { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', repeatable: true,
     help: "Debian package the application needs at run time (e.g. python3-flask), installed in the image in a cached layer. Repeatable.",
@@ -72,12 +72,18 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--wheel-dir', key: 'wheelDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Install the dependencies from the wheels in this host directory only (pip --no-index --find-links), for offline builds; e.g. made with pip wheel -r requirements.txt -w DIRECTORY.',
     check: check.existingDirectory },
-  { flag: '--find-links', key: 'findLinks', kind: 'string', metavars: ['URL'], group: 'image', repeatable: true,
-    help: 'Page or directory URL with distributions pip may use besides the index. Repeatable.',
-    check: check.httpUrl },
   { flag: '--index-url', key: 'indexUrl', kind: 'string', metavars: ['URL'], group: 'image',
-    help: 'Python package index pip installs the dependencies from. Defaults to PyPI.',
+    help: 'Python package index for mod_wsgi (--mod-wsgi pypi) and the dependencies. Defaults to PIP_INDEX_URL, else the host\'s pip configuration, else PyPI. Credentials in it are used, never recorded in the image.',
     check: check.httpUrl },
+  { flag: '--extra-index-url', key: 'extraIndexUrls', kind: 'string', metavars: ['URL'], group: 'image', repeatable: true,
+    help: 'Another index searched besides --index-url. Repeatable. Defaults to PIP_EXTRA_INDEX_URL (space-separated).',
+    check: check.httpUrl },
+  { flag: '--find-links', key: 'findLinks', kind: 'string', metavars: ['URL|DIRECTORY'], group: 'image', repeatable: true,
+    help: 'Page URL or host directory of sdists and wheels used besides the indexes (a directory makes an offline build possible). Repeatable. Defaults to PIP_FIND_LINKS.',
+    check: check.httpUrlOrDirectory },
+  { flag: '--trusted-host', key: 'trustedHosts', kind: 'string', metavars: ['HOST'], group: 'image', repeatable: true,
+    help: 'Index host reached over plain HTTP or without verifying its certificate, as pip --trusted-host. Repeatable. Defaults to PIP_TRUSTED_HOST.',
+    check: check.indexHost },
   { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
@@ -253,19 +259,22 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "Send the service's log to FILE-NAME in --log-directory instead of the shared error log.",
     check: check.groupName, checkSecond: check.fileName },
 
-  // Telemetry (mod_wsgi builds with WSGITelemetry* directives only).
+  // Telemetry (mod_wsgi 6 and later: WSGITelemetryService, WSGISlowRequests, WSGITelemetryOptions).
   { flag: '--enable-telemetry', key: 'enableTelemetry', kind: 'flag', group: 'telemetry', default: false,
-    help: 'Run the telemetry ingester and its web UI as a service next to the application. Needs a mod_wsgi with telemetry support and the mod_wsgi-telemetry package.' },
+    help: 'Run the telemetry ingester and its web UI (the mod_wsgi-telemetry package, pip-installed into the image from the package index) in a service daemon process next to the application, and point the WSGI processes at it. Needs mod_wsgi 6 or later.' },
   { flag: '--telemetry-ui-port', key: 'telemetryUiPort', kind: 'int', metavars: ['NUMBER'], group: 'telemetry', default: 8888, min: 1, max: 65535,
-    help: 'Port of the telemetry web UI on 127.0.0.1 with --enable-telemetry. Defaults to 8888.' },
+    help: 'Port of the telemetry web UI inside the container with --enable-telemetry.' },
+  { flag: '--telemetry-ui-host', key: 'telemetryUiHost', kind: 'string', metavars: ['IP-ADDRESS'], group: 'telemetry', default: '127.0.0.1',
+    help: 'Address the telemetry web UI binds inside the container (container-specific). The default, 127.0.0.1, is what mod_wsgi-express binds, and docker run -p cannot reach it: use --network host, docker exec, or 0.0.0.0 with -p 127.0.0.1:PORT:PORT. The UI has no authentication; a non-loopback address gets a warning.',
+    check: check.ipAddress },
   { flag: '--telemetry-service', key: 'telemetryService', kind: 'string', metavars: ['unix:PATH'], group: 'telemetry',
-    help: 'Report to an ingester not run by this server, at a unix:/path/to/socket target.', check: check.unixTarget },
-  { flag: '--telemetry-interval', key: 'telemetryInterval', kind: 'number', metavars: ['SECONDS'], group: 'telemetry', default: 1.0, min: 0.01, max: 3600,
-    help: 'Reporter sampling interval. Defaults to 1.0.' },
-  { flag: '--slow-requests', key: 'slowRequests', kind: 'number', metavars: ['SECONDS'], group: 'telemetry', min: 0.001, max: 86400,
-    help: 'Report requests still running after this many seconds. Needs --telemetry-service or --enable-telemetry.' },
+    help: 'Report to an ingester not run by this server, at a unix:/path/to/socket target inside the container.', check: check.unixTarget },
+  { flag: '--telemetry-interval', key: 'telemetryInterval', kind: 'number', metavars: ['SECONDS'], group: 'telemetry', default: 1.0, min: 0.5, max: 3600,
+    help: 'Reporter sampling interval (the interval= of WSGITelemetryService; 0.5 at the least).' },
+  { flag: '--slow-requests', key: 'slowRequests', kind: 'number', metavars: ['SECONDS'], group: 'telemetry', min: 0, max: 86400,
+    help: 'Report requests still running after this many seconds (WSGISlowRequests). Needs --telemetry-service or --enable-telemetry.' },
   { flag: '--telemetry-options', key: 'telemetryOptions', kind: 'string', metavars: ['ARGS'], group: 'telemetry', repeatable: true,
-    help: 'Capture toggles passed verbatim to WSGITelemetryOptions. Repeatable.', check: check.configText },
+    help: 'Capture toggles passed verbatim to a WSGITelemetryOptions directive, e.g. +CaptureUserAgent. Repeatable.', check: check.telemetryToggles },
 
   // Reloading and tuning (mod_wsgi-express 5.0.2 names and defaults).
   { flag: '--reload-on-changes', key: 'reloadOnChanges', kind: 'flag', group: 'tuning', default: false,
@@ -374,8 +383,10 @@ export interface BuildOptions {
   requirements?: string;
   ignoreRequirements: boolean;
   wheelDir?: string;
-  findLinks: string[];
   indexUrl?: string;
+  extraIndexUrls: string[];
+  findLinks: string[];
+  trustedHosts: string[];
   quiet: boolean;
   json: boolean;
   emitContext?: string;
@@ -436,6 +447,7 @@ export interface BuildOptions {
   serviceLogFiles: [string, string][];
   enableTelemetry: boolean;
   telemetryUiPort: number;
+  telemetryUiHost: string;
   telemetryService?: string;
   telemetryInterval: number;
   slowRequests?: number;

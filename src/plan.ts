@@ -10,6 +10,7 @@ import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import * as check from './validate.js';
 import { planDependencies, VENV_SITE_PACKAGES, type DependenciesPlan } from './dependencies.js';
+import { indexConfig, type IndexConfig } from './package-index.js';
 
 /** Where --envvars-script lands; the entrypoint sources it before Apache starts. */
 export const ENVVARS_FILE = '/etc/mwe-image/envvars';
@@ -21,6 +22,12 @@ export const IMAGE_PATHS = {
   staticRoot: '/srv/static',
   configDir: '/etc/mwe-image',
   runtimeDir: '/tmp/mwe-image',
+} as const;
+
+/** --enable-telemetry: the ingester's service script (rendered) and the socket it listens on. */
+export const TELEMETRY = {
+  script: `${IMAGE_PATHS.configDir}/telemetry-service.py`,
+  socketName: 'telemetry.sock',
 } as const;
 
 /** A host path and where it is copied to inside the image. */
@@ -50,7 +57,7 @@ export interface BuildPlan {
   options: BuildOptions;
   /** Set when APP is a Django project. */
   django?: DjangoPlan;
-  /** Set when the app has dependencies to pip-install (requirements.txt, pyproject.toml). */
+  /** Set when the app has dependencies to pip-install (requirements.txt, pyproject.toml, the telemetry ingester). */
   dependencies?: DependenciesPlan;
   /** Working directory of the daemon processes, first on their sys.path. */
   workingDirectory: string;
@@ -129,7 +136,8 @@ function planDjango(app: string, options: BuildOptions): DjangoPlan | undefined 
   return { ...readDjangoProject(root), addedPackage: !options.systemPackages.includes(DJANGO_PACKAGE) };
 }
 
-export function planBuild(app: string, given: BuildOptions): BuildPlan {
+/** `index`: the package index configuration; by default the host's (flags, PIP_* variables, pip config), read only when needed. */
+export function planBuild(app: string, given: BuildOptions, index?: IndexConfig): BuildPlan {
   const django = planDjango(app, given);
   const options = django
     ? { ...given, callableObject: django.callableObject, systemPackages: django.addedPackage ? [...given.systemPackages, DJANGO_PACKAGE] : given.systemPackages }
@@ -198,7 +206,7 @@ export function planBuild(app: string, given: BuildOptions): BuildPlan {
   });
   aliases.sort((a, b) => b.url.length - a.url.length);
 
-  const dependencies = planDependencies(options, appDir);
+  const dependencies = planDependencies(options, appDir, () => index ?? indexConfig(options));
   const pythonPath = options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`));
   return {
     options,
@@ -209,9 +217,12 @@ export function planBuild(app: string, given: BuildOptions): BuildPlan {
     handlerScripts: options.handlerScripts.map(([extension, script], index) => ({
       name: extension, imagePath: place(script, `/srv/handlers/${index}/${path.basename(script)}`),
     })),
-    serviceScripts: options.serviceScripts.map(([name, script]) => ({
-      name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`),
-    })),
+    serviceScripts: [
+      ...options.serviceScripts.map(([name, script]) => ({
+        name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`),
+      })),
+      ...(options.enableTelemetry ? [{ name: 'telemetry', imagePath: TELEMETRY.script }] : []),
+    ],
     includeFiles: options.includeFiles.map((file, index) => configFile(file, `include/${index}-${path.basename(file)}`)),
     rewriteRules: options.rewriteRules ? configFile(options.rewriteRules, 'rewrite.conf') : undefined,
     envvarsScript: options.envvarsScript ? configFile(options.envvarsScript, path.posix.basename(ENVVARS_FILE)) : undefined,

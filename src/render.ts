@@ -8,7 +8,7 @@ import Mustache from 'mustache';
 import { DJANGO_CONFIG } from './django.js';
 import { VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
-import { ENVVARS_FILE, IMAGE_PATHS, type BuildPlan } from './plan.js';
+import { ENVVARS_FILE, IMAGE_PATHS, TELEMETRY, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
 
@@ -103,6 +103,14 @@ function logTarget(options: BuildOptions, facts: ToolchainFacts, terminal: strin
 
 const escapeQuotes = (text: string): string => text.replace(/"/g, '\\"');
 
+/** A number as Python's str(float) writes it, as mod_wsgi-express substitutes its float options: 1 -> 1.0. */
+const pythonFloat = (value: number): string => (Number.isInteger(value) ? value.toFixed(1) : String(value));
+
+/** The WSGITelemetryService target: the bundled ingester's socket, or --telemetry-service. */
+function telemetryTarget(options: BuildOptions): string | undefined {
+  return options.enableTelemetry ? `unix:${RUNTIME_DIR_REFERENCE}/${TELEMETRY.socketName}` : options.telemetryService;
+}
+
 export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLine: string) {
   const { options } = plan;
   const host = options.host ?? 'localhost';
@@ -154,7 +162,9 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     requestReadTimeout: requestReadTimeout(options),
     freeThreadingDirective: options.freeThreading && facts.directives.includes('WSGIFreeThreading'),
     pythonWarnings: options.pythonWarnings,
-    telemetryIntervalDirective: options.telemetryService !== undefined && facts.directives.includes('WSGITelemetryInterval'),
+    telemetryService: telemetryTarget(options),
+    telemetryInterval: pythonFloat(options.telemetryInterval),
+    slowRequests: options.slowRequests === undefined ? undefined : pythonFloat(options.slowRequests),
     hasSocketRotation: facts.directives.includes('WSGISocketRotation'),
     hasDestroyInterpreter: facts.directives.includes('WSGIDestroyInterpreter'),
     hasApplication,
@@ -245,11 +255,11 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   // support (which would otherwise turn the GIL back on for the whole process).
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
   return render('Dockerfile.mustache', {
-    port: plan.options.port,
+    ports: [plan.options.port, ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     dependencies: plan.dependencies && {
-      file: path.basename(plan.dependencies.file),
+      file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.
       command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
       venv: VENV,
@@ -257,6 +267,20 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
     // One LABEL instruction (the engine's labels parameter adds a build step per label).
     labels: Object.entries(labels).map(([name, value]) => ({ name, value: value.replace(/[\\"$]/g, '\\$&').replace(/[\u0000-\u001f]/g, ' ') })),
+  });
+}
+
+/** True when the telemetry UI listens where a published port reaches it (not loopback). */
+export function telemetryUiPublished(options: BuildOptions): boolean {
+  return options.enableTelemetry && !/^(127\.|::1$)/.test(options.telemetryUiHost);
+}
+
+/** --enable-telemetry's service script: the ingester and its UI, as mod_wsgi-express 6 generates it. */
+export function renderTelemetryScript(plan: BuildPlan): string {
+  return render('telemetry-service.py.mustache', {
+    socketLiteral: pythonLiteral(TELEMETRY.socketName),
+    hostLiteral: pythonLiteral(plan.options.telemetryUiHost),
+    portLiteral: pythonLiteral(String(plan.options.telemetryUiPort)),
   });
 }
 

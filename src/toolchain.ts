@@ -81,6 +81,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   hashTree(hash, path.join(imagesDir(), 'toolchain'), 'toolchain');
   hashTree(hash, entrypointSource(), 'entrypoint.c');
   if (request.modWsgi.kind === 'local') hashTree(hash, request.modWsgi.path, 'mod_wsgi-src');
+  if (request.modWsgi.kind === 'pypi' && request.modWsgi.file) hashTree(hash, request.modWsgi.file, 'mod_wsgi-src');
   if (request.python.from === 'local') hashTree(hash, request.python.path!, 'python-src');
   if (request.apache.from === 'local') hashTree(hash, request.apache.path, 'apache-src');
   return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
@@ -106,6 +107,10 @@ export function toolchainContext(request: ToolchainRequest): ContextBuilder {
     } else {
       context.addHostPath(`mod_wsgi-src/${path.basename(source)}`, source);
     }
+  }
+  // The sdist the host resolved and downloaded: the build itself needs no package index.
+  if (request.modWsgi.kind === 'pypi' && request.modWsgi.file) {
+    context.addHostPath(`mod_wsgi-src/${path.basename(request.modWsgi.file)}`, request.modWsgi.file);
   }
   return context;
 }

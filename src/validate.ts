@@ -214,3 +214,31 @@ export function httpUrl(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not an http(s) URL without spaces or quotes; give one`);
   }
 }
+
+/** --find-links: a page URL, or a directory on this host. */
+export function httpUrlOrDirectory(value: string, flag: string): void {
+  if (/^https?:/i.test(value)) {
+    httpUrl(value, flag);
+    return;
+  }
+  try {
+    existingDirectory(value, flag);
+  } catch {
+    throw new UsageError(`${flag}: '${value}' is neither an http(s) URL nor an existing directory; give one of them`);
+  }
+}
+
+/** pip's --trusted-host: a host name or address, with an optional port. */
+export function indexHost(value: string, flag: string): void {
+  const [host, port, ...rest] = value.split(':');
+  if (rest.length || (port !== undefined && !/^\d{1,5}$/.test(port)) || !(isIP(host) || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(host))) {
+    throw new UsageError(`${flag}: '${value}' is not a host name; give one such as pypi.example.com or pypi.example.com:8080`);
+  }
+}
+
+/** WSGITelemetryOptions arguments: [+|-]Flag ... or None or All. */
+export function telemetryToggles(value: string, flag: string): void {
+  if (!/^[+-]?[A-Za-z]+(\s+[+-]?[A-Za-z]+)*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a list of capture toggles; give e.g. +CaptureUserAgent, -CaptureUserAgent, None or All`);
+  }
+}

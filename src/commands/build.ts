@@ -8,10 +8,12 @@ import { describeDjangoProject } from '../django.js';
 import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
-import { parseModWsgiSource } from '../mod-wsgi-source.js';
+import { parseModWsgiSource, resolveModWsgiSource } from '../mod-wsgi-source.js';
+import { indexConfig } from '../package-index.js';
 import { parsePythonSource } from '../python-source.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../toolchain.js';
 import { emitContext } from '../emit-context.js';
+import { telemetryUiPublished } from '../render.js';
 import { shellQuote } from '../shell-quote.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted. */
@@ -23,10 +25,13 @@ export function recordedCommandLine(argv: string[]): string {
 export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
+  const index = indexConfig(options);
+  // An offline build's wheel directory may hold the mod_wsgi sdist too.
+  if (options.wheelDir) index.findLinks.push(options.wheelDir);
   const request = {
     baseImage: options.baseImage,
     baseImageId,
-    modWsgi: parseModWsgiSource(options.modWsgi),
+    modWsgi: await resolveModWsgiSource(parseModWsgiSource(options.modWsgi), index, progress),
     python: parsePythonSource(options.python, options.pythonFrom),
     apache: parseApacheSource(options.apache),
   };
@@ -46,6 +51,9 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
   const report = progress ?? (() => undefined);
   const { docker, plan, toolchain } = await prepareBuild(app, options, report);
   if (plan.django) report(describeDjangoProject(plan.django, plan.django.addedPackage));
+  if (telemetryUiPublished(options)) {
+    report(`Warning: --telemetry-ui-host ${options.telemetryUiHost}: the telemetry UI (no authentication) answers anyone who reaches port ${options.telemetryUiPort}; publish it on 127.0.0.1 only (docker run -p 127.0.0.1:${options.telemetryUiPort}:${options.telemetryUiPort}) or keep the default 127.0.0.1`);
+  }
   report(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
   const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
   return { docker, plan, toolchain, result };

@@ -9,7 +9,8 @@ import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { fixture } from '../helpers/paths.js';
 
 test('--mod-wsgi sources', () => {
-  assert.equal(parseModWsgiSource(undefined), { kind: 'debian' });
+  assert.equal(parseModWsgiSource(undefined), { kind: 'pypi' });
+  assert.equal(parseModWsgiSource('pypi'), { kind: 'pypi' });
   assert.equal(parseModWsgiSource('debian'), { kind: 'debian' });
   assert.equal(parseModWsgiSource('debian:4.9.4'), { kind: 'debian', version: '4.9.4' });
   assert.equal(parseModWsgiSource('pypi:5.0.2'), { kind: 'pypi', version: '5.0.2' });

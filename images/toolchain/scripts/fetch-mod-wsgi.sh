@@ -2,7 +2,8 @@
 # Leaves the mod_wsgi source tree at /build/mod_wsgi.
 #   MOD_WSGI_SOURCE=debian  upstream (orig) tarball from Debian's source archive
 #                           for this suite; version MOD_WSGI_VERSION if set
-#   MOD_WSGI_SOURCE=pypi    sdist of mod_wsgi==MOD_WSGI_VERSION from PyPI
+#   MOD_WSGI_SOURCE=pypi    sdist of mod_wsgi==MOD_WSGI_VERSION, which the host resolved
+#                           on its package index and put in /build/mod_wsgi-src
 #   MOD_WSGI_SOURCE=url     the tarball at MOD_WSGI_URL
 #   MOD_WSGI_SOURCE=local   the tarball or tree copied into /build/mod_wsgi-src
 # or, with MOD_WSGI_SOURCE=debian-package, the module Debian compiled for this
@@ -38,18 +39,11 @@ debian-package)
     dpkg-deb -f "$package" Version | sed 's/^[0-9]*://; s/-[^-]*$//' > /build/mod_wsgi-package/VERSION
     exit 0
     ;;
-pypi)
-    python3 -m pip download --no-deps --no-binary :all: --no-build-isolation \
-        --disable-pip-version-check --retries 1 --timeout 20 "mod_wsgi==$MOD_WSGI_VERSION" -d . \
-        || fail "could not download mod_wsgi==$MOD_WSGI_VERSION from PyPI (is the index reachable from the build?)"
-    tarball=$(ls mod_wsgi-*.tar.gz 2>/dev/null | head -n 1)
-    [ -n "$tarball" ] || fail "PyPI gave no source tarball for mod_wsgi==$MOD_WSGI_VERSION"
-    ;;
 url)
     tarball=mod_wsgi-download.tar.gz
     download "$MOD_WSGI_URL" "$tarball" --mod-wsgi
     ;;
-local)
+pypi|local)
     tarball=$(ls /build/mod_wsgi-src/*.tar.gz /build/mod_wsgi-src/*.tgz 2>/dev/null | head -n 1 || true)
     if [ -z "$tarball" ]; then
         if [ -f /build/mod_wsgi-src/setup.py ]; then

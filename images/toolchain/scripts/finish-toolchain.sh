@@ -22,8 +22,9 @@ cp -a /build/express "/out$site/mod_wsgi/express"
 ln -sf "${module#/out}" /out/usr/local/lib/mwe-image/mod_wsgi.so
 
 directives=""
-for d in WSGIFreeThreading WSGITelemetryService WSGITelemetryOptions WSGITelemetryInterval \
-         WSGITelemetrySlowRequests WSGIPythonWarnings \
+# Names as mod_wsgi registers them (mod_wsgi 6 docs); the config uses one only where the module has it.
+for d in WSGIFreeThreading WSGITelemetryService WSGITelemetryOptions WSGISlowRequests \
+         WSGISwitchInterval WSGIPythonWarnings \
          WSGIPerInterpreterGIL WSGISocketRotation WSGIDestroyInterpreter; do
     if grep -q "$d" "$module"; then directives="$directives\"$d\","; fi
 done

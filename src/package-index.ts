@@ -1,0 +1,277 @@
+/**
+ * Python package indexes as pip sees them from this host: where to look
+ * (--index-url, --extra-index-url, --find-links, --trusted-host, then pip's
+ * PIP_* environment variables, then `pip config`), and the look-up of one
+ * project's source distributions through the Simple API (PEP 503 HTML or
+ * PEP 691 JSON) or a local directory. The host resolves and downloads, so a
+ * build works whether or not containers reach the index themselves.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { RuntimeFailure } from './errors.js';
+
+export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
+
+export interface IndexConfig {
+  indexUrl: string;
+  extraIndexUrls: string[];
+  /** http(s) pages or host directories holding distributions. */
+  findLinks: string[];
+  trustedHosts: string[];
+  noIndex: boolean;
+  /** CA bundle pip verifies the index with (PIP_CERT, pip config cert, REQUESTS_CA_BUNDLE, SSL_CERT_FILE). */
+  caBundle?: string;
+}
+
+export interface IndexOptions {
+  indexUrl?: string;
+  extraIndexUrls?: string[];
+  findLinks?: string[];
+  trustedHosts?: string[];
+}
+
+const split = (value: string | undefined): string[] => (value ?? '').split(/\s+/).filter(Boolean);
+
+/** `pip config list` of the host's pip, as key -> value ("global.index-url" -> URL); empty without pip. */
+function pipConfig(): Record<string, string> {
+  const result = spawnSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8', timeout: 15000, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+  const config: Record<string, string> = {};
+  if (result.status !== 0) return config;
+  for (const line of result.stdout.split('\n')) {
+    const match = /^([\w:.-]+)='(.*)'$/.exec(line.trim());
+    if (match && !match[1].startsWith(':env:')) config[match[1]] = match[2];
+  }
+  return config;
+}
+
+/** Flags first, then the caller's PIP_* variables, then the host's pip configuration: pip's own order. */
+export function indexConfig(options: IndexOptions, env: NodeJS.ProcessEnv = process.env, readPipConfig = pipConfig): IndexConfig {
+  let fileConfig: Record<string, string> | undefined;
+  const fromFile = (key: string): string | undefined => {
+    fileConfig ??= readPipConfig();
+    return fileConfig[`global.${key}`] ?? fileConfig[`install.${key}`] ?? fileConfig[`download.${key}`];
+  };
+  const list = (given: string[] | undefined, variable: string, key: string): string[] =>
+    given?.length ? given : split(env[variable] ?? fromFile(key));
+  const noIndex = /^(1|true|yes|on)$/i.test(env.PIP_NO_INDEX ?? fromFile('no-index') ?? '');
+  const caBundle = [env.PIP_CERT, fromFile('cert'), env.REQUESTS_CA_BUNDLE, env.SSL_CERT_FILE].find((file) => file && existsSync(file));
+  return {
+    indexUrl: options.indexUrl ?? env.PIP_INDEX_URL ?? fromFile('index-url') ?? DEFAULT_INDEX_URL,
+    extraIndexUrls: list(options.extraIndexUrls, 'PIP_EXTRA_INDEX_URL', 'extra-index-url'),
+    findLinks: list(options.findLinks, 'PIP_FIND_LINKS', 'find-links'),
+    trustedHosts: list(options.trustedHosts, 'PIP_TRUSTED_HOST', 'trusted-host'),
+    noIndex,
+    caBundle,
+  };
+}
+
+/** A URL as it may be shown or recorded: no user name or password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '***';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** PEP 503 project name normalisation. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+export interface Distribution {
+  filename: string;
+  version: string;
+  /** http(s) URL or host file path. */
+  location: string;
+  sha256?: string;
+}
+
+const SDIST = /^(.+?)-(\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?)\.tar\.gz$/;
+
+/** The version of a project's source distribution file name, or undefined for another file. */
+export function sdistVersion(filename: string, project: string): string | undefined {
+  const match = SDIST.exec(filename);
+  return match && normalizeName(match[1]) === normalizeName(project) ? match[2] : undefined;
+}
+
+const isPrerelease = (version: string): boolean => /(a|b|rc|dev)\d+/.test(version);
+
+/** Orders release versions numerically (6.0.10 after 6.0.9); pre-releases before their release. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[^\d]+/).filter(Boolean).map(Number);
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
+    const difference = (pa[i] ?? -1) - (pb[i] ?? -1);
+    if (difference) return difference;
+  }
+  return Number(isPrerelease(b)) - Number(isPrerelease(a));
+}
+
+interface Fetched {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  url: string;
+}
+
+function trusted(url: URL, config: IndexConfig): boolean {
+  return config.trustedHosts.some((host) => host === url.host || host === url.hostname);
+}
+
+function get(url: string, config: IndexConfig, accept: string, redirects = 5): Promise<Fetched> {
+  const parsed = new URL(url);
+  const client = parsed.protocol === 'http:' ? http : https;
+  const headers: Record<string, string> = { Accept: accept, 'User-Agent': 'mwe-image' };
+  if (parsed.username || parsed.password) {
+    headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+  }
+  const tlsOptions = parsed.protocol === 'https:'
+    ? { ca: config.caBundle ? [...rootCertificates, readFileSync(config.caBundle, 'utf8')] : undefined, rejectUnauthorized: !trusted(parsed, config) }
+    : {};
+  return new Promise((resolve, reject) => {
+    const request = client.get(parsed, { headers, timeout: 30000, ...tlsOptions }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (status >= 300 && status < 400 && response.headers.location && redirects > 0) {
+        response.resume();
+        resolve(get(new URL(response.headers.location, parsed).toString(), config, accept, redirects - 1));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks), url: parsed.toString() }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out after 30 s')));
+    request.on('error', reject);
+  });
+}
+
+function decodeHtml(text: string): string {
+  return text.replace(/&amp;/g, '&').replace(/&#x([0-9a-f]+);/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16))).replace(/&#(\d+);/g, (_, dec) => String.fromCharCode(Number(dec)));
+}
+
+/** The files a Simple API page (JSON or HTML) or a find-links page lists. */
+function filesOfPage(page: Fetched): { filename: string; url: string; sha256?: string; yanked: boolean }[] {
+  if (page.contentType.includes('json')) {
+    const data = JSON.parse(page.body.toString('utf8')) as { files?: { filename: string; url: string; hashes?: { sha256?: string }; yanked?: unknown }[] };
+    return (data.files ?? []).map((file) => ({
+      filename: file.filename, url: new URL(file.url, page.url).toString(), sha256: file.hashes?.sha256, yanked: Boolean(file.yanked),
+    }));
+  }
+  const files = [];
+  for (const match of page.body.toString('utf8').matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
+    const href = /href="([^"]*)"/i.exec(match[1]);
+    if (!href) continue;
+    const url = new URL(decodeHtml(href[1]), page.url);
+    const sha256 = /^sha256=([0-9a-f]{64})$/.exec(url.hash.slice(1))?.[1];
+    url.hash = '';
+    files.push({ filename: decodeHtml(match[2]).trim() || path.posix.basename(url.pathname), url: url.toString(), sha256, yanked: /data-yanked/i.test(match[1]) });
+  }
+  return files;
+}
+
+/** Why a source could not be read, for the one-line error. */
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${code}` : (error as Error).message;
+}
+
+export interface Resolution {
+  distribution: Distribution;
+  /** Sources that could not be read (the project was found elsewhere). */
+  unreachable: string[];
+}
+
+/**
+ * The newest release (or `version`) of `project` as a source distribution,
+ * from every index and find-links location in the configuration.
+ */
+export async function findSourceDistribution(project: string, version: string | undefined, config: IndexConfig, flag: string): Promise<Resolution> {
+  const candidates: Distribution[] = [];
+  const unreachable: string[] = [];
+  const consider = (filename: string, location: string, sha256?: string, yanked = false) => {
+    const found = sdistVersion(filename, project);
+    if (!found || (yanked && found !== version)) return;
+    candidates.push({ filename, version: found, location, sha256 });
+  };
+  for (const link of config.findLinks) {
+    if (/^https?:\/\//.test(link)) {
+      try {
+        const page = await get(link, config, 'text/html');
+        if (page.status !== 200) throw new Error(`HTTP ${page.status}`);
+        for (const file of filesOfPage(page)) consider(file.filename, file.url, file.sha256, file.yanked);
+      } catch (error) {
+        unreachable.push(`${redactUrl(link)} (${reason(error)})`);
+      }
+      continue;
+    }
+    const directory = link.replace(/^file:\/\//, '');
+    if (!existsSync(directory) || !statSync(directory).isDirectory()) continue; // pip, too, passes over a missing find-links directory
+    for (const name of readdirSync(directory)) consider(name, path.join(directory, name));
+  }
+  const indexes = config.noIndex ? [] : [config.indexUrl, ...config.extraIndexUrls];
+  for (const index of indexes) {
+    const url = new URL(`${normalizeName(project)}/`, index.endsWith('/') ? index : `${index}/`).toString();
+    try {
+      const page = await get(url, config, 'application/vnd.pypi.simple.v1+json, text/html;q=0.1');
+      if (page.status === 404) continue;
+      if (page.status !== 200) throw new Error(`HTTP ${page.status}`);
+      for (const file of filesOfPage(page)) consider(file.filename, file.url, file.sha256, file.yanked);
+    } catch (error) {
+      unreachable.push(`${redactUrl(index)} (${reason(error)})`);
+    }
+  }
+  const matching = candidates
+    .filter((candidate) => (version ? compareVersions(candidate.version, version) === 0 : !isPrerelease(candidate.version)))
+    .sort((a, b) => compareVersions(b.version, a.version) || Number(b.location.startsWith('/')) - Number(a.location.startsWith('/')));
+  if (matching.length) return { distribution: matching[0], unreachable };
+  const wanted = version ? `${project}==${version}` : project;
+  const offline = `for offline builds put its source tarball (pip download --no-deps --no-binary :all: ${project}) in a directory and give ${flag === '--mod-wsgi' ? '--find-links DIRECTORY' : flag}`;
+  if (unreachable.length) {
+    throw new RuntimeFailure(`${flag}: cannot reach ${unreachable.join(', ')} to find ${wanted}; check the index URL and the network, or ${offline}`);
+  }
+  const versions = [...new Set(candidates.map((candidate) => candidate.version))].sort(compareVersions);
+  const searched = [...config.findLinks, ...indexes].map(redactUrl).join(', ') || 'no index (PIP_NO_INDEX) and no --find-links';
+  throw new RuntimeFailure(`${flag}: no source distribution of ${wanted} in ${searched}${versions.length ? ` (versions there: ${versions.slice(-8).join(' ')})` : ''}; give another version or ${offline}`);
+}
+
+function cacheDirectory(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  return path.join(base, 'mwe-image', 'distributions');
+}
+
+/** A local path of the distribution: itself when it is on disk, else downloaded once into the user's cache (checked against its sha256). */
+export async function fetchDistribution(distribution: Distribution, config: IndexConfig, flag: string): Promise<string> {
+  if (!/^https?:\/\//.test(distribution.location)) return distribution.location;
+  const directory = cacheDirectory();
+  const target = path.join(directory, distribution.filename);
+  const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  if (existsSync(target) && (!distribution.sha256 || digest(readFileSync(target)) === distribution.sha256)) return target;
+  let fetched: Fetched;
+  try {
+    fetched = await get(distribution.location, config, '*/*');
+  } catch (error) {
+    throw new RuntimeFailure(`${flag}: downloading ${distribution.filename} from ${redactUrl(distribution.location)} failed (${reason(error)}); try again, or put the file in a directory and give --find-links DIRECTORY`);
+  }
+  if (fetched.status !== 200) {
+    throw new RuntimeFailure(`${flag}: downloading ${distribution.filename} from ${redactUrl(distribution.location)} gave HTTP ${fetched.status}; try again, or put the file in a directory and give --find-links DIRECTORY`);
+  }
+  if (distribution.sha256 && digest(fetched.body) !== distribution.sha256) {
+    throw new RuntimeFailure(`${flag}: ${distribution.filename} from ${redactUrl(distribution.location)} does not match the index's sha256; the download was damaged or altered, try again`);
+  }
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(`${target}.part`, fetched.body);
+  renameSync(`${target}.part`, target);
+  return target;
+}
