@@ -107,15 +107,20 @@ export function sdistVersion(filename: string, project: string): string | undefi
 
 const isPrerelease = (version: string): boolean => /(a|b|rc|dev)\d+/.test(version);
 
-/** Orders release versions numerically (6.0.10 after 6.0.9); pre-releases before their release. */
+/** Orders versions numerically (6.0.10 after 6.0.9); a pre-release before its release. */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[^\d]+/).filter(Boolean).map(Number);
-  const [pa, pb] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
-    const difference = (pa[i] ?? -1) - (pb[i] ?? -1);
+  const split = (v: string) => {
+    const [, release, suffix = ''] = /^([\d.]+)(.*)$/.exec(v) ?? [v, v];
+    return { release: release.split('.').filter(Boolean).map(Number), suffix: suffix.split(/[^\d]+/).filter(Boolean).map(Number) };
+  };
+  const [pa, pb] = [split(a), split(b)];
+  for (let i = 0; i < Math.max(pa.release.length, pb.release.length); i += 1) {
+    const difference = (pa.release[i] ?? 0) - (pb.release[i] ?? 0);
     if (difference) return difference;
   }
-  return Number(isPrerelease(b)) - Number(isPrerelease(a));
+  const rank = Number(isPrerelease(a)) - Number(isPrerelease(b));
+  if (rank) return -rank;
+  return (pa.suffix[0] ?? 0) - (pb.suffix[0] ?? 0);
 }
 
 interface Fetched {

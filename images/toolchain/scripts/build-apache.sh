@@ -56,7 +56,7 @@ echo "configure httpd with modules:" $modules
     --with-pcre=/usr/bin/pcre2-config --enable-so --enable-modules=none --enable-mods-shared="$(echo $modules)" \
     --enable-mpms-shared="event worker prefork" >/build/httpd-configure.log 2>&1 \
     || { tail -30 /build/httpd-configure.log; fail "--apache: httpd configure failed"; }
-make -j"$(nproc)" >/build/httpd-make.log 2>&1 || { tail -40 /build/httpd-make.log; fail "--apache: httpd build failed"; }
+quietly /build/httpd-make.log "httpd make" make -j"$(nproc)" || { tail -40 /build/httpd-make.log; fail "--apache: httpd build failed"; }
 make install >/build/httpd-install.log 2>&1 || { tail -30 /build/httpd-install.log; fail "--apache: httpd install failed"; }
 for module in $modules mpm_event mpm_worker mpm_prefork; do
     [ -f "/opt/apache/modules/mod_$module.so" ] || fail "--apache: the httpd build made no mod_$module.so"

@@ -36,9 +36,9 @@ flags="--prefix=/opt/python --enable-shared --with-ensurepip=install LDFLAGS=-Wl
 [ "${PYTHON_FREE_THREADED:-0}" = 1 ] && flags="$flags --disable-gil"
 echo "configure $flags"
 # shellcheck disable=SC2086
-./configure $flags >/build/cpython-configure.log 2>&1 || { tail -30 /build/cpython-configure.log; fail "CPython configure failed"; }
-make -j"$(nproc)" >/build/cpython-make.log 2>&1 || { tail -40 /build/cpython-make.log; fail "CPython build failed"; }
-make install >/build/cpython-install.log 2>&1 || { tail -30 /build/cpython-install.log; fail "CPython install failed"; }
+quietly /build/cpython-configure.log "CPython configure" ./configure $flags || { tail -30 /build/cpython-configure.log; fail "CPython configure failed"; }
+quietly /build/cpython-make.log "CPython make (about 10 minutes on 2 cores)" make -j"$(nproc)" || { tail -40 /build/cpython-make.log; fail "CPython build failed"; }
+quietly /build/cpython-install.log "CPython make install" make install || { tail -30 /build/cpython-install.log; fail "CPython install failed"; }
 python=$(ls /opt/python/bin/python3.*[0-9t] | grep -v config | head -n 1)
 "$python" -c 'import ssl, sqlite3, ctypes, zlib, lzma, bz2' || fail "the built Python lacks a standard module"
 # The runtime image carries the interpreter, not its test suite or build tree.

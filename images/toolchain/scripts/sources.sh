@@ -33,3 +33,29 @@ all_suites_apt() {
     apt-get $options update >/dev/null || fail "could not read Debian's source archive"
     echo "$options"
 }
+
+# quietly LOG LABEL COMMAND...: runs COMMAND with its output in LOG and, while
+# it runs, prints a line every 20 s (elapsed time and the log's last line), so
+# a long compile is not minutes of silence. Returns COMMAND's status.
+quietly() {
+    log=$1 label=$2
+    shift 2
+    "$@" >"$log" 2>&1 &
+    job=$!
+    started=$(date +%s)
+    while ! wait_for "$job" 20; do
+        echo "$label: $(($(date +%s) - started))s, $(tail -n 1 "$log" | cut -c1-100)"
+    done
+    wait "$job"
+}
+
+# wait_for PID SECONDS: true once PID has ended, false if it still runs after SECONDS.
+wait_for() {
+    i=0
+    while [ "$i" -lt "$2" ]; do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 1
+        i=$((i + 1))
+    done
+    ! kill -0 "$1" 2>/dev/null
+}
