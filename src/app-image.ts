@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { SLIM_DPKG_CONFIG } from './base.js';
+import { stageFiles } from './dependencies.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, TELEMETRY, type BuildPlan } from './plan.js';
@@ -27,10 +28,10 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   };
   addParents('rootfs/srv');
   if (plan.dependencies) {
-    const { file, kind, extraRequirements, wheelDir, findLinkDirectories, caBundle } = plan.dependencies;
+    const { extraRequirements, wheelDir, findLinkDirectories, caBundle } = plan.dependencies;
     context.addDirectory('dependencies');
     context.addFile('dependencies/install-dependencies.sh', installDependenciesScript(), 0o755);
-    if (file) context.addHostPath(`dependencies/${kind === 'pyproject' ? 'pyproject.toml' : 'requirements.txt'}`, file);
+    for (const [name, hostPath] of stageFiles(plan.dependencies)) context.addHostPath(`dependencies/${name}`, hostPath);
     context.addFile('dependencies/extra-requirements.txt', extraRequirements.map((line) => `${line}\n`).join(''));
     context.addDirectory('dependencies/wheels');
     if (wheelDir) context.addHostPath('dependencies/wheels', wheelDir);
@@ -73,6 +74,7 @@ function appLabels(plan: BuildPlan, toolchain: Toolchain): Record<string, string
     'org.opencontainers.image.vendor': 'mwe-image',
     'org.opencontainers.image.version': packageVersion(),
     'io.mwe-image.toolchain': toolchain.tag,
+    'io.mwe-image.mod-wsgi-version': toolchain.facts.modWsgiVersion,
     'io.mwe-image.port': String(plan.options.port),
     'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
   };

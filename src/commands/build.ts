@@ -16,9 +16,11 @@ import { emitContext } from '../emit-context.js';
 import { telemetryUiPublished } from '../render.js';
 import { shellQuote } from '../shell-quote.js';
 
-/** The command line as recorded in the generated config: one line, shell-quoted. */
+const URL_CREDENTIALS = /(https?:\/\/)[^/@\s]*@/gi;
+
+/** The command line as recorded in the generated config: one line, shell-quoted, no URL credentials. */
 export function recordedCommandLine(argv: string[]): string {
-  return ['mwe-image', ...argv].map(shellQuote).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+  return ['mwe-image', ...argv].map((arg) => shellQuote(arg.replace(URL_CREDENTIALS, '$1***@'))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */

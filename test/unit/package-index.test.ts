@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { recordedCommandLine } from '../../src/commands/build.js';
 import { RuntimeFailure } from '../../src/errors.js';
 import { compareVersions, DEFAULT_INDEX_URL, fetchDistribution, findSourceDistribution, indexConfig, redactUrl, sdistVersion, type IndexConfig } from '../../src/package-index.js';
 
@@ -142,6 +143,12 @@ index('an index that refuses connections: one line naming it and the offline way
   assert.equal(offline.unreachable, ['http://127.0.0.1:9/simple/ (ECONNREFUSED)']);
   const noIndex = await findSourceDistribution('mod_wsgi', undefined, config({ indexUrl: refused, findLinks: [links], noIndex: true }), '--mod-wsgi');
   assert.equal(noIndex.unreachable, [], 'PIP_NO_INDEX: the index is not asked');
+});
+
+index('the command line recorded in the image keeps no index credentials', () => {
+  const recorded = recordedCommandLine(['build', 'app.py', '--index-url', 'https://user:t0ken@pypi.example/simple/', '--find-links=https://x:y@wheels.example/']);
+  assert.not.match(recorded, /t0ken|x:y/);
+  assert.match(recorded, /--index-url '?https:\/\/\*\*\*@pypi\.example\/simple\/'?/);
 });
 
 index.run();
