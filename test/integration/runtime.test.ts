@@ -169,10 +169,11 @@ runtime('PORT, MWE_PROCESSES, MWE_THREADS and MWE_LOG_LEVEL override the image a
     containerPort: 9090, env: ['PORT=9090', 'MWE_PROCESSES=2', 'MWE_THREADS=7', 'MWE_LOG_LEVEL=info'],
   });
   const page = (await httpGet(server.url('/'))).body;
-  assert.match(page, /^mod_wsgi.process_group: 'localhost:9090'$/m);
-  assert.match(page, /^maximum_processes: 2$/m);
-  assert.match(page, /^threads_per_process: 7$/m);
-  assert.match(page, /^wsgi.multiprocess: True$/m);
+  assert.match(page, /^mod_wsgi\.process_group: localhost:9090$/m);
+  assert.match(page, /^mod_wsgi\.maximum_processes: 2$/m);
+  assert.match(page, /^mod_wsgi\.threads_per_process: 7$/m);
+  assert.match(page, /^wsgi\.multiprocess: True$/m);
+  // The process environment closes the page, as KEY: 'value' lines.
   // Sized as mod_wsgi-express does for 2 x 7: 10 + max(10, 21) = 31 clients; 31 / (1 + 1) = 15 per child; 3 children.
   assert.match(page, /^MWE_MPM_MAX_REQUEST_WORKERS: '45'$/m);
   assert.match(page, /^MWE_MPM_THREADS_PER_CHILD: '15'$/m);

@@ -69,7 +69,8 @@ setup('writes httpd.conf, envvars, server.json and apachectl; apachectl start/st
 setup('envvars is sourced in the container and kept on re-run; restart serves a rebuilt image with the new options', async () => {
   appendFileSync(path.join(root, 'envvars'), 'export GREETING=from-envvars\n');
   assert.is((await apachectl('start')).code, 0);
-  assert.match((await httpGet(url)).body, /GREETING: 'from-envvars'/);
+  // The diagnostics page ends with the daemon's process environment, as KEY: 'value' lines.
+  assert.match((await httpGet(url)).body, /^GREETING: 'from-envvars'$/m);
 
   const rerun = await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', root, '--processes', '2']);
   assert.is(rerun.code, 0, rerun.stderr.slice(-3000));
@@ -81,8 +82,9 @@ setup('envvars is sourced in the container and kept on re-run; restart serves a 
   assert.is((await apachectl('graceful')).code, 0, 'graceful restarts in place');
   assert.is((await apachectl('restart')).code, 0);
   const page = (await httpGet(url)).body;
-  assert.match(page, /GREETING: 'from-envvars'/);
-  assert.match(page, /MWE_PROCESSES: '2'/);
+  assert.match(page, /^GREETING: 'from-envvars'$/m);
+  assert.match(page, /^MWE_PROCESSES: '2'$/m);
+  assert.match(page, /^mod_wsgi\.maximum_processes: 2$/m);
   assert.not.match((await apachectl('status')).stdout, /older image/);
   assert.is((await apachectl('graceful-stop')).code, 0);
   assert.ok(await refused(url));
@@ -109,8 +111,10 @@ setup('inside the image: setup-server writes a server root whose apachectl runs 
   assert.match((await execIn(inImage.container, ['/tmp/root/apachectl', 'configtest'])).output, /Syntax OK/);
   assert.is((await execIn(inImage.container, ['/tmp/root/apachectl', 'start'])).code, 0);
   const page = (await waitFor200(inImage.url('/'), 20)).body;
-  assert.match(page, /PORT: '8081'/);
-  assert.match(page, /MWE_THREADS: '3'/);
+  assert.match(page, /^PORT: '8081'$/m);
+  assert.match(page, /^MWE_THREADS: '3'$/m);
+  assert.match(page, /^mod_wsgi\.process_group: localhost:8081$/m);
+  assert.match(page, /^mod_wsgi\.threads_per_process: 3$/m);
   assert.match((await execIn(inImage.container, ['/tmp/root/apachectl', 'status'])).output, /healthy: 127\.0\.0\.1:8081\/ answered 200/);
   assert.is((await execIn(inImage.container, ['/tmp/root/apachectl', 'graceful'])).code, 0);
   // A request racing the restart may get mod_wsgi's 503 while the daemon process is replaced.
