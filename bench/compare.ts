@@ -5,9 +5,10 @@
  *
  * - wrk (Debian's package) on 127.0.0.1 for hello world and a 100 KB static
  *   file: our container (published on 127.0.0.1, and on the host network) vs
- *   the real mod_wsgi-express 5.0.2 on the host (same --processes/--threads
- *   and --url-alias) vs Debian's gunicorn (sync workers, same count) in a
- *   container of the same base; gunicorn sends the static file from the app.
+ *   the real mod_wsgi-express on the host, mod_wsgi from PyPI in the version
+ *   our toolchain compiled (same --processes/--threads and --url-alias), vs
+ *   Debian's gunicorn (sync workers, same count) in a container of the same
+ *   base; gunicorn sends the static file from the app.
  * - docker run -> first 200 vs mod_wsgi-express start-server -> first 200.
  * - Stop with a 2 s request in flight: docker stop vs SIGTERM (and SIGWINCH,
  *   apachectl graceful-stop) to the host's httpd vs docker stop of gunicorn.
@@ -25,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { appContext } from '../src/app-image.js';
 import { parseBuildArgv } from '../src/cli.js';
+import { prepareToolchain } from '../src/commands/build.js';
 import { buildImage } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
 import { resolveBuildOptions } from '../src/options.js';
@@ -32,7 +34,7 @@ import { planBuild } from '../src/plan.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../src/toolchain.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, startOnHostNetwork, type Running } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';
-import { floorSize, mb, toolchainRequest } from './build.js';
+import { floorSize, mb } from './build.js';
 import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
 
@@ -78,7 +80,7 @@ function prepareApp(work: string): { app: string; script: string; staticDir: str
 }
 
 const oursArgs = (script: string, staticDir: string, tag: string) =>
-  [script, '--tag', tag, '--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`];
+  [script, '--tag', tag, '--base-image', BASE, '--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`];
 const expressOptions = (staticDir: string) =>
   ['--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`];
 
@@ -87,6 +89,12 @@ function dockerfileContext(dockerfile: string, app: string): ContextBuilder {
 }
 
 // ---------------------------------------------------------------- servers
+
+/** The real mod_wsgi-express on the host: its path and mod_wsgi version. */
+interface Reference {
+  path: string;
+  version: string;
+}
 
 interface Target {
   name: string;
@@ -102,13 +110,13 @@ async function containerTarget(name: string, running: Running): Promise<Target> 
   return { name, url: running.url(''), close: () => removeContainer(running) };
 }
 
-async function expressTarget(express: string, script: string, staticDir: string, work: string): Promise<Target> {
-  const server = startExpress(express, script, expressOptions(staticDir), path.join(work, 'root-wrk'));
+async function expressTarget(express: Reference, script: string, staticDir: string, work: string): Promise<Target> {
+  const server = startExpress(express.path, script, expressOptions(staticDir), path.join(work, 'root-wrk'));
   await untilOk(`${server.url}/`, performance.now()).catch((error) => {
     server.kill();
     throw error;
   });
-  return { name: 'mod_wsgi-express 5.0.2 on the host', url: server.url, close: async () => { await server.stop(); server.kill(); } };
+  return { name: `mod_wsgi-express ${express.version} on the host`, url: server.url, close: async () => { await server.stop(); server.kill(); } };
 }
 
 // ---------------------------------------------------------------- wrk
@@ -198,9 +206,9 @@ async function containerStartStop(image: string): Promise<StartStop> {
   }
 }
 
-async function expressStartStop(express: string, script: string, staticDir: string, work: string, signal: NodeJS.Signals): Promise<StartStop> {
+async function expressStartStop(express: Reference, script: string, staticDir: string, work: string, signal: NodeJS.Signals): Promise<StartStop> {
   const started = performance.now();
-  const server: HostServer = startExpress(express, script, expressOptions(staticDir), path.join(work, `root-${signal}`));
+  const server: HostServer = startExpress(express.path, script, expressOptions(staticDir), path.join(work, `root-${signal}`));
   try {
     const firstOkMs = await untilOk(`${server.url}/`, started);
     const stop = await stopWithSlowRequest(server.url, () => server.stop(signal));
@@ -212,7 +220,7 @@ async function expressStartStop(express: string, script: string, staticDir: stri
 
 const completed = (samples: StopSample[]) => `, ${samples.filter((sample) => sample.slowRequestCompleted).length}/${samples.length} completed`;
 
-async function startAndStop(express: string, script: string, staticDir: string, work: string): Promise<Record<string, StartStop[]>> {
+async function startAndStop(express: Reference, script: string, staticDir: string, work: string): Promise<Record<string, StartStop[]>> {
   const variants: Record<string, () => Promise<StartStop>> = {
     ours: () => containerStartStop(OURS),
     'mod_wsgi-express, SIGTERM': () => expressStartStop(express, script, staticDir, work, 'SIGTERM'),
@@ -317,11 +325,12 @@ async function main(): Promise<void> {
   const load = sampleLoad();
   try {
     const { app, script, staticDir } = prepareApp(work);
-    const wanted = await toolchainRequest({ name: 'default', baseImage: BASE, modWsgi: 'debian' });
-    const toolchain = await ensureToolchain(docker, wanted);
+    // The default toolchain, as `mwe-image build` picks it (its mod_wsgi source resolved and pinned).
+    const { raw } = parseBuildArgv(['build', ...oursArgs(script, staticDir, OURS)]);
+    const { toolchain, request: wanted } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
     await buildWithCli(oursArgs(script, staticDir, OURS));
     await buildImage(docker, { context: dockerfileContext('gunicorn', app).toStream(), tag: GUNICORN, buildArgs: { WORKERS: String(PROCESSES) } });
-    const express = await referenceExpress(toolchain.tag, work);
+    const express: Reference = { version: toolchain.facts.modWsgiVersion, path: referenceExpress(toolchain.facts.modWsgiVersion) };
 
     targets.push(await containerTarget('ours, -p 127.0.0.1 (docker-proxy)', await startContainer(OURS)));
     targets.push(await containerTarget('ours, host network', await startOnHostNetwork(OURS)));

@@ -1,14 +1,12 @@
 /**
- * Servers the benchmarks compare: the real mod_wsgi-express 5.0.2 on this
- * host (built by scripts/reference-express.sh from the tarball the default
- * toolchain compiled), and what every one of them is timed on: the first 200,
- * and a stop with a slow request in flight.
+ * Servers the benchmarks compare: the real mod_wsgi-express on this host
+ * (mod_wsgi from PyPI, installed by scripts/reference-express.sh, the version
+ * the default toolchain compiled), and what every one of them is timed on:
+ * the first 200, and a stop with a slow request in flight.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readImagePath } from '../src/docker/image-files.js';
-import { docker, httpGet } from '../test/helpers/docker.js';
+import { httpGet } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';
 import { sleep } from './report.js';
 
@@ -38,14 +36,14 @@ export async function stopWithSlowRequest(baseUrl: string, stop: () => Promise<v
   return { stopMs, slowRequestCompleted: await slow };
 }
 
-/** Path of mod_wsgi-express 5.0.2 built on this host from the tarball inside the toolchain image. */
-export async function referenceExpress(toolchainTag: string, work: string): Promise<string> {
-  const tarball = (await readImagePath(docker, toolchainTag, '/build/download')).find((file) => file.name.endsWith('.orig.tar.gz'));
-  if (!tarball) throw new Error(`${toolchainTag} holds no mod_wsgi tarball under /build/download`);
-  const tarballPath = path.join(work, path.basename(tarball.name));
-  writeFileSync(tarballPath, tarball.content);
-  const built = spawnSync('bash', [path.join(ROOT, 'scripts', 'reference-express.sh'), tarballPath], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`scripts/reference-express.sh failed:\n${built.stderr.slice(-2000)}`);
+/**
+ * Path of mod_wsgi-express VERSION installed on this host from PyPI (a venv
+ * on Debian's python3, with the host's pip configuration), by
+ * scripts/reference-express.sh; reused when already installed.
+ */
+export function referenceExpress(version: string, directory = '/tmp/mwe-reference'): string {
+  const built = spawnSync('bash', [path.join(ROOT, 'scripts', 'reference-express.sh'), version, directory], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`scripts/reference-express.sh ${version} failed:\n${built.stderr.slice(-2000)}`);
   return built.stdout.trim().split('\n').pop()!;
 }
 
