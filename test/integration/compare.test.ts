@@ -1,26 +1,29 @@
 /**
- * Side by side with the real mod_wsgi-express 5.0.2 (built on this host from
- * the same source tarball the toolchain used): same options, same requests,
- * same status and key headers. Where the seed says otherwise (loopback with
- * --allow-localhost, an --url-alias missing its trailing slash) the difference
- * is asserted: ours must do what the seed describes.
+ * Side by side with the real mod_wsgi-express 6 from PyPI (installed on this
+ * host by scripts/reference-express.sh, the same mod_wsgi version our image was
+ * built with): same options, same requests, same status and key headers, and
+ * the same generated telemetry and free-threading directives. Where the seed
+ * says otherwise (an --url-alias missing its trailing slash) the difference is
+ * asserted: ours must do what the seed describes.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readImagePath } from '../../src/docker/image-files.js';
 import {
-  buildWithCli, docker, httpGet, removeContainer, startContainer, startOnHostNetwork, waitForHttp, type HttpResponse, type Running,
+  buildWithCli, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type HttpResponse, type Running,
 } from '../helpers/docker.js';
 import { fixture, ROOT } from '../helpers/paths.js';
 
-const compare = suite('against mod_wsgi-express 5.0.2');
+const compare = suite('against mod_wsgi-express 6');
 const SITE = fixture('site');
 const site = (...parts: string[]) => path.join(SITE, ...parts);
+/** Where scripts/reference-express.sh keeps its venv (one version at a time, reinstalled when the version changes). */
+const REFERENCE_DIR = '/tmp/mwe-reference';
 let express = '';
+let version = '';
 let work = '';
 const running: Running[] = [];
 const servers: ChildProcess[] = [];
@@ -28,15 +31,13 @@ const servers: ChildProcess[] = [];
 compare.before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'mwe-compare-'));
   chmodSync(work, 0o755); // Apache's children (www-data) read the server roots under it
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/compare-base']);
-  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian', 'io.mwe-image.base=debian:trixie-slim'] } });
-  const toolchain = images.sort((a, b) => b.Created - a.Created)[0];
-  const tarball = (await readImagePath(docker, toolchain.Id, '/build/download')).find((file) => file.name.endsWith('.orig.tar.gz'))!;
-  const tarballPath = path.join(work, path.basename(tarball.name));
-  writeFileSync(tarballPath, tarball.content);
-  const built = spawnSync('bash', [path.join(ROOT, 'scripts', 'reference-express.sh'), tarballPath, '/tmp/mwe-reference'], { encoding: 'utf8' });
-  assert.is(built.status, 0, built.stderr.slice(-2000));
-  express = built.stdout.trim().split('\n').pop()!;
+  // Ours takes the default mod_wsgi source (the newest release on PyPI); the reference is the version it resolved to.
+  const built = await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/compare-base', '--json']);
+  version = (JSON.parse(built.stdout) as { modWsgi: string }).modWsgi;
+  assert.match(version, /^6\.\d+\.\d+$/, `our image reports mod_wsgi ${version}`);
+  const reference = spawnSync('bash', [path.join(ROOT, 'scripts', 'reference-express.sh'), version, REFERENCE_DIR], { encoding: 'utf8' });
+  assert.is(reference.status, 0, reference.stderr.slice(-2000));
+  express = reference.stdout.trim().split('\n').pop()!;
 });
 
 compare.after(async () => {
@@ -106,25 +107,76 @@ for (const testCase of CASES) {
   });
 }
 
-compare('--url-alias without the trailing slash: 5.0.2 answers 403, ours serves the file', async () => {
+compare('--url-alias without the trailing slash: mod_wsgi-express 6 answers 403, ours serves the file', async () => {
   const options = ['--url-alias', '/static/', site('public')];
   const theirs = await startExpress(options);
   const ours = await startOurs('mwe-test/compare-alias-slash', options);
+  // Express writes Alias '/static/' 'DIR': /static/index.html maps to DIRindex.html.
   assert.is((await httpGet(`${theirs}/static/index.html`)).status, 403);
   const response = await httpGet(`${ours}/static/index.html`);
   assert.is(response.status, 200);
   assert.match(response.body, /site index/);
 });
 
-compare('--allow-localhost: 5.0.2 still refuses loopback clients, ours lets them in', async () => {
+compare('--allow-localhost: loopback clients get in, as with mod_wsgi-express 6', async () => {
   const options = ['--server-name', 'www.example.test', '--allow-localhost'];
   const theirs = await startExpress(options);
-  assert.is((await httpGet(`${theirs}/app/hello`, 15000, { Host: 'localhost' })).status, 403);
+  const expected = await httpGet(`${theirs}/app/hello`, 15000, { Host: 'localhost' });
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/compare-localhost', ...options]);
   const ours = await startOnHostNetwork('mwe-test/compare-localhost');
   running.push(ours);
-  const response = await httpGet(ours.url('/app/hello'), 15000, { Host: 'localhost' });
-  assert.is(response.status, 200);
+  const actual = await httpGet(ours.url('/app/hello'), 15000, { Host: 'localhost' });
+  assert.equal(summary(actual), summary(expected));
+  assert.is(actual.status, 200);
+});
+
+const TELEMETRY = ['--telemetry-service', 'unix:/tmp/x.sock', '--telemetry-interval', '2.5', '--slow-requests', '3', '--telemetry-options', '+CaptureUserAgent'];
+const DIRECTIVE = /^\s*(WSGITelemetryService|WSGISlowRequests|WSGITelemetryOptions|WSGIFreeThreading)\b/;
+
+/**
+ * The directive lines (trimmed) of a configuration that Apache would read:
+ * with `defines`, <IfDefine NAME>/<IfDefine !NAME> blocks count only when
+ * they hold for those -D names (express enables its optional directives so).
+ */
+function directives(config: string, defines?: Set<string>): string[] {
+  const active: boolean[] = [];
+  const lines: string[] = [];
+  for (const line of config.split('\n')) {
+    const open = /^\s*<IfDefine\s+(!?)([\w.-]+)\s*>/i.exec(line);
+    if (open) {
+      active.push(!defines || defines.has(open[2]) !== (open[1] === '!'));
+    } else if (/^\s*<\/IfDefine\s*>/i.test(line)) {
+      active.pop();
+    } else if (active.every(Boolean) && DIRECTIVE.test(line)) {
+      lines.push(line.trim().replace(/\s+/g, ' '));
+    }
+  }
+  return lines;
+}
+
+compare('generated telemetry and free-threading directives match mod_wsgi-express 6', async () => {
+  const root = path.join(work, 'setup-telemetry');
+  const setup = spawnSync(express, ['setup-server', site('wsgi.py'), '--server-root', root, ...TELEMETRY], { encoding: 'utf8' });
+  assert.is(setup.status, 0, setup.stderr);
+  const httpdArgs = /^HTTPD_ARGS="(.*)"$/m.exec(readFileSync(path.join(root, 'apachectl'), 'utf8'))?.[1] ?? '';
+  const defines = new Set([...httpdArgs.matchAll(/-D(\S+)/g)].map((match) => match[1]));
+  const theirs = directives(readFileSync(path.join(root, 'httpd.conf'), 'utf8'), defines);
+  assert.ok(theirs.length >= 3, `mod_wsgi-express ${version} enabled no telemetry directives (-D: ${[...defines].join(' ')})`);
+
+  const config = await runCli(['config', site('wsgi.py'), ...TELEMETRY]);
+  const ours = config.code === 0 ? directives(config.stdout) : [`(mwe-image config exited ${config.code}: ${config.stderr.trim().split('\n').pop()})`];
+  // Apache reads different directives in any order; repeated ones (WSGITelemetryOptions) in theirs.
+  const byName = (lines: string[]) => [...lines].sort((a, b) => a.split(' ')[0].localeCompare(b.split(' ')[0]));
+  const sides = `\nmod_wsgi-express ${version}:\n  ${theirs.join('\n  ')}\nmwe-image config:\n  ${ours.join('\n  ')}\n`;
+  assert.equal(byName(ours), byName(theirs), sides);
+
+  // Neither turns the GIL off on a Python that has one: express refuses, and so does ours.
+  const theirsFree = spawnSync(express, ['setup-server', site('wsgi.py'), '--server-root', path.join(work, 'setup-free'), '--free-threading'], { encoding: 'utf8' });
+  assert.is(theirsFree.status, 2, theirsFree.stderr);
+  assert.match(theirsFree.stderr, /--free-threading requires a Python build with free-threading support/);
+  const oursFree = await runCli(['config', site('wsgi.py'), '--free-threading']);
+  assert.is(oursFree.code, 2, oursFree.stderr);
+  assert.match(oursFree.stderr.trim().split('\n').pop()!, /--free-threading: Python 3\.\d+t? in this toolchain is not a free-threaded build/);
 });
 
 compare.run();
