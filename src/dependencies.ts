@@ -1,10 +1,12 @@
 /**
- * The application's Python dependencies: which file lists them
- * (requirements.txt or pyproject.toml), where pip takes them from, and how
- * the build installs them into a virtualenv in its own cached stage.
+ * The application's Python dependencies: which file lists them (a lock file
+ * of uv, Poetry or Pipenv, requirements.txt or pyproject.toml), where pip
+ * takes them from, and how the build installs them into a virtualenv in its
+ * own cached stage.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import type { IndexConfig } from './package-index.js';
 
@@ -18,10 +20,45 @@ const STAGE_DIR = '/tmp/dependencies';
 /** What mod_wsgi-express's --enable-telemetry needs importable next to the app. */
 export const TELEMETRY_PACKAGE = 'mod-wsgi-telemetry';
 
+/** How the dependency file is read: pip -r, pyproject's [project] dependencies, or a lock exported by its tool. */
+export type DependencyKind = 'requirements' | 'pyproject' | LockKind;
+export type LockKind = 'uv' | 'poetry' | 'pipenv';
+
+export interface LockFormat {
+  file: string;
+  kind: LockKind;
+  /** The project file the tool reads next to the lock. */
+  project?: string;
+  /** What the stage pip-installs (into a throwaway virtualenv) to export the lock. */
+  tool: string[];
+  /** The export, as the build output names it. */
+  exportCommand: string;
+}
+
+/**
+ * Lock files in the order the app directory is searched, before requirements.txt
+ * and pyproject.toml: a lock decides every version (and hash).
+ */
+export const LOCK_FORMATS: LockFormat[] = [
+  { file: 'uv.lock', kind: 'uv', project: 'pyproject.toml', tool: ['uv'], exportCommand: 'uv export --frozen --no-emit-project --no-dev' },
+  { file: 'poetry.lock', kind: 'poetry', project: 'pyproject.toml', tool: ['poetry', 'poetry-plugin-export'], exportCommand: 'poetry export --without-urls' },
+  { file: 'Pipfile.lock', kind: 'pipenv', tool: ['pipenv'], exportCommand: 'pipenv requirements --hash' },
+];
+
+/** Where the dependencies come from on the host. */
+export interface DependencySource {
+  file: string;
+  kind: DependencyKind;
+  /** pyproject.toml beside a uv or Poetry lock. */
+  projectFile?: string;
+}
+
 export interface DependenciesPlan {
   /** Host file listing the dependencies; none when only extraRequirements are installed. */
   file?: string;
-  kind: 'requirements' | 'pyproject' | 'none';
+  kind: DependencyKind | 'none';
+  /** pyproject.toml beside a uv or Poetry lock, copied with it. */
+  projectFile?: string;
   /** Requirements the options add (the telemetry ingester). */
   extraRequirements: string[];
   /** Host directory of wheels (--wheel-dir), copied into the build context. */
@@ -41,14 +78,52 @@ function pyprojectHasDependencies(file: string): boolean {
   return Boolean(project && /^\s*dependencies\s*=/m.test(project[1]));
 }
 
-/** The dependency file: --requirements, else requirements.txt, else a pyproject.toml with dependencies, in the app directory. */
-function dependencyFile(options: BuildOptions, appDir: string | undefined): string | undefined {
-  if (options.requirements) return path.resolve(options.requirements);
+/** What a dependency file is, by its name: a lock, pyproject.toml, else a requirements file. */
+function sourceOf(file: string, flag: string): DependencySource {
+  const name = path.basename(file);
+  if (name === 'pyproject.toml') return { file, kind: 'pyproject' };
+  const lock = LOCK_FORMATS.find((format) => format.file === name);
+  if (!lock) return { file, kind: 'requirements' };
+  if (!lock.project) return { file, kind: lock.kind };
+  const projectFile = path.join(path.dirname(file), lock.project);
+  if (!existsSync(projectFile)) {
+    throw new UsageError(`${flag}: ${file} needs the ${lock.project} beside it (${lock.tool[0]} export reads both); add it, or give --requirements with another file`);
+  }
+  return { file, kind: lock.kind, projectFile };
+}
+
+/**
+ * The dependency file: --requirements (a requirements file, pyproject.toml or
+ * a lock, told by its name), else in the app directory the first of uv.lock,
+ * poetry.lock, Pipfile.lock, requirements.txt, and a pyproject.toml with
+ * [project] dependencies.
+ */
+export function dependencySource(options: BuildOptions, appDir: string | undefined): DependencySource | undefined {
+  if (options.requirements) return sourceOf(path.resolve(options.requirements), '--requirements');
   if (options.ignoreRequirements || !appDir) return undefined;
-  const requirements = path.join(appDir, 'requirements.txt');
-  if (existsSync(requirements)) return requirements;
+  for (const name of [...LOCK_FORMATS.map((format) => format.file), 'requirements.txt']) {
+    const file = path.join(appDir, name);
+    if (existsSync(file)) return sourceOf(file, 'APP');
+  }
   const pyproject = path.join(appDir, 'pyproject.toml');
-  return existsSync(pyproject) && pyprojectHasDependencies(pyproject) ? pyproject : undefined;
+  return existsSync(pyproject) && pyprojectHasDependencies(pyproject) ? sourceOf(pyproject, 'APP') : undefined;
+}
+
+/** The files the stage reads, as [name in the build context's dependencies/, host path]. */
+export function stageFiles(plan: DependenciesPlan): [string, string][] {
+  if (!plan.file) return [];
+  const lock = LOCK_FORMATS.find((format) => format.kind === plan.kind);
+  if (lock) return [[lock.file, plan.file], ...(lock.project && plan.projectFile ? [[lock.project, plan.projectFile] as [string, string]] : [])];
+  return [[plan.kind === 'pyproject' ? 'pyproject.toml' : 'requirements.txt', plan.file]];
+}
+
+/** One line for the build's progress output: which file the dependencies come from, and how. */
+export function describeDependencies(plan: DependenciesPlan): string {
+  const lock = LOCK_FORMATS.find((format) => format.kind === plan.kind);
+  const how = lock ? `: the locked versions, by ${lock.exportCommand} (${lock.tool.join(' and ')} installed in the build stage only)`
+    : plan.kind === 'pyproject' ? ': its [project] dependencies' : '';
+  const files = [plan.file, ...plan.extraRequirements].filter(Boolean).join(' and ');
+  return `Dependencies from ${files}${how}; pip-installed into ${VENV} in a cached build stage`;
 }
 
 /** pip's arguments for the stage, from the host's index configuration; local directories as the context holds them. */
@@ -66,14 +141,15 @@ function pipSourceArgs(options: BuildOptions, index: IndexConfig, findLinkDirect
 }
 
 export function planDependencies(options: BuildOptions, appDir: string | undefined, index: () => IndexConfig): DependenciesPlan | undefined {
-  const file = dependencyFile(options, appDir);
+  const source = dependencySource(options, appDir);
   const extraRequirements = options.enableTelemetry ? [TELEMETRY_PACKAGE] : [];
-  if (!file && !extraRequirements.length) return undefined;
+  if (!source && !extraRequirements.length) return undefined;
   const config = index();
   const findLinkDirectories = options.wheelDir ? [] : config.findLinks.filter((link) => !/^https?:/.test(link) && existsSync(link) && statSync(link).isDirectory());
   return {
-    file,
-    kind: !file ? 'none' : path.basename(file) === 'pyproject.toml' ? 'pyproject' : 'requirements',
+    file: source?.file,
+    kind: source?.kind ?? 'none',
+    projectFile: source?.projectFile,
     extraRequirements,
     wheelDir: options.wheelDir ? path.resolve(options.wheelDir) : undefined,
     findLinkDirectories: findLinkDirectories.map((directory) => path.resolve(directory)),

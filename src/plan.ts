@@ -5,12 +5,13 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DJANGO_PACKAGE, djangoProjectRoot, readDjangoProject, type DjangoProject } from './django.js';
+import { DJANGO_INTERPRETERS, DJANGO_PACKAGE, djangoProjectRoot, readDjangoProject, type DjangoProject } from './django.js';
 import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import * as check from './validate.js';
-import { planDependencies, VENV_SITE_PACKAGES, type DependenciesPlan } from './dependencies.js';
+import { dependencySource, planDependencies, VENV_SITE_PACKAGES, type DependenciesPlan } from './dependencies.js';
 import { indexConfig, type IndexConfig } from './package-index.js';
+import { parsePythonSource } from './python-source.js';
 
 /** Where --envvars-script lands; the entrypoint sources it before Apache starts. */
 export const ENVVARS_FILE = '/etc/mwe-image/envvars';
@@ -48,12 +49,16 @@ export interface NamedPath {
 }
 
 export interface DjangoPlan extends DjangoProject {
-  /** True when python3-django was added to --system-packages. */
+  /** True when python3-django was added to --system-packages (a project that lists no dependencies). */
   addedPackage: boolean;
+  /** The file Django is pip-installed from with the other dependencies (into /opt/venv), when the project has one. */
+  dependencyFile?: string;
+  /** Debian's interpreter, added to --system-packages for /opt/venv/bin/python (manage.py, collectstatic) on Debian's Python. */
+  interpreterPackage?: string;
 }
 
 export interface BuildPlan {
-  /** The options as given, except what a Django project decides (callable, python3-django). */
+  /** The options as given, except what a Django project decides (callable, python3-django or the interpreter package). */
   options: BuildOptions;
   /** Set when APP is a Django project. */
   django?: DjangoPlan;
@@ -122,6 +127,8 @@ function aliasFor(url: string, hostPath: string, imagePath: string): AliasPlan {
 /**
  * A Django project (APP a directory with manage.py, or --django): the project
  * root is the app directory, the WSGI module of its settings the entry point.
+ * Django comes from the project's dependencies (a lock, requirements.txt or
+ * pyproject.toml), else from Debian's python3-django.
  */
 function planDjango(app: string, options: BuildOptions): DjangoPlan | undefined {
   const root = options.applicationType === 'script' ? djangoProjectRoot(app) : undefined;
@@ -130,17 +137,25 @@ function planDjango(app: string, options: BuildOptions): DjangoPlan | undefined 
     return undefined;
   }
   if (options.appDir) throw new UsageError('--app-dir: a Django project directory is itself the app directory; drop --app-dir');
-  if (options.python === '3.13t' || (options.pythonFrom && options.pythonFrom !== 'distro')) {
-    throw new UsageError(`APP: a Django project runs on Debian's ${DJANGO_PACKAGE}, which needs the distribution's Python; drop --python 3.13t and --python-from`);
+  const project = readDjangoProject(root);
+  const builtPython = parsePythonSource(options.python, options.pythonFrom).from !== 'distro';
+  const dependencies = dependencySource(options, root);
+  if (dependencies) {
+    // /opt/venv/bin/python links to the toolchain's interpreter: a built one is in the image, Debian's is a package.
+    const hasInterpreter = builtPython || options.systemPackages.some((name) => DJANGO_INTERPRETERS.includes(name));
+    return { ...project, addedPackage: false, dependencyFile: dependencies.file, interpreterPackage: hasInterpreter ? undefined : DJANGO_INTERPRETERS[0] };
   }
-  return { ...readDjangoProject(root), addedPackage: !options.systemPackages.includes(DJANGO_PACKAGE) };
+  if (builtPython) {
+    throw new UsageError(`APP: a Django project without dependencies runs on Debian's ${DJANGO_PACKAGE}, which needs the distribution's Python; list Django in a requirements.txt (or a uv, Poetry or Pipenv lock) in ${root}, or drop --python ${options.python} and --python-from`);
+  }
+  return { ...project, addedPackage: !options.systemPackages.includes(DJANGO_PACKAGE) };
 }
 
 /** `index`: the package index configuration; by default the host's (flags, PIP_* variables, pip config), read only when needed. */
 export function planBuild(app: string, given: BuildOptions, index?: IndexConfig): BuildPlan {
   const django = planDjango(app, given);
   const options = django
-    ? { ...given, callableObject: django.callableObject, systemPackages: django.addedPackage ? [...given.systemPackages, DJANGO_PACKAGE] : given.systemPackages }
+    ? { ...given, callableObject: django.callableObject, systemPackages: [...given.systemPackages, ...(django.addedPackage ? [DJANGO_PACKAGE] : []), ...(django.interpreterPackage ? [django.interpreterPackage] : [])] }
     : given;
   const type = django ? 'module' : options.applicationType;
   let appDir = options.appDir ? path.resolve(options.appDir) : undefined;

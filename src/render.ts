@@ -239,10 +239,11 @@ export function renderHandlerScript(plan: BuildPlan): string {
 
 /**
  * The Django build step, exec form (no shell: the values are JSON strings):
- * collectstatic and the Apache include for STATIC_URL and MEDIA_URL.
+ * collectstatic and the Apache include for STATIC_URL and MEDIA_URL. With
+ * dependencies it runs on the virtualenv's python, where Django was installed.
  */
 function djangoPrepareCommand(plan: BuildPlan): string {
-  const argv = ['python3', '-m', 'mod_wsgi.express.prepare', '--settings', plan.django!.settingsModule,
+  const argv = [plan.dependencies ? `${VENV}/bin/python` : 'python3', '-m', 'mod_wsgi.express.prepare', '--settings', plan.django!.settingsModule,
     '--mount-point', plan.options.mountPoint, '--output', DJANGO_CONFIG];
   return JSON.stringify(argv);
 }

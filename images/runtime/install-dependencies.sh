@@ -1,25 +1,70 @@
 #!/bin/sh
 # Installs the application's dependencies into a virtualenv at /opt/venv, in
 # a build stage on the toolchain image (compilers available for sdists).
-# Usage: install-dependencies.sh PYTHON requirements|pyproject|none [PIP-ARGUMENT...]
+# Usage: install-dependencies.sh PYTHON requirements|pyproject|uv|poetry|pipenv|none [PIP-ARGUMENT...]
 # extra-requirements.txt (what the options add, e.g. the telemetry ingester) is installed too.
 set -eu
 python=$1 kind=$2
 shift 2
 cd /tmp/dependencies
+if ! "$python" -m pip --version >/dev/null 2>&1; then "$python" -m ensurepip >/dev/null; fi
+pip_install() {
+    target=$1
+    shift
+    "$python" -m pip --python "$target" install --no-cache-dir --disable-pip-version-check \
+        --no-input --progress-bar off "$@"
+}
+
+# A lock's own tool, from the same sources as the dependencies (the PIP-ARGUMENTs),
+# into a throwaway virtualenv: only its export reaches /opt/venv.
+lock_tool() {
+    "$python" -m venv --without-pip /tmp/lock-tool
+    pip_install /tmp/lock-tool/bin/python --quiet "$@"
+}
+
 case "$kind" in
 pyproject)
     # The [project] dependencies only: the application itself runs from /srv/app.
     "$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > requirements.txt
     ;;
+uv|poetry|pipenv)
+    # The lock decides the versions (and hashes): its tool exports them as a
+    # requirements file, without the project itself, development dependencies
+    # or index URLs (pip's sources are the build's index options, as for any
+    # requirements file).
+    case "$kind" in
+    uv)
+        lock_tool "$@" uv
+        UV_PYTHON_DOWNLOADS=never UV_NO_CACHE=1 /tmp/lock-tool/bin/uv export --frozen --no-emit-project --no-dev \
+            --format requirements-txt --quiet --output-file requirements.txt
+        ;;
+    poetry)
+        lock_tool "$@" poetry poetry-plugin-export
+        POETRY_NO_INTERACTION=1 POETRY_CACHE_DIR=/tmp/lock-tool/cache /tmp/lock-tool/bin/poetry export \
+            --format requirements.txt --without-urls --output requirements.txt
+        ;;
+    pipenv)
+        lock_tool "$@" pipenv
+        PIPENV_VERBOSITY=-1 /tmp/lock-tool/bin/pipenv requirements --hash > /tmp/lock-tool/exported.txt
+        sed -E '/^(-i|--index-url|--extra-index-url)[ =]/d' /tmp/lock-tool/exported.txt > requirements.txt
+        ;;
+    esac
+    rm -rf /tmp/lock-tool
+    echo "Locked versions ($kind):"
+    sed -n -E 's/^([A-Za-z0-9][^ ;\\]*).*/  \1/p' requirements.txt
+    ;;
 none)
     : > requirements.txt
     ;;
 esac
-{ echo; cat extra-requirements.txt; } >> requirements.txt
 "$python" -m venv --without-pip --system-site-packages /opt/venv
-if ! "$python" -m pip --version >/dev/null 2>&1; then "$python" -m ensurepip >/dev/null; fi
-"$python" -m pip --python /opt/venv/bin/python install --no-cache-dir --disable-pip-version-check \
-    --no-input --progress-bar off "$@" -r requirements.txt
+if grep -q -e '--hash' requirements.txt; then
+    # Hash-checking mode covers a whole pip run: what the options add goes in a second one.
+    pip_install /opt/venv/bin/python "$@" -r requirements.txt
+    if grep -q '[^[:space:]]' extra-requirements.txt; then pip_install /opt/venv/bin/python "$@" -r extra-requirements.txt; fi
+else
+    { echo; cat extra-requirements.txt; } >> requirements.txt
+    pip_install /opt/venv/bin/python "$@" -r requirements.txt
+fi
 # A stable path for mod_wsgi's python-path, whatever the Python version.
 ln -s "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" /opt/venv/site-packages

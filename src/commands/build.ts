@@ -4,6 +4,7 @@ import { buildAppImage } from '../app-image.js';
 import { parseApacheSource } from '../apache-source.js';
 import { ensureBaseImage } from '../base.js';
 import { checkAgainstToolchain } from '../compatibility.js';
+import { describeDependencies } from '../dependencies.js';
 import { describeDjangoProject } from '../django.js';
 import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
@@ -52,6 +53,7 @@ export async function prepareBuild(app: string, options: BuildOptions, progress:
 export async function buildApp(app: string, options: BuildOptions, argv: string[], progress?: (line: string) => void) {
   const report = progress ?? (() => undefined);
   const { docker, plan, toolchain } = await prepareBuild(app, options, report);
+  if (plan.dependencies) report(describeDependencies(plan.dependencies));
   if (plan.django) report(describeDjangoProject(plan.django, plan.django.addedPackage));
   if (telemetryUiPublished(options)) {
     report(`Warning: --telemetry-ui-host ${options.telemetryUiHost}: the telemetry UI (no authentication) answers anyone who reaches port ${options.telemetryUiPort}; publish it on 127.0.0.1 only (docker run -p 127.0.0.1:${options.telemetryUiPort}:${options.telemetryUiPort}) or keep the default 127.0.0.1`);

@@ -1,10 +1,11 @@
-/** App dependencies: requirements.txt / pyproject.toml into /opt/venv, offline from a wheelhouse, in a cached stage. */
+/** App dependencies: requirements.txt / pyproject.toml / uv, Poetry and Pipenv locks into /opt/venv (offline from a wheelhouse, or from PyPI), in a cached stage. */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findImage } from '../../src/docker/engine.js';
+import { fetchDistribution, findSourceDistribution, indexConfig } from '../../src/package-index.js';
 import { docker, execIn, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -62,11 +63,33 @@ deps('--ignore-requirements skips them; without a reachable index the build stop
   assert.not.match(ignored.stderr, /install-dependencies/);
 
   await docker.getImage('mwe-test/deps-offline').remove().catch(() => undefined);
-  const offline = await runCli(['build', fixture('deps-app', 'wsgi.py'), '--index-url', 'http://127.0.0.1:9/simple/', '--tag', 'mwe-test/deps-offline']);
+  // mod_wsgi (the default --mod-wsgi pypi) from a find-links directory, so that only the dependencies lack an index.
+  const config = indexConfig({});
+  const sdist = await fetchDistribution((await findSourceDistribution('mod_wsgi', undefined, config, '--mod-wsgi')).distribution, config, '--mod-wsgi');
+  const links = mkdtempSync(path.join(os.tmpdir(), 'mwe-links-'));
+  cpSync(sdist, path.join(links, path.basename(sdist)));
+  const offline = await runCli(['build', fixture('deps-app', 'wsgi.py'), '--index-url', 'http://127.0.0.1:9/simple/', '--find-links', links, '--tag', 'mwe-test/deps-offline']);
   assert.is(offline.code, 1);
   assert.match(offline.stderr, /No matching distribution found for mwe-greeting==1\.0/);
   assert.match(offline.stderr.trimEnd().split('\n').pop()!, /^mwe-image: image build failed at RUN .*install-dependencies\.sh/);
   assert.not.ok(await findImage(docker, 'mwe-test/deps-offline'));
 });
+
+// One build per lock kind: the lock's tool is pip-installed into a throwaway virtualenv of the stage
+// (from the same index, with the host's CA bundle), exports the pinned six, and pip installs that with its hashes.
+for (const [kind, version, file] of [['uv', '1.15.0', 'uv.lock'], ['poetry', '1.14.0', 'poetry.lock'], ['pipenv', '1.13.0', 'Pipfile.lock']] as const) {
+  deps(`${file}: the locked six ${version} (not the newest) is what the image imports, and the ${kind} tool stays out of it`, async () => {
+    const tag = `mwe-test/deps-lock-${kind}`;
+    const result = await runCli(['build', fixture('lock-apps', kind, 'wsgi.py'), '--tag', tag]);
+    assert.is(result.code, 0, result.stderr.slice(-3000));
+    assert.match(result.stderr, new RegExp(`Dependencies from \\S+/lock-apps/${kind}/${file.replace('.', '\\.')}: the locked versions, by ${kind}`));
+    const server = await startContainer(tag);
+    running.push(server);
+    assert.is((await waitForHttp(server.url('/'))).body, `six ${version} from /opt/venv/site-packages/six.py`);
+    const inside = await execIn(server.container, ['sh', '-c', 'ls /opt/venv/bin /opt/venv/site-packages']);
+    assert.match(inside.output, /six-[\d.]+\.dist-info/);
+    assert.not.match(inside.output, /\b(uv|poetry|pipenv)\b/);
+  });
+}
 
 deps.run();

@@ -1,7 +1,9 @@
 /**
- * Django projects: examples/django built from its directory with Debian's
- * python3-django; collectstatic and the STATIC_URL/MEDIA_URL aliases made in
- * the image build and served by Apache; `manage.py runmodwsgi` in the image.
+ * Django projects: examples/django built from its directory as a user would,
+ * Django from PyPI through its requirements.txt (and, for projects that list
+ * no dependencies, from Debian's python3-django); collectstatic and the
+ * STATIC_URL/MEDIA_URL aliases made in the image build and served by Apache;
+ * `manage.py runmodwsgi` in the image.
  */
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +39,7 @@ async function post(url: string, body: string): Promise<{ status: number; json: 
 django.before(async () => {
   const result = await buildWithCli([example('django'), '--tag', IMAGE]);
   assert.match(result.stderr, /settings mysite\.settings, WSGI mysite\.wsgi\.application/);
-  assert.match(result.stderr, /python3-django \(added to --system-packages\)/);
+  assert.match(result.stderr, /Django from requirements\.txt, run by \/opt\/venv\/bin\/python \(Debian's python3-minimal added to --system-packages\)/);
 });
 
 django.after(async () => {
@@ -49,6 +51,10 @@ django('the view answers from Django; STATIC_URL is served by Apache from the co
   const server = await startContainer(IMAGE);
   running.push(server);
   await waitForHttp(server.url('/'));
+  // Django is PyPI's 5.2, in the virtualenv, and python3 (manage.py's) is the virtualenv's.
+  const django = await execIn(server.container, ['python3', '-c', 'import sys, django; print(sys.prefix, django.__version__, django.__file__)']);
+  assert.match(django.output, /^\/opt\/venv 5\.2\.\d+ \/opt\/venv\/lib\/python3\.\d+\/site-packages\/django\/__init__\.py\n$/);
+  assert.match((await execIn(server.container, ['sh', '-c', 'ls /usr/lib/python3/dist-packages'])).output, /^(?![\s\S]*django)/);
   const page = await httpGet(server.url('/'));
   assert.is(page.status, 200);
   assert.is(page.body, 'Hello from Django! Stylesheet: /static/pages/site.css\n');
@@ -143,6 +149,18 @@ django('runmodwsgi refuses what the image fixed at build time, and its bad value
   const port = await runToEnd(['python3', 'manage.py', 'runmodwsgi', '--port', '70000']);
   assert.is(port.code, 2, port.output);
   assert.match(port.output, /PORT='70000' is not a whole number from 1 to 65535/);
+});
+
+django("a project that lists no dependencies (here: --ignore-requirements) still gets Debian's python3-django", async () => {
+  const tag = 'mwe-django/debian';
+  const result = await buildWithCli([example('django'), '--ignore-requirements', '--tag', tag]);
+  assert.match(result.stderr, /Django from Debian's python3-django \(added to --system-packages\)/);
+  const server = await startContainer(tag);
+  running.push(server);
+  await waitForHttp(server.url('/'));
+  assert.is((await httpGet(server.url('/'))).body, 'Hello from Django! Stylesheet: /static/pages/site.css\n');
+  assert.is((await httpGet(server.url('/static/pages/site.css'))).status, 200);
+  assert.match((await execIn(server.container, ['python3', '-c', 'import django; print(django.__file__)'])).output, /^\/usr\/lib\/python3\/dist-packages\/django\//);
 });
 
 django.run();

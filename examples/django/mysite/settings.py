@@ -1,4 +1,4 @@
-"""Settings of the example Django project (Django from Debian's python3-django).
+"""Settings of the example Django project (Django from PyPI, through requirements.txt).
 
     mwe-image build examples/django --tag mwe-app/django
     docker run --rm -p 127.0.0.1:8000:8000 mwe-app/django
