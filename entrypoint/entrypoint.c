@@ -6,6 +6,13 @@
  * SIGHUP -> graceful restart), ends a graceful stop that outlasts
  * MWE_STOP_TIMEOUT by killing every process in the container (status 137),
  * reaps every child that is re-parented to it and exits with Apache's status.
+ * Signals are blocked before anything else runs, so none is lost: a stop
+ * asked for before Apache starts ends the container at once with status 0,
+ * and the graceful-stop signal is repeated until Apache, which ignores it
+ * until its handlers are in place, acts on it. With MWE_STOP_DELAY the health
+ * check fails at once and Apache keeps serving for that many seconds before
+ * the graceful stop (load balancers stop sending first). A process the
+ * kernel's OOM killer ends is reported in one line.
  * When it is not PID 1 (docker run --init, shared PID namespace) something
  * else already does that, so it execs Apache.
  *
@@ -14,7 +21,9 @@
  * sizes Apache's worker pool from them as mod_wsgi-express does.
  *
  * Invoked as `mwe-healthcheck` it is the image's HEALTHCHECK: one HTTP
- * request to 127.0.0.1:$PORT, healthy unless it fails or answers 5xx.
+ * request as a client would make it (the --host address, the --server-name
+ * Host header, the mount point), healthy unless it fails, answers 5xx or the
+ * server is stopping.
  *
  * `mwe-entrypoint configtest` checks the configuration (httpd -t) and exits.
  * `mwe-entrypoint apachectl ACTION` is the apachectl a server root written by
@@ -27,6 +36,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +53,8 @@
 #define DEFAULT_HTTPD "/usr/sbin/apache2"
 #define DEFAULT_CONF "/etc/mwe-image/httpd.conf"
 #define DEFAULT_RUNTIME_DIR "/tmp/mwe-image"
+/* Written into the runtime directory when a stop begins; the health check fails while it exists. */
+#define STOPPING_MARKER "stopping"
 
 static const char *env_or(const char *name, const char *fallback) {
     const char *value = getenv(name);
@@ -138,36 +150,6 @@ static void size_worker_pool(void) {
     set_number("MWE_MPM_MAX_SPARE_THREADS", at_least((long)(worker_max_spare * server_limit) * per_child, per_child));
 }
 
-/* Apache's own meaning of signals differs from a container's. */
-static int translate(int sig) {
-    switch (sig) {
-    case SIGTERM: return SIGWINCH; /* graceful-stop */
-    case SIGINT: return SIGTERM;   /* stop now */
-    case SIGHUP: return SIGUSR1;   /* graceful restart */
-    default: return sig;
-    }
-}
-
-/* Group-writable: the same tree serves an arbitrary UID in group 0. Parents too. */
-static void prepare_dir(const char *dir) {
-    if (!dir || !*dir) return;
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
-        if (slash) *slash = '\0';
-        if (mkdir(path, 0775) != 0 && errno != EEXIST) die(path);
-        if (!slash) break;
-        *slash = '/';
-    }
-}
-
-/* MWE_DIRECTORIES: colon-separated directories the configuration writes into. */
-static void prepare_directories(const char *list) {
-    if (!list) return;
-    char copy[4096];
-    snprintf(copy, sizeof copy, "%s", list);
-    for (char *dir = strtok(copy, ":"); dir; dir = strtok(NULL, ":")) prepare_dir(dir);
-}
 
 static void exec_command(const char *path, char **argv) {
     execvp(path, argv);
@@ -180,13 +162,14 @@ static void exec_command(const char *path, char **argv) {
  * envvars) sourced in order in one shell; the environment that results
  * (printed by `env -0`) is taken over, so Apache still starts from here.
  */
-static void source_envvars(const char *scripts) {
+static void source_envvars(const char *scripts, const sigset_t *original) {
     if (!scripts) return;
     int fds[2];
     if (pipe(fds) != 0) die("pipe");
     pid_t pid = fork();
     if (pid < 0) die("fork");
     if (pid == 0) {
+        sigprocmask(SIG_SETMASK, original, NULL);
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
         execl("/bin/sh", "sh", "-c",
@@ -204,7 +187,7 @@ static void source_envvars(const char *scripts) {
     }
     close(fds[0]);
     int status;
-    waitpid(pid, &status, 0);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (!buffer || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "mwe-entrypoint: sourcing %s failed; fix the script (or rebuild without --envvars-script)\n", scripts);
         exit(2);
@@ -216,11 +199,70 @@ static void source_envvars(const char *scripts) {
     }
 }
 
-/* The pid in MWE_PID_FILE (default: httpd.pid in MWE_RUNTIME_DIR) when that process is alive, else 0. */
+/* ---- Runtime directory and pid file ---- */
+
+/*
+ * Group-writable (setgid, group 0 inherited): the same tree serves an
+ * arbitrary UID in group 0. Parents too; only directories made here, or
+ * owned by this user, have their mode set.
+ */
+static int prepare_dir(const char *dir) {
+    if (!dir || !*dir) return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash) *slash = '\0';
+        int made = mkdir(path, 0775) == 0;
+        if (!made && errno != EEXIST) return -1;
+        struct stat info;
+        if (made || (!slash && stat(path, &info) == 0 && info.st_uid == geteuid())) chmod(path, 02775);
+        if (!slash) break;
+        *slash = '/';
+    }
+    return access(dir, W_OK | X_OK);
+}
+
+/*
+ * The runtime directory (pid file, daemon sockets): MWE_RUNTIME_DIR, or, when
+ * this user cannot write there (a root-owned volume mounted on it, a /tmp left
+ * by another UID), a directory of this user's own next to it.
+ */
+static const char *runtime_dir(int create) {
+    static char fallback[4096];
+    const char *dir = env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR);
+    if ((create ? prepare_dir(dir) : access(dir, W_OK | X_OK)) == 0) return dir;
+    snprintf(fallback, sizeof fallback, "%s-%ld", dir, (long)geteuid());
+    if (create && prepare_dir(fallback) != 0) {
+        fprintf(stderr, "mwe-entrypoint: neither %s nor %s is writable for uid %ld: %s; mount a writable volume there or give MWE_RUNTIME_DIR\n",
+                dir, fallback, (long)geteuid(), strerror(errno));
+        exit(1);
+    }
+    return fallback;
+}
+
+/* MWE_DIRECTORIES: colon-separated directories the configuration writes into. */
+static void prepare_directories(const char *list) {
+    if (!list) return;
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *dir = strtok(copy, ":"); dir; dir = strtok(NULL, ":")) {
+        if (prepare_dir(dir) != 0) die(dir);
+    }
+}
+
+static const char *pid_file(void) {
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/httpd.pid", runtime_dir(0));
+    return env_or("MWE_PID_FILE", path);
+}
+
+static void runtime_file(char *path, size_t size, const char *name) {
+    snprintf(path, size, "%s/%s", runtime_dir(0), name);
+}
+
+/* The pid in the pid file when that process is alive, else 0. */
 static pid_t running_httpd(void) {
-    char default_pid_file[4096];
-    snprintf(default_pid_file, sizeof default_pid_file, "%s/httpd.pid", env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR));
-    FILE *file = fopen(env_or("MWE_PID_FILE", default_pid_file), "r");
+    FILE *file = fopen(pid_file(), "r");
     if (!file) return 0;
     long pid = 0;
     int found = fscanf(file, "%ld", &pid) == 1;
@@ -304,43 +346,216 @@ static int apachectl(const char *action, const char *httpd, char **httpd_argv, l
     return 2;
 }
 
+/* ---- Health check ---- */
+
+/*
+ * The address a client reaches Apache on from inside the container: the
+ * --host address (MWE_HOST) unless it is a wildcard, else loopback.
+ */
+static const char *healthcheck_address(void) {
+    const char *host = env_or("MWE_HOST", "");
+    if (!*host || strcmp(host, "0.0.0.0") == 0) return "127.0.0.1";
+    if (strcmp(host, "::") == 0) return "::1";
+    return host;
+}
+
 static int healthcheck(void) {
-    long port = env_number("PORT", 8000, 1, 65535);
-    const char *path = env_or("MWE_HEALTHCHECK_PATH", "/");
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 1;
-    struct timeval timeout = {(time_t)env_number("MWE_HEALTHCHECK_TIMEOUT", 3, 1, 300), 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
-        fprintf(stderr, "unhealthy: cannot connect to 127.0.0.1:%ld: %s\n", port, strerror(errno));
+    char marker[4096];
+    runtime_file(marker, sizeof marker, STOPPING_MARKER);
+    if (access(marker, F_OK) == 0) {
+        fprintf(stderr, "unhealthy: stopping (SIGTERM received)\n");
         return 1;
     }
-    char request[512];
+    long port = env_number("PORT", 8000, 1, 65535);
+    const char *path = env_or("MWE_HEALTHCHECK_PATH", "/");
+    const char *host_header = env_or("MWE_HEALTHCHECK_HOST", "localhost");
+    const char *address = healthcheck_address();
+    char service[16];
+    snprintf(service, sizeof service, "%ld", port);
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *found;
+    if (getaddrinfo(address, service, &hints, &found) != 0) {
+        fprintf(stderr, "unhealthy: MWE_HOST='%s' is not an IP address\n", address);
+        return 1;
+    }
+    int fd = socket(found->ai_family, SOCK_STREAM, 0);
+    struct timeval timeout = {(time_t)env_number("MWE_HEALTHCHECK_TIMEOUT", 3, 1, 300), 0};
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    }
+    if (fd < 0 || connect(fd, found->ai_addr, found->ai_addrlen) != 0) {
+        fprintf(stderr, "unhealthy: cannot connect to %s port %ld: %s\n", address, port, strerror(errno));
+        freeaddrinfo(found);
+        return 1;
+    }
+    freeaddrinfo(found);
+    char request[1024];
     int length = snprintf(request, sizeof request,
-                          "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: mwe-healthcheck\r\n\r\n", path);
+                          "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: mwe-healthcheck\r\n\r\n", path, host_header);
     if (length <= 0 || length >= (int)sizeof request || write(fd, request, (size_t)length) != length) return 1;
     char reply[64] = {0};
     ssize_t got = read(fd, reply, sizeof reply - 1);
     close(fd);
     int status = 0;
     if (got < 12 || sscanf(reply, "HTTP/%*d.%*d %d", &status) != 1) {
-        fprintf(stderr, "unhealthy: no HTTP answer from 127.0.0.1:%ld%s\n", port, path);
+        fprintf(stderr, "unhealthy: no HTTP answer from %s port %ld%s\n", address, port, path);
         return 1;
     }
     if (status >= 500) {
-        fprintf(stderr, "unhealthy: 127.0.0.1:%ld%s answered %d\n", port, path, status);
+        fprintf(stderr, "unhealthy: http://%s%s (%s port %ld) answered %d\n", host_header, path, address, port, status);
         return 1;
     }
-    printf("healthy: 127.0.0.1:%ld%s answered %d\n", port, path, status);
+    printf("healthy: http://%s%s (%s port %ld) answered %d\n", host_header, path, address, port, status);
     return 0;
 }
+
+/* ---- Out-of-memory kills ---- */
+
+/* How many processes the kernel's OOM killer ended in this container's cgroup (v2 or v1); -1 when unknown. */
+static long oom_kills(void) {
+    static const char *files[] = {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *file = fopen(files[i], "r");
+        if (!file) continue;
+        char key[64];
+        long value;
+        long kills = -1;
+        while (fscanf(file, "%63s %ld", key, &value) == 2) {
+            if (strcmp(key, "oom_kill") == 0) kills = value;
+        }
+        fclose(file);
+        if (kills >= 0) return kills;
+    }
+    return -1;
+}
+
+static void report_oom_kills(long *seen) {
+    long kills = oom_kills();
+    if (kills > *seen && *seen >= 0) {
+        fprintf(stderr, "mwe-entrypoint: the kernel's OOM killer ended %ld process%s in this container (over its memory limit); "
+                        "Apache replaces a killed daemon process, but raise docker run --memory or lower MWE_PROCESSES/MWE_THREADS\n",
+                kills - *seen, kills - *seen == 1 ? "" : "es");
+    }
+    if (kills >= 0) *seen = kills;
+}
+
+/* ---- Signals ---- */
+
+/*
+ * Every signal but the synchronous ones (a fault in this process must not be
+ * blocked: it would hang or be undefined), so that each is taken from the
+ * queue by sigtimedwait in the supervision loop, never by a handler.
+ */
+static void block_signals(sigset_t *blocked, sigset_t *original) {
+    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+    sigfillset(blocked);
+    for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++) sigdelset(blocked, synchronous[i]);
+    sigprocmask(SIG_BLOCK, blocked, original);
+}
+
+/* True when a stop (SIGTERM or SIGINT) is already queued; it is taken from the queue. */
+static int stop_pending(void) {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!sigismember(&pending, SIGTERM) && !sigismember(&pending, SIGINT)) return 0;
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    struct timespec now = {0, 0};
+    sigtimedwait(&stops, NULL, &now);
+    return 1;
+}
+
+/* ---- Supervision ---- */
+
+/* Apache's own meaning of signals differs from a container's. */
+static int translate(int sig) {
+    switch (sig) {
+    case SIGTERM: return SIGWINCH; /* graceful-stop */
+    case SIGINT: return SIGTERM;   /* stop now */
+    case SIGHUP: return SIGUSR1;   /* graceful restart */
+    default: return sig;
+    }
+}
+
+static pid_t spawn(const char *path, char **argv, const sigset_t *original) {
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child == 0) {
+        sigprocmask(SIG_SETMASK, original, NULL);
+        exec_command(path, argv);
+    }
+    return child;
+}
+
+/*
+ * Forwards signals to the child, runs the stop sequence and reaps every
+ * process until the child exits; returns its exit status.
+ * SIGTERM: health check fails at once; after MWE_STOP_DELAY seconds Apache
+ * gets its graceful-stop signal, repeated until it acts (it ignores the
+ * signal until its handlers are set); after MWE_STOP_TIMEOUT more, every
+ * process is killed. A second SIGTERM skips the rest of the delay.
+ */
+static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long stop_timeout) {
+    time_t graceful_at = 0, hard_stop_at = 0;
+    long oom_seen = oom_kills();
+    char marker[4096];
+    runtime_file(marker, sizeof marker, STOPPING_MARKER);
+    for (;;) {
+        struct timespec tick = {0, graceful_at ? 250000000L : 0};
+        if (!graceful_at) tick.tv_sec = 1;
+        siginfo_t info;
+        int sig = sigtimedwait(blocked, &info, &tick);
+        time_t now = time(NULL);
+        if (sig == SIGTERM) {
+            if (!graceful_at) {
+                int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0664);
+                if (fd >= 0) close(fd);
+                if (stop_delay > 0) fprintf(stderr, "mwe-entrypoint: SIGTERM: health check failing, serving %lds more before the graceful stop (MWE_STOP_DELAY)\n", stop_delay);
+                graceful_at = now + stop_delay;
+            } else if (graceful_at > now) {
+                graceful_at = now; /* a second SIGTERM: stop now, gracefully */
+            }
+        } else if (sig == SIGHUP && running_httpd() != child) {
+            /* Apache's restart signal kills it before its handlers are set: restarts wait for its pid file. */
+            fprintf(stderr, "mwe-entrypoint: SIGHUP before Apache finished starting: nothing to restart yet\n");
+        } else if (sig > 0 && sig != SIGCHLD) {
+            kill(child, translate(sig));
+        }
+        if (graceful_at && now >= graceful_at) {
+            kill(child, SIGWINCH);
+            if (!hard_stop_at) hard_stop_at = now + stop_timeout;
+        }
+        if (hard_stop_at && now >= hard_stop_at) {
+            fprintf(stderr, "mwe-entrypoint: graceful stop exceeded MWE_STOP_TIMEOUT=%lds, killing all processes\n", stop_timeout);
+            kill(-1, SIGKILL); /* as PID 1: every process in the container but this one */
+            hard_stop_at = graceful_at = 0;
+        }
+        report_oom_kills(&oom_seen);
+        /* Reap everything that exited: Apache, and any orphan re-parented here. */
+        for (;;) {
+            int status;
+            pid_t pid = waitpid(-1, &status, WNOHANG);
+            if (pid <= 0) break;
+            if (pid == child) {
+                unlink(marker);
+                if (WIFEXITED(status)) return WEXITSTATUS(status);
+                if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+                return 1;
+            }
+        }
+    }
+}
+
+/* ---- main ---- */
 
 int main(int argc, char **argv) {
     const char *name = strrchr(argv[0], '/');
     if (strcmp(name ? name + 1 : argv[0], "mwe-healthcheck") == 0) return healthcheck();
+
+    sigset_t blocked, original;
+    block_signals(&blocked, &original);
 
     /*
      * Apache's command line. mod_wsgi writes a daemon's display name, e.g.
@@ -370,57 +585,28 @@ int main(int argc, char **argv) {
     char **command = argc > 1 && !configtest && !apachectl_action ? argv + 1 : httpd_argv;
     const char *command_path = command == httpd_argv ? httpd : command[0];
 
-    source_envvars(env_or("MWE_ENVVARS", NULL));
+    source_envvars(env_or("MWE_ENVVARS", NULL), &original);
     env_number("PORT", 8000, 1, 65535);
     long stop_timeout = env_number("MWE_STOP_TIMEOUT", 8, 1, 86400);
     set_number("MWE_STOP_TIMEOUT", stop_timeout);
+    long stop_delay = env_number("MWE_STOP_DELAY", 0, 0, 3600);
     size_worker_pool();
-    prepare_dir(env_or("MWE_RUNTIME_DIR", DEFAULT_RUNTIME_DIR));
+    setenv("MWE_RUNTIME_DIR", runtime_dir(1), 1);
     prepare_directories(env_or("MWE_DIRECTORIES", NULL));
-    if (apachectl_action) return apachectl(argv[2], httpd, httpd_argv, stop_timeout);
-    if (getpid() != 1) exec_command(command_path, command);
-
-    sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, NULL);
-
-    pid_t child = fork();
-    if (child < 0) die("fork");
-    if (child == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+    if (apachectl_action) {
+        sigprocmask(SIG_SETMASK, &original, NULL);
+        return apachectl(argv[2], httpd, httpd_argv, stop_timeout);
+    }
+    if (getpid() != 1) {
+        sigprocmask(SIG_SETMASK, &original, NULL);
         exec_command(command_path, command);
     }
 
-    /*
-     * Apache's GracefulShutdownTimeout only starts its own slow escalation, and
-     * mod_wsgi daemons finish their requests regardless; the bound is kept here.
-     */
-    time_t hard_stop_at = 0;
-    struct timespec tick = {1, 0};
-    for (;;) {
-        siginfo_t info;
-        int sig = sigtimedwait(&all, &info, &tick);
-        if (sig > 0 && sig != SIGCHLD) {
-            kill(child, translate(sig));
-            if (sig == SIGTERM && !hard_stop_at) hard_stop_at = time(NULL) + stop_timeout;
-        }
-        if (hard_stop_at && time(NULL) >= hard_stop_at) {
-            fprintf(stderr, "mwe-entrypoint: graceful stop exceeded MWE_STOP_TIMEOUT=%lds, killing all processes\n", stop_timeout);
-            kill(-1, SIGKILL); /* as PID 1: every process in the container but this one */
-            hard_stop_at = 0;
-        }
-        /* Reap everything that exited: Apache, and any orphan re-parented here. */
-        for (;;) {
-            int status;
-            pid_t pid = waitpid(-1, &status, WNOHANG);
-            if (pid <= 0) break;
-            if (pid == child) {
-                if (WIFEXITED(status)) return WEXITSTATUS(status);
-                if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-                return 1;
-            }
-        }
-    }
+    char marker[4096];
+    runtime_file(marker, sizeof marker, STOPPING_MARKER);
+    unlink(marker);
+    unlink(pid_file()); /* PID 1 of its own namespace: any pid file here is stale */
+    if (stop_pending()) return 0; /* asked to stop before anything started: nothing to finish */
+    pid_t child = spawn(command_path, command, &original);
+    return supervise(child, &blocked, stop_delay, stop_timeout);
 }

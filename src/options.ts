@@ -114,6 +114,9 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--stop-timeout', key: 'stopTimeout', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 8, min: 1, max: 86400,
     help: "How long a graceful stop (SIGTERM) waits for requests in flight before Apache stops hard. Defaults to 8, inside docker stop's 10; keep it below Kubernetes' terminationGracePeriodSeconds." },
 
+  { flag: '--stop-delay', key: 'stopDelay', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 0, min: 0, max: 3600,
+    help: "Seconds between SIGTERM and the graceful stop: the health check fails at once (readiness probes, HEALTHCHECK) while requests are still served, so a load balancer stops sending before Apache stops accepting. MWE_STOP_DELAY at run time. Add it to the stop timeout in docker stop -t and Kubernetes' terminationGracePeriodSeconds." },
+
   // What the WSGI application is.
   { flag: '--application-type', key: 'applicationType', kind: 'choice', metavars: ['TYPE'], group: 'application',
     default: 'script', choices: ['script', 'module', 'static'],
@@ -397,6 +400,7 @@ export interface BuildOptions {
   user: string;
   group: string;
   stopTimeout: number;
+  stopDelay: number;
   applicationType: ApplicationType;
   callableObject: string;
   django: boolean;

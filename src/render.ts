@@ -54,6 +54,11 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_THREADS: String(options.threads),
     MWE_LOG_LEVEL: options.logLevel,
     MWE_STOP_TIMEOUT: String(options.stopTimeout),
+    MWE_STOP_DELAY: String(options.stopDelay),
+    // The health check asks as a client would: the --host address, the --server-name host, the mount point.
+    MWE_HOST: options.host ?? '',
+    MWE_HEALTHCHECK_HOST: options.serverName ?? 'localhost',
+    MWE_HEALTHCHECK_PATH: options.mountPoint,
     MWE_MPM_MODE: options.embeddedMode ? 'embedded' : 'daemon',
     MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
     MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',

@@ -203,7 +203,7 @@ runtime('HEALTHCHECK: healthy when serving, failing on 5xx and when nothing list
   assert.match(failing.output, /answered 503/);
   const nobody = await execIn(server.container, ['env', 'PORT=1', '/usr/local/bin/mwe-healthcheck']);
   assert.is(nobody.code, 1);
-  assert.match(nobody.output, /cannot connect to 127.0.0.1:1/);
+  assert.match(nobody.output, /cannot connect to 127\.0\.0\.1 port 1: Connection refused/);
   const deadline = Date.now() + 40000;
   let status = '';
   while (Date.now() < deadline && status !== 'healthy') {

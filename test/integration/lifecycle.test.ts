@@ -1,0 +1,151 @@
+/**
+ * The entrypoint's stop, health and runtime-state rules: SIGTERM at any moment
+ * from the first millisecond (also while an envvars script runs) ends an idle
+ * container with 0; MWE_STOP_DELAY fails the health check while requests are
+ * still served; the health check asks as a client would (--server-name);
+ * the runtime directory is group-writable and a root-owned volume on it does
+ * not stop the server; an OOM-killed daemon process is reported.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildWithCli, docker, execIn, httpGet, removeContainer, startContainer, waitFor200, waitForHttp, type Running } from '../helpers/docker.js';
+import { fixture } from '../helpers/paths.js';
+
+const lifecycle = suite('lifecycle');
+const APP = fixture('app', 'wsgi.py');
+const IMAGE = 'mwe-test/lifecycle';
+const running: Running[] = [];
+
+lifecycle.before(async () => {
+  await buildWithCli([APP, '--tag', IMAGE]);
+});
+
+lifecycle.after(async () => {
+  await Promise.all(running.map(removeContainer));
+});
+
+/** Waits (bounded) for the container to exit; resolves to its status, or undefined after `seconds`. */
+async function exitWithin(container: { wait: () => Promise<{ StatusCode: number }> }, seconds: number): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), seconds * 1000); });
+  try {
+    return await Promise.race([container.wait().then((result) => result.StatusCode), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+lifecycle('SIGTERM at a random moment of the first second: every container exits 0, none waits for a hard kill (100 starts)', async () => {
+  const slow: string[] = [];
+  for (let batch = 0; batch < 25; batch += 1) {
+    await Promise.all([0, 1, 2, 3].map(async () => {
+      const container = await docker.createContainer({ Image: IMAGE });
+      try {
+        await container.start();
+        const moment = Math.floor(Math.random() * 1000);
+        await new Promise((resolve) => setTimeout(resolve, moment));
+        const sent = Date.now();
+        await container.kill({ signal: 'SIGTERM' }).catch(() => undefined); // already gone is fine: its status is checked below
+        const status = await exitWithin(container, 5);
+        const took = Date.now() - sent;
+        if (status !== 0) {
+          const logs = (await container.logs({ stdout: true, stderr: true })).toString();
+          slow.push(`SIGTERM after ${moment} ms: status ${status ?? 'still running after 5 s'}\n${logs.slice(-800)}`);
+        } else if (took > 2000) {
+          slow.push(`SIGTERM after ${moment} ms: exit 0 but ${took} ms later`);
+        }
+      } finally {
+        await container.remove({ force: true });
+      }
+    }));
+  }
+  assert.equal(slow, []);
+});
+
+lifecycle('SIGTERM while an --envvars-script runs: exit 0 without waiting for the script\'s sleep to matter', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mwe-envvars-'));
+  writeFileSync(path.join(dir, 'envvars'), 'sleep 3\nexport GREETING=late\n');
+  await buildWithCli([APP, '--envvars-script', path.join(dir, 'envvars'), '--tag', 'mwe-test/lifecycle-envvars']);
+  const container = await docker.createContainer({ Image: 'mwe-test/lifecycle-envvars' });
+  try {
+    await container.start();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // inside the script's sleep
+    await container.kill({ signal: 'SIGTERM' });
+    const status = await exitWithin(container, 6);
+    assert.is(status, 0, `status ${status}: ${(await container.logs({ stdout: true, stderr: true })).toString().slice(-800)}`);
+    const logs = (await container.logs({ stdout: true, stderr: true })).toString();
+    assert.not.match(logs, /resuming normal operations/, 'Apache was never started');
+  } finally {
+    await container.remove({ force: true });
+  }
+});
+
+lifecycle('MWE_STOP_DELAY: after SIGTERM the health check fails at once, requests still get 200, then a graceful stop with 0', async () => {
+  const server = await startContainer(IMAGE, { env: ['MWE_STOP_DELAY=4'] });
+  running.push(server);
+  await waitFor200(server.url('/'), 30);
+  assert.is((await execIn(server.container, ['/usr/local/bin/mwe-healthcheck'])).code, 0);
+  await server.container.kill({ signal: 'SIGTERM' });
+  let health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
+  for (let tries = 0; health.code === 0 && tries < 10; tries += 1) health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
+  assert.is(health.code, 1);
+  assert.match(health.output, /unhealthy: stopping \(SIGTERM received\)/);
+  for (let i = 0; i < 5; i += 1) assert.is((await httpGet(server.url('/'))).status, 200);
+  assert.is(await exitWithin(server.container, 15), 0);
+  const logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
+  assert.match(logs, /SIGTERM: health check failing, serving 4s more before the graceful stop/);
+});
+
+lifecycle('the health check asks with the --server-name host (the deny-all default host would hide a failing app)', async () => {
+  await buildWithCli([APP, '--tag', 'mwe-test/lifecycle-named', '--server-name', 'app.example']);
+  const server = await startContainer('mwe-test/lifecycle-named');
+  running.push(server);
+  await waitForHttp(server.url('/'));
+  const healthy = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
+  assert.is(healthy.code, 0, healthy.output);
+  assert.match(healthy.output, /healthy: http:\/\/app\.example\/ \(127\.0\.0\.1 port 8000\) answered 200/);
+  const failing = await execIn(server.container, ['env', 'MWE_HEALTHCHECK_PATH=/status?code=500', '/usr/local/bin/mwe-healthcheck']);
+  assert.is(failing.code, 1, failing.output);
+  assert.match(failing.output, /unhealthy: http:\/\/app\.example\/status\?code=500 .* answered 500/);
+});
+
+lifecycle('runtime directory: group-writable for any UID in group 0; a root-owned volume on it does not stop the server', async () => {
+  const server = await startContainer(IMAGE);
+  running.push(server);
+  await waitForHttp(server.url('/'));
+  const mode = await execIn(server.container, ['stat', '-c', '%a %g', '/tmp/mwe-image']);
+  assert.match(mode.output.trim(), /^2775 0$/);
+  const volume = `mwe-test-runtime-${process.pid}`;
+  const onVolume = await startContainer(IMAGE, { hostConfig: { Binds: [`${volume}:/tmp/mwe-image`] } });
+  running.push(onVolume);
+  try {
+    assert.is((await waitFor200(onVolume.url('/'), 30)).status, 200);
+    const where = await execIn(onVolume.container, ['sh', '-c', 'ls /tmp/mwe-image-10001/httpd.pid']);
+    assert.is(where.code, 0, where.output);
+    assert.is((await execIn(onVolume.container, ['/usr/local/bin/mwe-healthcheck'])).code, 0);
+  } finally {
+    await removeContainer(onVolume);
+    await docker.getVolume(volume).remove().catch(() => undefined);
+  }
+});
+
+lifecycle('a daemon process the kernel OOM-kills is reported in one line, and replaced', async () => {
+  const server = await startContainer(IMAGE, { hostConfig: { Memory: 160 * 1024 * 1024, MemorySwap: 160 * 1024 * 1024 } });
+  running.push(server);
+  await waitFor200(server.url('/'), 30);
+  await httpGet(server.url('/allocate?mb=400'), 30000).catch(() => undefined);
+  const deadline = Date.now() + 20000;
+  let logs = '';
+  while (Date.now() < deadline) {
+    logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
+    if (/OOM killer ended/.test(logs)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.match(logs, /mwe-entrypoint: the kernel's OOM killer ended 1 process in this container/);
+  assert.is((await waitFor200(server.url('/'), 30)).status, 200);
+});
+
+lifecycle.run();
