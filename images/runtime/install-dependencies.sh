@@ -57,7 +57,11 @@ none)
     : > requirements.txt
     ;;
 esac
-"$python" -m venv --without-pip --system-site-packages /opt/venv
+# pip sees the virtualenv alone while it installs: a requirement met by the toolchain's own
+# packages (pip, setuptools, packaging, typing_extensions, ...) would be missing in the
+# runtime image, which has none of them. The runtime's site-packages (mod_wsgi,
+# --system-packages) are let in afterwards.
+"$python" -m venv --without-pip /opt/venv
 if grep -q -e '--hash' requirements.txt; then
     # Hash-checking mode covers a whole pip run: what the options add goes in a second one.
     pip_install /opt/venv/bin/python "$@" -r requirements.txt
@@ -66,5 +70,6 @@ else
     { echo; cat extra-requirements.txt; } >> requirements.txt
     pip_install /opt/venv/bin/python "$@" -r requirements.txt
 fi
+sed -i 's/^include-system-site-packages = false$/include-system-site-packages = true/' /opt/venv/pyvenv.cfg
 # A stable path for mod_wsgi's python-path, whatever the Python version.
 ln -s "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" /opt/venv/site-packages

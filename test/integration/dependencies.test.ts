@@ -1,5 +1,5 @@
 /** App dependencies: requirements.txt / pyproject.toml / uv, Poetry and Pipenv locks into /opt/venv (offline from a wheelhouse, or from PyPI), in a cached stage. */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -13,8 +13,11 @@ const deps = suite('app dependencies');
 const running: Running[] = [];
 const WHEELS = fixture('wheelhouse');
 
+const temporary: string[] = [];
+
 deps.after(async () => {
   await Promise.all(running.map(removeContainer));
+  for (const directory of temporary) rmSync(directory, { recursive: true, force: true });
 });
 
 /** True when the build output shows the dependency install step answered from the cache. */
@@ -23,7 +26,9 @@ function installCached(stderr: string): boolean {
 }
 
 deps('requirements.txt installed offline from --wheel-dir (with its dependency); the install layer is reused until requirements.txt changes', async () => {
-  const app = path.join(mkdtempSync(path.join(os.tmpdir(), 'mwe-deps-')), 'app');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'mwe-deps-'));
+  temporary.push(work);
+  const app = path.join(work, 'app');
   cpSync(fixture('deps-app'), app, { recursive: true });
   const build = (): Promise<Awaited<ReturnType<typeof runCli>>> => runCli(['build', path.join(app, 'wsgi.py'), '--wheel-dir', WHEELS, '--tag', 'mwe-test/deps']);
   const first = await build();
@@ -67,12 +72,32 @@ deps('--ignore-requirements skips them; without a reachable index the build stop
   const config = indexConfig({});
   const sdist = await fetchDistribution((await findSourceDistribution('mod_wsgi', undefined, config, '--mod-wsgi')).distribution, config, '--mod-wsgi');
   const links = mkdtempSync(path.join(os.tmpdir(), 'mwe-links-'));
+  temporary.push(links);
   cpSync(sdist, path.join(links, path.basename(sdist)));
   const offline = await runCli(['build', fixture('deps-app', 'wsgi.py'), '--index-url', 'http://127.0.0.1:9/simple/', '--find-links', links, '--tag', 'mwe-test/deps-offline']);
   assert.is(offline.code, 1);
   assert.match(offline.stderr, /No matching distribution found for mwe-greeting==1\.0/);
   assert.match(offline.stderr.trimEnd().split('\n').pop()!, /^mwe-image: image build failed at RUN .*install-dependencies\.sh/);
   assert.not.ok(await findImage(docker, 'mwe-test/deps-offline'));
+});
+
+deps("a requirement the toolchain's own Python packages meet (packaging: Debian's python3-packaging there) is installed all the same: the runtime image has none of them", async () => {
+  const app = mkdtempSync(path.join(os.tmpdir(), 'mwe-deps-overlap-'));
+  temporary.push(app);
+  writeFileSync(path.join(app, 'requirements.txt'), 'packaging\n');
+  writeFileSync(path.join(app, 'wsgi.py'), [
+    'import packaging',
+    'def application(environ, start_response):',
+    "    body = packaging.__file__.encode()",
+    "    start_response('200 OK', [('Content-Type', 'text/plain')])",
+    '    return [body]',
+    '',
+  ].join('\n'));
+  const result = await runCli(['build', path.join(app, 'wsgi.py'), '--tag', 'mwe-test/deps-overlap']);
+  assert.is(result.code, 0, result.stderr.slice(-3000));
+  const server = await startContainer('mwe-test/deps-overlap');
+  running.push(server);
+  assert.is((await waitForHttp(server.url('/'))).body, '/opt/venv/site-packages/packaging/__init__.py');
 });
 
 // One build per lock kind: the lock's tool is pip-installed into a throwaway virtualenv of the stage
