@@ -17,6 +17,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
+    MWE_STOP_DELAY: '0', MWE_HOST: '', MWE_HEALTHCHECK_HOST: 'localhost', MWE_HEALTHCHECK_PATH: '/',
     MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
     MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
@@ -70,8 +71,9 @@ test('--port and --host set Listen, the process group and the virtual host', () 
 });
 
 test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
-  assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20' })), {
+  assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20', stopDelay: '5', host: '::', serverName: 'app.example', mountPoint: '/app' })), {
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
+    MWE_STOP_DELAY: '5', MWE_HOST: '::', MWE_HEALTHCHECK_HOST: 'app.example', MWE_HEALTHCHECK_PATH: '/app',
     MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
     MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',

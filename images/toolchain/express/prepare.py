@@ -94,8 +94,8 @@ def load_settings(module, mount_point):
     try:
         import django
     except ImportError:
-        fail('Django is not installed in the image; add --system-packages python3-django '
-             '(or the Debian package that provides it)')
+        fail('Django is not installed in the image; list Django in the project\'s requirements.txt '
+             '(or its lock file), or add --system-packages python3-django')
     try:
         django.setup(set_prefix=False)
         from django.conf import settings
