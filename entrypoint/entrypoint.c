@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,62 @@ static double env_fraction(const char *name, double fallback) {
 }
 
 static long at_least(long value, long floor) { return value > floor ? value : floor; }
+
+/* The first number in a file (cgroup interface files), or -1 when absent or "max". */
+static long long read_number(const char *path) {
+    FILE *file = fopen(path, "r");
+    if (!file) return -1;
+    long long value = -1;
+    if (fscanf(file, "%lld", &value) != 1) value = -1;
+    fclose(file);
+    return value;
+}
+
+/* CPUs the container may use: its cgroup quota (v2 cpu.max, v1 cfs), else the CPUs it may run on. */
+static double container_cpus(void) {
+    long long quota = -1, period = -1;
+    FILE *file = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (file) {
+        if (fscanf(file, "%lld %lld", &quota, &period) != 2) quota = -1;
+        fclose(file);
+    } else {
+        quota = read_number("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+        period = read_number("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    }
+    if (quota > 0 && period > 0) return (double)quota / (double)period;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+    return (double)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* The container's memory limit in bytes (v2 memory.max, v1 limit_in_bytes), or -1 when it has none. */
+static long long container_memory(void) {
+    long long limit = read_number("/sys/fs/cgroup/memory.max");
+    if (limit < 0) limit = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    return limit > 0 && limit < (1LL << 50) ? limit : -1;
+}
+
+/*
+ * MWE_PROCESSES=auto: one daemon process per CPU of the container's quota,
+ * at most one per 128 MiB of its memory limit (as s2i-python sizes
+ * WEB_CONCURRENCY), decided at start, so a replica follows its limits.
+ */
+static void resolve_auto_processes(void) {
+    const char *value = getenv("MWE_PROCESSES");
+    if (!value || strcmp(value, "auto") != 0) return;
+    double cpus = container_cpus();
+    long processes = (long)(cpus + 0.999);
+    long long memory = container_memory();
+    if (memory > 0 && memory / (128LL << 20) < processes) processes = (long)(memory / (128LL << 20));
+    if (processes < 1) processes = 1;
+    if (processes > 1000) processes = 1000;
+    set_number("MWE_PROCESSES", processes);
+    if (memory > 0) {
+        fprintf(stderr, "mwe-entrypoint: MWE_PROCESSES=auto: %ld daemon process%s for %.2f CPUs and %lld MiB\n", processes, processes == 1 ? "" : "es", cpus, memory >> 20);
+    } else {
+        fprintf(stderr, "mwe-entrypoint: MWE_PROCESSES=auto: %ld daemon process%s for %.2f CPUs, no memory limit\n", processes, processes == 1 ? "" : "es", cpus);
+    }
+}
 
 /*
  * Apache worker sizing from processes x threads, as mod_wsgi-express computes
@@ -590,6 +647,7 @@ int main(int argc, char **argv) {
     long stop_timeout = env_number("MWE_STOP_TIMEOUT", 8, 1, 86400);
     set_number("MWE_STOP_TIMEOUT", stop_timeout);
     long stop_delay = env_number("MWE_STOP_DELAY", 0, 0, 3600);
+    resolve_auto_processes();
     size_worker_pool();
     setenv("MWE_RUNTIME_DIR", runtime_dir(1), 1);
     prepare_directories(env_or("MWE_DIRECTORIES", NULL));

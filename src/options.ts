@@ -31,6 +31,8 @@ export interface OptionSpec {
   help: string;
   /** Extra checks on one value (after kind checks); throws UsageError. */
   check?: (value: string, flag: string) => void;
+  /** A word accepted besides numbers (int and number kinds), e.g. auto. */
+  keyword?: string;
   /** Checks on the second value of a pair. */
   checkSecond?: (value: string, flag: string) => void;
 }
@@ -101,8 +103,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--host', key: 'host', kind: 'string', metavars: ['IP-ADDRESS'], group: 'server',
     help: 'Interface Apache binds inside the container. Defaults to all interfaces, which is what a published port needs.',
     check: check.ipAddress },
-  { flag: '--processes', key: 'processes', kind: 'int', metavars: ['NUMBER'], group: 'server', min: 1, max: 1000,
-    help: 'Number of daemon-mode worker processes. Defaults to 1.' },
+  { flag: '--processes', key: 'processes', kind: 'int', metavars: ['NUMBER|auto'], group: 'server', min: 1, max: 1000, keyword: 'auto',
+    help: "Number of daemon-mode worker processes. Defaults to 1. auto (container-specific, opt-in): one per CPU of the container's cgroup quota (docker run --cpus; the host's CPUs without one), at most one per 128 MiB of its memory limit, decided when the container starts; Apache's worker pool follows. MWE_PROCESSES (a number or auto) at run time." },
   { flag: '--threads', key: 'threads', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 5, min: 1, max: 1000,
     help: 'Threads per worker process. Defaults to 5.' },
   { flag: '--user', key: 'user', kind: 'string', metavars: ['USERNAME'], group: 'server', default: '#10001',
@@ -395,7 +397,7 @@ export interface BuildOptions {
   emitContext?: string;
   port: number;
   host?: string;
-  processes?: number;
+  processes?: number | 'auto';
   threads: number;
   user: string;
   group: string;
@@ -514,10 +516,11 @@ export function metavarText(spec: OptionSpec): string {
   return (spec.metavars ?? []).map((name) => `<${name}>`).join(' ');
 }
 
-function parseNumber(spec: OptionSpec, value: string): number {
+function parseNumber(spec: OptionSpec, value: string): number | string {
+  if (spec.keyword && value === spec.keyword) return value;
   const pattern = spec.kind === 'int' ? /^\d+$/ : /^\d+(\.\d+)?$/;
   if (!pattern.test(value)) {
-    throw new UsageError(`${spec.flag}: '${value}' is not a ${spec.kind === 'int' ? 'whole ' : ''}number; give one from ${spec.min} to ${spec.max}`);
+    throw new UsageError(`${spec.flag}: '${value}' is not a ${spec.kind === 'int' ? 'whole ' : ''}number; give one from ${spec.min} to ${spec.max}${spec.keyword ? ` or ${spec.keyword}` : ''}`);
   }
   const number = Number(value);
   if ((spec.min !== undefined && number < spec.min) || (spec.max !== undefined && number > spec.max)) {

@@ -148,4 +148,25 @@ lifecycle('a daemon process the kernel OOM-kills is reported in one line, and re
   assert.is((await waitFor200(server.url('/'), 30)).status, 200);
 });
 
+lifecycle('--processes auto: daemon processes from the container\'s CPU quota and memory limit, decided at start', async () => {
+  await buildWithCli([APP, '--processes', 'auto', '--tag', 'mwe-test/lifecycle-auto']);
+  const env = (await docker.getImage('mwe-test/lifecycle-auto').inspect()).Config.Env ?? [];
+  assert.ok(env.includes('MWE_PROCESSES=auto'), env.join(' '));
+  const cases: [string, Record<string, number>, number][] = [
+    ['--cpus 1 --memory 256m', { NanoCpus: 1e9, Memory: 256 * 2 ** 20, MemorySwap: 256 * 2 ** 20 }, 1],
+    ['--cpus 2', { NanoCpus: 2e9 }, 2],
+    ['--cpus 2 --memory 200m', { NanoCpus: 2e9, Memory: 200 * 2 ** 20, MemorySwap: 200 * 2 ** 20 }, 1],
+  ];
+  for (const [flags, hostConfig, expected] of cases) {
+    const server = await startContainer('mwe-test/lifecycle-auto', { hostConfig });
+    running.push(server);
+    await waitFor200(server.url('/'), 30);
+    const daemons = await execIn(server.container, ['sh', '-c', 'ps -eo args= | grep -c "^(wsgi:localhost"']);
+    assert.is(daemons.output.trim(), String(expected), `${flags}: ${daemons.output}`);
+    const logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
+    assert.match(logs, new RegExp(`MWE_PROCESSES=auto: ${expected} daemon process(es)? for`), flags);
+    await removeContainer(server);
+  }
+});
+
 lifecycle.run();

@@ -14,8 +14,8 @@ let work = '';
 
 toolchain.before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'mwe-toolchain-'));
-  // Make sure the default (Debian source archive) toolchain exists.
-  await buildWithCli([example('hello', 'wsgi.py'), '--tag', 'mwe-test/hello']);
+  // Make sure the Debian source archive toolchain exists (its tarball is the local source below).
+  await buildWithCli([example('hello', 'wsgi.py'), '--mod-wsgi', 'debian', '--tag', 'mwe-test/hello-debian']);
 });
 
 toolchain.after(async () => {
@@ -23,7 +23,7 @@ toolchain.after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The orig tarball the default toolchain downloaded from Debian's source archive. */
+/** The orig tarball the --mod-wsgi debian toolchain downloaded from Debian's source archive. */
 async function debianTarball(): Promise<{ name: string; content: Buffer }> {
   const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian', 'io.mwe-image.base=debian:trixie-slim'] } });
   assert.ok(images.length > 0, 'no default toolchain image');
