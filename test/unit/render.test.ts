@@ -135,7 +135,7 @@ test('--server-name: refusing default vhost, named vhost with aliases, www redir
 
 test('--allow-localhost lets loopback clients in with Require local (not a 2.2 Allow)', () => {
   const text = siteConf({ serverName: 'example.com', allowLocalhost: true });
-  assert.match(text, /<Location \/>\n    Require local\n<\/Location>/);
+  assert.match(text, /<Location \/>\n    # .*\n    AuthMerging And\n    Require local\n<\/Location>/);
   assert.not.match(text, /Allow from/);
   assert.not.match(text, /Require all denied\n<\/Location>/);
 });
