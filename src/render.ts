@@ -270,10 +270,19 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
       command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
       venv: VENV,
     },
-    environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
+    environment: Object.entries(environment).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
     // One LABEL instruction (the engine's labels parameter adds a build step per label).
-    labels: Object.entries(labels).map(([name, value]) => ({ name, value: value.replace(/[\\"$]/g, '\\$&').replace(/[\u0000-\u001f]/g, ' ') })),
+    labels: Object.entries(labels).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
   });
+}
+
+/**
+ * A value as it goes between double quotes in a Dockerfile ENV or LABEL: Docker
+ * expands $NAME there, so $ (with " and \\) is escaped and reaches the image as
+ * typed; control characters become spaces.
+ */
+export function dockerfileQuoted(value: string): string {
+  return value.replace(/[\\"$]/g, '\\$&').replace(/[\u0000-\u001f]/g, ' ');
 }
 
 /** True when the telemetry UI listens where a published port reaches it (not loopback). */

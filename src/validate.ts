@@ -4,7 +4,12 @@
  *
  * Values that reach Apache configuration are written inside single quotes,
  * so anything that could end a quoted word or a line (quotes, backslashes,
- * control characters) is refused rather than escaped.
+ * control characters) is refused rather than escaped. So is `$`: Apache
+ * expands ${NAME} when it reads its configuration, as Docker does in a
+ * Dockerfile's ENV and LABEL values and a shell does, each its own way, and
+ * Apache has no escape for it. A value either reaches the app literally or is
+ * refused. (%{...}, Apache's own syntax in --application-group and log
+ * formats, is not affected.)
  */
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -19,9 +24,17 @@ export function singleLine(value: string, flag: string): void {
   }
 }
 
+/** A value Apache (or Docker, or a shell) would expand: refused, not passed on changed. */
+export function noDollar(value: string, flag: string): void {
+  if (value.includes('$')) {
+    throw new UsageError(`${flag}: '${value}' contains $, which Apache and Docker would expand as a variable (\${NAME}), not pass on as typed; remove it`);
+  }
+}
+
 /** Text that is written quoted into Apache config. */
 export function configText(value: string, flag: string): void {
   singleLine(value, flag);
+  noDollar(value, flag);
   if (QUOTING.test(value)) {
     throw new UsageError(`${flag}: '${value}' contains a quote or backslash, which Apache config cannot take safely; remove it`);
   }
@@ -148,6 +161,7 @@ export function applicationGroup(value: string, flag: string): void {
 }
 
 export function warningSpec(value: string, flag: string): void {
+  noDollar(value, flag);
   if (!/^(default|error|ignore|always|module|once)(:[^:\s'"\\]*){0,4}$/.test(value)) {
     throw new UsageError(`${flag}: '${value}' is not a warnings filter; give action[:message[:category[:module[:lineno]]]], e.g. error::DeprecationWarning`);
   }
@@ -168,6 +182,7 @@ export function environmentName(value: string, flag: string): void {
 /** Log formats go inside double quotes: quotes are escaped, backslashes refused. */
 export function logFormat(value: string, flag: string): void {
   singleLine(value, flag);
+  noDollar(value, flag);
   if (value.includes('\\')) {
     throw new UsageError(`${flag}: backslashes are not accepted in a log format; remove them`);
   }
