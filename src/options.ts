@@ -96,6 +96,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry). Defaults to the directory holding a script APP, to APP itself for --application-type static, and to nothing for module.',
     check: check.existingDirectory },
+  { flag: '--allow-outside-paths', key: 'allowOutsidePaths', kind: 'flag', group: 'image', default: false,
+    help: 'Let the options copy host paths from outside the app directory and the current directory into the image (--document-root, --url-alias, --python-path, --include-file and the other local paths). Without it such a path is refused. /, /proc, /sys and /dev are refused even so.' },
 
   // Where and how Apache listens and runs the daemon processes.
   { flag: '--port', key: 'port', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 8000, min: 1, max: 65535,
@@ -140,6 +142,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--document-root', key: 'documentRoot', kind: 'string', metavars: ['DIRECTORY'], group: 'static',
     help: 'Local directory copied into the image and used as DocumentRoot: its files are served at their URL paths, other URLs go to the application.',
     check: check.existingDirectory },
+  { flag: '--allow-app-in-document-root', key: 'allowAppInDocumentRoot', kind: 'flag', group: 'static', default: false,
+    help: "Let --document-root (or a --url-alias directory) be or contain the app directory, so Apache serves the application's source and every file beside it. Refused without it." },
 
   { flag: '--directory-index', key: 'directoryIndex', kind: 'string', metavars: ['FILE-NAME'], group: 'static',
     help: 'Index resource Apache serves when a request maps to a directory (DirectoryIndex), e.g. index.html.',
@@ -384,6 +388,7 @@ export interface BuildOptions {
   apache: string;
   modWsgi: string;
   appDir?: string;
+  allowOutsidePaths: boolean;
   systemPackages: string[];
   requirements?: string;
   ignoreRequirements: boolean;
@@ -409,6 +414,7 @@ export interface BuildOptions {
   mountPoint: string;
   urlAliases: UrlAlias[];
   documentRoot?: string;
+  allowAppInDocumentRoot: boolean;
   directoryIndex?: string;
   directoryListing: boolean;
   allowOverride: string[];

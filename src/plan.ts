@@ -1,10 +1,15 @@
 /**
  * Decides where everything the user named on the host goes inside the image:
- * the app, the document root, each --url-alias target. Pure: reads the file
- * system only to tell files from directories.
+ * the app, the document root, each --url-alias target. Reads the file system
+ * only to resolve the paths named, tell files from directories and walk the
+ * copied trees (links that leave them, secrets left out). Refuses what must
+ * not reach an image: a system directory, a path outside the build's
+ * directories (without --allow-outside-paths), a document root or alias that
+ * would serve the app's own directory (without --allow-app-in-document-root).
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { walkHostTree } from './docker/context.js';
 import { DJANGO_INTERPRETERS, DJANGO_PACKAGE, djangoProjectRoot, readDjangoProject, type DjangoProject } from './django.js';
 import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
@@ -82,6 +87,8 @@ export interface BuildPlan {
   copies: CopyItem[];
   documentRoot: string;
   aliases: AliasPlan[];
+  /** Host paths left out of the copied trees as likely secrets (the build warns, naming each). */
+  leftOut: string[];
 }
 
 function isDirectory(hostPath: string): boolean {
@@ -91,6 +98,19 @@ function isDirectory(hostPath: string): boolean {
 function isInside(child: string, parent: string): boolean {
   const relative = path.relative(parent, child);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** A path the user named, absolute and with every symbolic link resolved (a linked directory is copied as the directory). */
+function resolved(hostPath: string): string {
+  return realpathSync(path.resolve(hostPath));
+}
+
+/** Never copied into an image, whatever the flags: the root and the kernel's and devices' file systems. */
+const SYSTEM_DIRECTORIES = ['/proc', '/sys', '/dev'];
+
+/** The system directory a path is (or is under), if any. */
+export function systemDirectory(hostPath: string): string | undefined {
+  return hostPath === '/' ? '/' : SYSTEM_DIRECTORIES.find((directory) => isInside(hostPath, directory));
 }
 
 /** Where a host path lands: under /srv/app when it is part of the app, else its own place. */
@@ -158,17 +178,18 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     ? { ...given, callableObject: django.callableObject, systemPackages: [...given.systemPackages, ...(django.addedPackage ? [DJANGO_PACKAGE] : []), ...(django.interpreterPackage ? [django.interpreterPackage] : [])] }
     : given;
   const type = django ? 'module' : options.applicationType;
-  let appDir = options.appDir ? path.resolve(options.appDir) : undefined;
+  let appDir = options.appDir ? resolved(options.appDir) : undefined;
   let entryPoint: string;
   let appName: string;
 
   if (django) {
-    appDir = django.root;
+    appDir = resolved(django.root);
     entryPoint = django.wsgiModule;
     appName = path.basename(django.root);
   } else if (type === 'script') {
     check.existingFile(app, 'APP');
-    const script = path.resolve(app);
+    // The script's directory resolved; the script itself is part of that tree (a link in it stays one).
+    const script = path.join(resolved(path.dirname(app)), path.basename(app));
     appDir ??= path.dirname(script);
     if (!isInside(script, appDir)) {
       throw new UsageError(`APP: '${app}' is not inside --app-dir '${options.appDir}'; give a script under that directory`);
@@ -181,66 +202,96 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     appName = appDir ? path.basename(appDir) : app;
   } else {
     check.existingDirectory(app, 'APP');
-    appDir ??= path.resolve(app);
-    entryPoint = imagePathFor(path.resolve(app), appDir, '');
-    appName = path.basename(path.resolve(app));
+    appDir ??= resolved(app);
+    entryPoint = imagePathFor(resolved(app), appDir, '');
+    appName = path.basename(resolved(app));
   }
 
   const copies: CopyItem[] = [];
-  if (appDir) copies.push({ hostPath: appDir, imagePath: IMAGE_PATHS.app });
+  const leftOut: string[] = [];
+  // The build's directories: a copied path outside them needs --allow-outside-paths.
+  const cwd = resolved(process.cwd());
+  const buildDirectories = [appDir, cwd].filter((dir): dir is string => dir !== undefined && !systemDirectory(dir));
+  /** Refuses a host path (resolved) that `flag` names when it must not reach an image. */
+  const admit = (hostPath: string, flag: string): void => {
+    const system = systemDirectory(hostPath);
+    if (system) {
+      throw new UsageError(`${flag}: '${hostPath}' is ${system === '/' ? 'the root directory' : `under ${system}`}, which is never copied into an image; give a directory of the application's own`);
+    }
+    if (!options.allowOutsidePaths && !buildDirectories.some((dir) => isInside(hostPath, dir))) {
+      throw new UsageError(`${flag}: '${hostPath}' is outside ${appDir ? `the app directory (${appDir}) and ` : ''}the current directory (${cwd}); move it there, or add --allow-outside-paths to copy it into the image`);
+    }
+  };
+  /** Records a copy of a host path (resolved) that `flag` names, walking it when a tree (links leaving it refused, secrets listed). */
+  const copy = (hostPath: string, imagePath: string, flag: string): void => {
+    admit(hostPath, flag);
+    if (isDirectory(hostPath)) leftOut.push(...walkHostTree(hostPath, flag).leftOut);
+    copies.push({ hostPath, imagePath });
+  };
+  /** A directory Apache serves must not be (or contain) the app's: its source and files would be served. */
+  const servable = (hostPath: string, flag: string): void => {
+    admit(hostPath, flag);
+    if (appDir && type !== 'static' && isInside(appDir, hostPath) && !options.allowAppInDocumentRoot) {
+      throw new UsageError(`${flag}: '${hostPath}' is or contains the app directory (${appDir}), so Apache would serve the application's source and files; give a directory of static files only, or add --allow-app-in-document-root`);
+    }
+  };
+  if (appDir) copy(appDir, IMAGE_PATHS.app, options.appDir ? '--app-dir' : 'APP');
 
   let documentRoot: string = IMAGE_PATHS.htdocs;
   if (type === 'static') {
     documentRoot = entryPoint;
   }
   if (options.documentRoot) {
-    documentRoot = imagePathFor(options.documentRoot, appDir, '/srv/docroot');
-    if (documentRoot === '/srv/docroot') copies.push({ hostPath: path.resolve(options.documentRoot), imagePath: documentRoot });
+    const hostPath = resolved(options.documentRoot);
+    servable(hostPath, '--document-root');
+    documentRoot = imagePathFor(hostPath, appDir, '/srv/docroot');
+    if (documentRoot === '/srv/docroot') copy(hostPath, documentRoot, '--document-root');
   }
 
   /** A host path's place in the image: under /srv/app when part of the app, else copied to `own`. */
-  const place = (hostPath: string, own: string): string => {
+  const place = (given: string, own: string, flag: string): string => {
+    const hostPath = resolved(given);
     const imagePath = imagePathFor(hostPath, appDir, own);
-    if (imagePath === own) copies.push({ hostPath: path.resolve(hostPath), imagePath: own });
+    if (imagePath === own) copy(hostPath, own, flag);
     return imagePath;
   };
-  const configFile = (hostPath: string, name: string): string => {
+  const configFile = (given: string, name: string, flag: string): string => {
     const imagePath = path.posix.join(IMAGE_PATHS.configDir, name);
-    copies.push({ hostPath: path.resolve(hostPath), imagePath });
+    copy(resolved(given), imagePath, flag);
     return imagePath;
   };
 
   const aliases = options.urlAliases.map((alias, index) => {
-    const own = path.posix.join(IMAGE_PATHS.staticRoot, String(index),
-      isDirectory(alias.path) ? '' : path.basename(alias.path));
-    const imagePath = imagePathFor(alias.path, appDir, own);
-    if (imagePath === own) {
-      copies.push({ hostPath: path.resolve(alias.path), imagePath: own.replace(/\/+$/, '') });
-    }
+    const hostPath = resolved(alias.path);
+    const directory = isDirectory(hostPath);
+    if (directory) servable(hostPath, '--url-alias');
+    const own = path.posix.join(IMAGE_PATHS.staticRoot, String(index), directory ? '' : path.basename(hostPath));
+    const imagePath = imagePathFor(hostPath, appDir, own);
+    if (imagePath === own) copy(hostPath, own.replace(/\/+$/, ''), '--url-alias');
     return aliasFor(alias.url, alias.path, imagePath);
   });
   aliases.sort((a, b) => b.url.length - a.url.length);
 
   const dependencies = planDependencies(options, appDir, () => index ?? indexConfig(options));
-  const pythonPath = options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`));
+  const pythonPath = options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`, '--python-path'));
   return {
     options,
     django,
     dependencies,
-    workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir') : IMAGE_PATHS.app,
+    workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir', '--working-directory') : IMAGE_PATHS.app,
     pythonPath: dependencies ? [...pythonPath, VENV_SITE_PACKAGES] : pythonPath,
     handlerScripts: options.handlerScripts.map(([extension, script], index) => ({
-      name: extension, imagePath: place(script, `/srv/handlers/${index}/${path.basename(script)}`),
+      name: extension, imagePath: place(script, `/srv/handlers/${index}/${path.basename(script)}`, '--add-handler'),
     })),
     serviceScripts: [
       ...options.serviceScripts.map(([name, script]) => ({
-        name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`),
+        name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`, '--service-script'),
       })),
       ...(options.enableTelemetry ? [{ name: 'telemetry', imagePath: TELEMETRY.script }] : []),
     ],
-    includeFiles: options.includeFiles.map((file, index) => configFile(file, `include/${index}-${path.basename(file)}`)),
-    rewriteRules: options.rewriteRules ? configFile(options.rewriteRules, 'rewrite.conf') : undefined,
-    envvarsScript: options.envvarsScript ? configFile(options.envvarsScript, path.posix.basename(ENVVARS_FILE)) : undefined,
+    includeFiles: options.includeFiles.map((file, index) => configFile(file, `include/${index}-${path.basename(file)}`, '--include-file')),
+    rewriteRules: options.rewriteRules ? configFile(options.rewriteRules, 'rewrite.conf', '--rewrite-rules') : undefined,
+    envvarsScript: options.envvarsScript ? configFile(options.envvarsScript, path.posix.basename(ENVVARS_FILE), '--envvars-script') : undefined,
     applicationType: type,
     entryPoint,
     appName,
@@ -248,5 +299,6 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     copies,
     documentRoot,
     aliases,
+    leftOut,
   };
 }

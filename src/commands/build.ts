@@ -43,9 +43,17 @@ export async function prepareToolchain(options: BuildOptions, progress: (line: s
   return { docker, toolchain, request };
 }
 
+/** One warning line naming every file left out of the image as a likely secret. */
+export function leftOutWarning(plan: BuildPlan): string | undefined {
+  if (!plan.leftOut.length) return undefined;
+  return `Warning: left out of the image as likely secrets: ${plan.leftOut.join(', ')}; a !NAME line in that directory's .dockerignore brings one back`;
+}
+
 /** Everything up to the app image: the plan (usage errors before the engine is touched), then the toolchain. */
 export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain; request: ToolchainRequest }> {
   const plan = planBuild(app, options);
+  const warning = leftOutWarning(plan);
+  if (warning) progress(warning);
   return { plan, ...(await prepareToolchain(options, progress)) };
 }
 

@@ -96,6 +96,26 @@ export const USAGE_CASES: Case[] = [
   ['remote --telemetry-service', build('--telemetry-service', 'tcp://10.0.0.1:80'), /--telemetry-service: .* is not a unix:/],
   ['quote in --mod-wsgi URL', build('--mod-wsgi', "https://example.com/x'.tar.gz"), /--mod-wsgi: .* contains a quote/],
 
+  // $ would be expanded by Apache (${NAME}), Docker (ENV, LABEL) or a shell: refused, never passed on changed.
+  ['$ in --setenv value', build('--setenv', 'KEY', 'a${HOME}'), /--setenv: 'a\$\{HOME\}' contains \$, which Apache and Docker would expand/],
+  ['${IFS} in --log-directory', build('--log-directory', '/var/log/${IFS}app'), /--log-directory: .* contains \$/],
+  ['$ in --mount-point', build('--mount-point', '/${PORT}/'), /--mount-point: .* contains \$/],
+  ['$ in --url-alias URL', build('--url-alias', '/s$x', DIRECTORY), /--url-alias: .* contains \$/],
+  ['$ in --access-log-format', build('--access-log-format', '%h ${USER}'), /--access-log-format: .* contains \$/],
+  ['$ in --error-log-format', build('--error-log-format', '[%t] $x'), /--error-log-format: .* contains \$/],
+  ['$ in --python-warnings', build('--python-warnings', 'error:${X}'), /--python-warnings: .* contains \$/],
+  ['$ in --pid-file', build('--pid-file', '/tmp/$$.pid'), /--pid-file: .* contains \$/],
+
+  // Host paths the image must not get.
+  ['--document-root /', build('--document-root', '/'), /--document-root: '\/' is the root directory, which is never copied into an image/],
+  ['--url-alias of /proc, even allowed outside', build('--url-alias', '/p', '/proc/self', '--allow-outside-paths'), /--url-alias: '\/proc\/.*' is under \/proc, which is never copied/],
+  ['--url-alias of /dev', build('--url-alias', '/null', '/dev/null'), /--url-alias: '\/dev\/null' is under \/dev/],
+  ['--url-alias of /etc', build('--url-alias', '/x', '/etc'), /--url-alias: '\/etc' is outside the app directory \(.*\) and the current directory \(.*\); move it there, or add --allow-outside-paths/],
+  ['--python-path outside', build('--python-path', '/usr/lib'), /--python-path: '\/usr\/lib' is outside the app directory .* add --allow-outside-paths/],
+  ['--include-file outside', build('--include-file', '/etc/hostname'), /--include-file: '\/etc\/hostname' is outside .* add --allow-outside-paths/],
+  ['--document-root is the app directory', build('--document-root', example('hello')), /--document-root: '.*hello' is or contains the app directory \(.*hello\), so Apache would serve the application's source and files; .* add --allow-app-in-document-root/],
+  ['--url-alias of the app directory', build('--url-alias', '/src/', `${example('hello')}/`), /--url-alias: '.*hello' is or contains the app directory/],
+
   // Names and choices.
   ['space in --tag', build('--tag', 'Bad Tag'), /--tag: 'Bad Tag' is not a valid image name/],
   ['upper case --tag', build('--tag', 'MyApp:1'), /--tag: 'MyApp:1' is not a valid image name/],
