@@ -72,7 +72,8 @@ export interface HostTree {
 export function walkHostTree(directory: string, what = 'a copied directory', ignored?: (relative: string) => boolean): HostTree {
   const root = realpathSync(directory);
   const verdict = ignored ? (relative: string): Verdict => (ignored(relative) ? 'ignored' : 'keep') : ignoreRules(root);
-  const tree: HostTree = { entries: [{ kind: 'directory', relative: '', mode: statSync(root).mode & KEPT_MODE }], leftOut: [] };
+  // As Docker's COPY of a directory: its contents keep their modes, the directory itself gets 0755.
+  const tree: HostTree = { entries: [{ kind: 'directory', relative: '', mode: 0o755 }], leftOut: [] };
   const walk = (hostDir: string, relativeDir: string): void => {
     for (const child of readdirSync(hostDir).sort()) {
       const hostPath = path.join(hostDir, child);

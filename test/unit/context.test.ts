@@ -35,7 +35,7 @@ test('a directory\'s .dockerignore leaves out what it names; caches and VCS data
   });
 });
 
-test('host permission bits are kept as Docker\'s COPY keeps them (no widening, no setuid), owner root', () => {
+test('host permission bits are kept as Docker\'s COPY keeps them (no widening, no setuid; the copied directory itself 0755), owner root', () => {
   withTree((root) => {
     write(root, ['secret.txt', 'run.sh', 'public.txt', 'private/inner.txt', 'setuid']);
     chmodSync(path.join(root, 'secret.txt'), 0o600);
@@ -46,18 +46,19 @@ test('host permission bits are kept as Docker\'s COPY keeps them (no widening, n
     chmodSync(root, 0o751);
     const context = new ContextBuilder().addDirectory('rootfs').addHostPath('rootfs/app', root).addHostPath('one.txt', path.join(root, 'secret.txt'));
     assert.equal(context.modes(), {
-      rootfs: 0o755, 'rootfs/app': 0o751, 'rootfs/app/private': 0o700, 'rootfs/app/private/inner.txt': 0o644,
+      rootfs: 0o755, 'rootfs/app': 0o755, 'rootfs/app/private': 0o700, 'rootfs/app/private/inner.txt': 0o644,
       'rootfs/app/public.txt': 0o644, 'rootfs/app/run.sh': 0o750, 'rootfs/app/secret.txt': 0o600, 'rootfs/app/setuid': 0o755, 'one.txt': 0o600,
     });
     // A directory given again (a parent added for a later copy) keeps the host's mode.
-    context.addDirectory('rootfs/app');
-    assert.is(context.modes()['rootfs/app'], 0o751);
+    context.addDirectory('rootfs/app/private');
+    assert.is(context.modes()['rootfs/app/private'], 0o700);
     // --emit-context writes the same modes.
     const out = path.join(root, 'out');
     context.writeTo(out);
     assert.is(statSync(path.join(out, 'rootfs', 'app', 'secret.txt')).mode & 0o7777, 0o600);
     assert.is(statSync(path.join(out, 'rootfs', 'app', 'private')).mode & 0o7777, 0o700);
-    assert.is(statSync(path.join(out, 'rootfs', 'app')).mode & 0o7777, 0o751);
+    // The copied directory itself is 0755, as Docker's COPY of a directory's contents makes it.
+    assert.is(statSync(path.join(out, 'rootfs', 'app')).mode & 0o7777, 0o755);
   });
 });
 
