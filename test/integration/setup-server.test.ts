@@ -115,7 +115,7 @@ setup('inside the image: setup-server writes a server root whose apachectl runs 
   assert.match(page, /^MWE_THREADS: '3'$/m);
   assert.match(page, /^mod_wsgi\.process_group: localhost:8081$/m);
   assert.match(page, /^mod_wsgi\.threads_per_process: 3$/m);
-  assert.match((await execIn(inImage.container, ['/tmp/root/apachectl', 'status'])).output, /healthy: 127\.0\.0\.1:8081\/ answered 200/);
+  assert.match((await execIn(inImage.container, ['/tmp/root/apachectl', 'status'])).output, /healthy: http:\/\/localhost\/ \(127\.0\.0\.1 port 8081\) answered 200/);
   assert.is((await execIn(inImage.container, ['/tmp/root/apachectl', 'graceful'])).code, 0);
   // A request racing the restart may get mod_wsgi's 503 while the daemon process is replaced.
   await waitFor200(inImage.url('/'), 20);
