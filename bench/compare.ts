@@ -12,6 +12,8 @@
  * - docker run -> first 200 vs mod_wsgi-express start-server -> first 200.
  * - Stop with a 2 s request in flight: docker stop vs SIGTERM (and SIGWINCH,
  *   apachectl graceful-stop) to the host's httpd vs docker stop of gunicorn.
+ * - Rolling replacement of two replicas behind HAProxy under wrk load:
+ *   failed requests with --stop-delay 2 vs without a delay.
  * - Builds: cold (no layer cache: toolchain and app) and warm (one-line app
  *   change) vs bench/handwritten/Dockerfile; image size vs that image and vs
  *   the floor (base + runtime packages).
@@ -33,7 +35,8 @@ import { resolveBuildOptions } from '../src/options.js';
 import { planBuild } from '../src/plan.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../src/toolchain.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, startOnHostNetwork, type Running } from '../test/helpers/docker.js';
-import { ROOT } from '../test/helpers/paths.js';
+import { fixture, ROOT } from '../test/helpers/paths.js';
+import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
 import { floorSize, mb } from './build.js';
 import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
@@ -251,6 +254,32 @@ async function startAndStop(express: Reference, script: string, staticDir: strin
   return samples;
 }
 
+// ---------------------------------------------------------------- rolling replacement
+
+/**
+ * Two replicas replaced under load behind HAProxy (no retries, checks once a
+ * second): the requests that fail with MWE_STOP_DELAY=2 against without one.
+ */
+async function rollingRows(): Promise<Record<string, RollingResult[]>> {
+  const images = ['v1', 'v2'].map((version) => `mwe-bench/version:${version}`);
+  for (const [index, image] of images.entries()) {
+    await buildWithCli([fixture('version', 'wsgi.py'), '--setenv', 'APP_VERSION', `v${index + 1}`, '--tag', image]);
+  }
+  const samples: Record<string, RollingResult[]> = { delay: [], none: [] };
+  for (let run = 0; run < repeat; run += 1) {
+    samples.delay.push(await rollingReplacement(images[0], images[1], 2));
+    samples.none.push(await rollingReplacement(images[0], images[1], 0));
+  }
+  const failed = (results: RollingResult[]) => results.map((result) => result.non2xx + result.connect + result.read + result.write + result.timeout);
+  const total = (results: RollingResult[]) => ` of ${results.map((result) => result.requests).join('/')} requests`;
+  rows.push({
+    figure: 'rolling replacement of 2 replicas behind HAProxy under wrk load: failed requests',
+    ours: '--stop-delay 2', oursValues: failed(samples.delay), oursNote: total(samples.delay),
+    reference: 'ours, --stop-delay 0', referenceValues: failed(samples.none), referenceNote: total(samples.none), digits: 0,
+  });
+  return samples;
+}
+
 // ---------------------------------------------------------------- builds
 
 /** No layer cache anywhere: the toolchain, then the app image on it. */
@@ -342,6 +371,7 @@ async function main(): Promise<void> {
     throughputRows(wrkResults, [[hostNetwork, host], [published, host], [published, gunicorn]]);
 
     const startStop = await startAndStop(express, script, staticDir, work);
+    const rolling = await rollingRows();
     const buildResults = await builds(wanted, app, script, staticDir);
 
     const header = ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'];
@@ -360,7 +390,7 @@ async function main(): Promise<void> {
         repeat, buildRepeat, durationSeconds: duration, loadDuringRun, connections: CONNECTIONS, processes: PROCESSES, threads: THREADS,
         rows: rows.map((row) => ({ ...row, oursStats: stats(row.oursValues), referenceStats: stats(row.referenceValues),
           ratio: stats(pairedRatios(row.oursValues, row.referenceValues)) })),
-        wrk: wrkResults, startStop, builds: buildResults,
+        wrk: wrkResults, startStop, rolling, builds: buildResults,
       });
   } finally {
     await Promise.all(targets.map((target) => target.close()));

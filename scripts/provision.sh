@@ -15,10 +15,13 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)   # the reliability tests' load generator
+command -v haproxy >/dev/null || missing+=(haproxy)   # the rolling-replacement test's load balancer
 if ((${#missing[@]})); then
     say "installing ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Only the binary is wanted: the tests start their own HAProxy on 127.0.0.1.
+    service haproxy stop >/dev/null 2>&1 || true
 fi
 
 if ! engine_up; then

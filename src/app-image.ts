@@ -8,7 +8,7 @@ import { SLIM_DPKG_CONFIG } from './base.js';
 import { stageFiles } from './dependencies.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
-import { IMAGE_PATHS, TELEMETRY, type BuildPlan } from './plan.js';
+import { IMAGE_PATHS, READINESS, TELEMETRY, type BuildPlan } from './plan.js';
 import { packageVersion } from './paths.js';
 import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
@@ -40,6 +40,8 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
     if (caBundle) context.addHostPath('dependencies/ca-bundle.crt', caBundle);
   }
   addParents('rootfs/usr/local/bin');
+  addParents(`rootfs${path.posix.dirname(READINESS.file)}`);
+  context.addFile(`rootfs${READINESS.file}`, 'ready\n');
   context.addFile('rootfs/usr/local/bin/setup-server', setupServerScript(), 0o755);
   for (const copy of plan.copies) {
     const name = `rootfs${copy.imagePath}`;

@@ -30,6 +30,12 @@ export const IMAGE_PATHS = {
   runtimeDir: '/tmp/mwe-image',
 } as const;
 
+/** Apache answers here 200 while serving and 403 once a stop begins: a load balancer's readiness check. */
+export const READINESS = {
+  path: '/.mwe/ready',
+  file: '/usr/local/lib/mwe-image/ready',
+} as const;
+
 /** --enable-telemetry: the ingester's service script (rendered) and the socket it listens on. */
 export const TELEMETRY = {
   script: `${IMAGE_PATHS.configDir}/telemetry-service.py`,

@@ -8,7 +8,7 @@ import Mustache from 'mustache';
 import { DJANGO_CONFIG } from './django.js';
 import { VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
-import { ENVVARS_FILE, IMAGE_PATHS, TELEMETRY, type BuildPlan } from './plan.js';
+import { ENVVARS_FILE, IMAGE_PATHS, READINESS, TELEMETRY, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
 
@@ -167,6 +167,8 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     requestReadTimeout: requestReadTimeout(options),
     freeThreadingDirective: options.freeThreading && facts.directives.includes('WSGIFreeThreading'),
     pythonWarnings: options.pythonWarnings,
+    readyPath: READINESS.path,
+    readyFile: READINESS.file,
     telemetryService: telemetryTarget(options),
     telemetryInterval: pythonFloat(options.telemetryInterval),
     slowRequests: options.slowRequests === undefined ? undefined : pythonFloat(options.slowRequests),

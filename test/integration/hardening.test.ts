@@ -20,7 +20,7 @@ import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  docker, execIn, httpGet, imageLayers, removeContainer, runCli, startContainer, waitForHttp, type CliResult, type Running,
+  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type CliResult, type Running,
 } from '../helpers/docker.js';
 
 const hardening = suite('hardening');
@@ -161,6 +161,20 @@ hardening('.htaccess and .htpasswd get 403 under the document root and an alias;
   assert.is(index.status, 200);
   assert.is(index.body, 'index page\n');
   assert.is((await httpGet(server!.url('/some/path'))).body, 'app answered /some/path');
+});
+
+hardening('.ht* stays denied to the loopback clients --allow-localhost lets in under any Host', async () => {
+  const tag = 'mwe-test/hardening-localhost';
+  await buildWithCli([path.join(app, 'wsgi.py'), '--tag', tag, '--document-root', path.join(app, 'public'), '--server-name', 'www.example.test', '--allow-localhost']);
+  const local = await startOnHostNetwork(tag);
+  try {
+    for (const host of ['localhost', 'www.example.test']) {
+      assert.is((await httpGet(local.url('/.htpasswd'), 15000, { Host: host })).status, 403, host);
+      assert.is((await httpGet(local.url('/index.html'), 15000, { Host: host })).status, 200, host);
+    }
+  } finally {
+    await removeContainer(local);
+  }
 });
 
 hardening('an alias directory named through a link is served; a link inside the tree stays a link and is served', async () => {

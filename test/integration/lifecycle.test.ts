@@ -68,7 +68,7 @@ lifecycle('SIGTERM at a random moment of the first second: every container exits
 lifecycle('SIGTERM while an --envvars-script runs: exit 0 without waiting for the script\'s sleep to matter', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mwe-envvars-'));
   writeFileSync(path.join(dir, 'envvars'), 'sleep 3\nexport GREETING=late\n');
-  await buildWithCli([APP, '--envvars-script', path.join(dir, 'envvars'), '--tag', 'mwe-test/lifecycle-envvars']);
+  await buildWithCli([APP, '--envvars-script', path.join(dir, 'envvars'), '--allow-outside-paths', '--tag', 'mwe-test/lifecycle-envvars']);
   const container = await docker.createContainer({ Image: 'mwe-test/lifecycle-envvars' });
   try {
     await container.start();

@@ -101,7 +101,8 @@ test('--mount-point routes only that prefix to the handler', () => {
 
 test('--url-alias renders Alias with access granted, longest first', () => {
   const text = conf({ urlAliases: [['/s/', fixture('app', 'static')], ['/s/marker.txt', fixture('app', 'static', 'marker.txt')]] }, fixture('app', 'wsgi.py'));
-  assert.equal(directive(text, 'Alias'), ["'/s/marker.txt' '/srv/app/static/marker.txt'", "'/s/' '/srv/app/static/'"]);
+  // The readiness path comes first: a user's alias of the same URL would not take it over.
+  assert.equal(directive(text, 'Alias'), ["'/.mwe/ready' '/usr/local/lib/mwe-image/ready'", "'/s/marker.txt' '/srv/app/static/marker.txt'", "'/s/' '/srv/app/static/'"]);
   assert.match(text, /<Directory '\/srv\/app\/static'>\n<Files 'marker.txt'>\n    Require all granted/);
   assert.match(text, /<Directory '\/srv\/app\/static\/'>\n    AllowOverride None\n    Require all granted/);
 });
