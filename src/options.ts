@@ -291,7 +291,9 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--disable-reloading', key: 'disableReloading', kind: 'flag', group: 'tuning', default: false,
     help: 'Never reload, not even when the WSGI script file changes.' },
   int('--request-timeout', 'requestTimeout', 60, 'Seconds a request may run before the daemon process is restarted.'),
-  int('--startup-timeout', 'startupTimeout', 15, 'Seconds the application may take to load before the daemon process is restarted.'),
+  int('--startup-timeout', 'startupTimeout', 15, 'Seconds the application may take to load (when the daemon process starts, or on the first request) before the daemon process is restarted, with the stack of the hang in the log; 0: no limit.'),
+  { flag: '--exit-on-startup-failure', key: 'exitOnStartupFailure', kind: 'flag', group: 'tuning', default: false,
+    help: "Stop the server when the application failed to load 3 times in a row (each hung past --startup-timeout, raised or exited): the container exits with status 3 so that its orchestrator restarts it, instead of staying up unhealthy. MWE_EXIT_ON_STARTUP_FAILURE=1 (or 0) in the container's environment switches it at run time. Daemon mode only." },
   int('--graceful-timeout', 'gracefulTimeout', 15, 'Seconds a daemon process waits for requests to finish when it restarts.'),
   int('--shutdown-timeout', 'shutdownTimeout', 5, 'Seconds a daemon process waits for requests to finish when it shuts down.'),
   int('--maximum-requests', 'maximumRequests', 0, 'Requests after which a daemon process restarts (0: never).'),
@@ -468,6 +470,7 @@ export interface BuildOptions {
   disableReloading: boolean;
   requestTimeout: number;
   startupTimeout: number;
+  exitOnStartupFailure: boolean;
   gracefulTimeout: number;
   shutdownTimeout: number;
   maximumRequests: number;
@@ -605,9 +608,12 @@ function checkCombinations(options: BuildOptions): void {
     if (options.processGroup) fail('--process-group has no effect with --embedded-mode; drop one of them');
     if (options.reloadOnChanges) fail('--reload-on-changes restarts daemon processes; it does not work with --embedded-mode');
     if (options.serviceScripts.length) fail('--service-script runs in daemon processes; it does not work with --embedded-mode');
+    if (options.exitOnStartupFailure) fail('--exit-on-startup-failure watches daemon processes; it does not work with --embedded-mode');
   }
   if (options.django && options.applicationType !== 'script') fail(`--django: APP is a project directory, not ${options.applicationType === 'module' ? 'a module name' : 'a static directory'}; drop --application-type or --django`);
   if (options.applicationType === 'static' && options.embeddedMode) fail('--embedded-mode has no application to run with --application-type static');
+  if (options.applicationType === 'static' && options.exitOnStartupFailure) fail('--exit-on-startup-failure has no application to start with --application-type static');
+  if (options.exitOnStartupFailure && options.startupTimeout === 0) fail('--exit-on-startup-failure counts loads that outlast --startup-timeout; give --startup-timeout a number of seconds above 0');
   if (options.reloadOnChanges && options.disableReloading) fail('--reload-on-changes and --disable-reloading contradict each other; keep one');
   const services = new Set(options.serviceScripts.map(([name]) => name));
   if (services.size !== options.serviceScripts.length) fail('--service-script: each SERVICE name may be given once');

@@ -241,6 +241,9 @@ export function renderHandlerScript(plan: BuildPlan): string {
     mountPointLiteral: pythonLiteral(plan.options.mountPoint),
     reloadOnChangesLiteral: pythonLiteral(plan.options.reloadOnChanges ? '1' : '0'),
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
+    // Daemon mode only: the handler's watchdog ends a daemon process, which Apache replaces.
+    startupTimeout: plan.options.embeddedMode ? 0 : plan.options.startupTimeout,
+    exitOnStartupFailureLiteral: pythonLiteral(plan.options.exitOnStartupFailure ? '1' : '0'),
   });
 }
 

@@ -64,6 +64,9 @@ export const USAGE_CASES: Case[] = [
   ['--service-user for no service', build('--service-user', 'svc', 'www-data'), /--service-user: no --service-script named 'svc'/],
   ['--service-log-file without --log-directory', build('--service-script', 'svc', FILE, '--service-log-file', 'svc', 'svc.log'), /--service-log-file writes into --log-directory/],
   ['static app in embedded mode', ['build', DIRECTORY, '--application-type', 'static', '--embedded-mode'], /--embedded-mode has no application/],
+  ['--exit-on-startup-failure in embedded mode', build('--embedded-mode', '--exit-on-startup-failure'), /--exit-on-startup-failure watches daemon processes/],
+  ['--exit-on-startup-failure for a static app', ['build', DIRECTORY, '--application-type', 'static', '--exit-on-startup-failure'], /--exit-on-startup-failure has no application to start/],
+  ['--exit-on-startup-failure without a startup timeout', build('--exit-on-startup-failure', '--startup-timeout', '0'), /--exit-on-startup-failure counts loads that outlast --startup-timeout/],
   ['--url-alias given one value', build('--url-alias', '/static'), /--url-alias needs two values/],
   ['build option on module-location', ['module-location', '--url-alias', '/a', DIRECTORY], /--url-alias is an option of build, config, start-server, setup-server/],
 

@@ -120,6 +120,16 @@ test('the handler script embeds values as Python literals', () => {
   assert.match(script, /^callable_object = "app"$/m);
   assert.match(script, /^mount_point = "\/api"$/m);
   assert.match(script, /^application_type = "script"$/m);
+  assert.match(script, /^startup_timeout = 15$/m);
+  assert.match(script, /^exit_on_startup_failure = os\.environ\.get\('MWE_EXIT_ON_STARTUP_FAILURE', "0"\) == '1'$/m);
+});
+
+test('--startup-timeout and --exit-on-startup-failure reach the handler; embedded mode has no watchdog', () => {
+  const handler = (raw: Record<string, unknown>) => renderHandlerScript(planBuild(HELLO, resolveBuildOptions(raw)));
+  const script = handler({ startupTimeout: 30, exitOnStartupFailure: true });
+  assert.match(script, /^startup_timeout = 30$/m);
+  assert.match(script, /^exit_on_startup_failure = os\.environ\.get\('MWE_EXIT_ON_STARTUP_FAILURE', "1"\) == '1'$/m);
+  assert.match(handler({ embeddedMode: true }), /^startup_timeout = 0$/m);
 });
 
 const SITE = fixture('site', 'wsgi.py');
