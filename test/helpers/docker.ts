@@ -70,9 +70,9 @@ export async function startContainer(image: string, options: StartOptions = {}):
  * Starts a container on the host network, listening on a free-ish loopback port
  * (PORT), so that requests from 127.0.0.1 really come from loopback.
  */
-export async function startOnHostNetwork(image: string): Promise<Running> {
+export async function startOnHostNetwork(image: string, env: string[] = []): Promise<Running> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const container = await docker.createContainer({ Image: image, Env: [`PORT=${port}`], HostConfig: { NetworkMode: 'host' } });
+  const container = await docker.createContainer({ Image: image, Env: [`PORT=${port}`, ...env], HostConfig: { NetworkMode: 'host' } });
   const running = { container, port, url: (path = '/') => `http://127.0.0.1:${port}${path}` };
   await container.start();
   await waitForHttp(running.url('/'));
