@@ -26,6 +26,8 @@
  * server is stopping.
  *
  * `mwe-entrypoint configtest` checks the configuration (httpd -t) and exits.
+ * `mwe-entrypoint json-log access|error` is the piped logger that turns
+ * Apache's logs into JSON lines (MWE_LOG_FORMAT=json).
  * `mwe-entrypoint apachectl ACTION` is the apachectl a server root written by
  * setup-server runs: start (Apache in the background, logging to the
  * container's output), stop, graceful-stop, restart, graceful, configtest, status.
@@ -496,6 +498,68 @@ static void report_oom_kills(long *seen) {
     if (kills >= 0) *seen = kills;
 }
 
+/* ---- JSON logs ---- */
+
+/* One JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *out, const char *text) {
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(out, "\\%c", *c);
+        else if (*c < 0x20 || *c == 0x7f) fprintf(out, "\\u%04x", *c);
+        else fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
+/*
+ * `mwe-entrypoint json-log access|error`: Apache's piped logger with
+ * MWE_LOG_FORMAT=json. Reads the tab-separated lines of the formats the
+ * generated config gives (values as Apache escapes them) and writes one JSON
+ * object per line, access to stdout, errors to stderr. A line of another
+ * shape (Apache's own early start-up messages) becomes a message.
+ */
+static int json_log(const char *kind) {
+    static const char *access[] = {"time", "client", "method", "path", "query", "protocol", "status", "bytes", "duration_us", "referer", "user_agent", "host", NULL};
+    static const char *error[] = {"time", "level", "module", "pid", "tid", "client", "message", NULL};
+    static const char *numeric[] = {"status", "bytes", "duration_us", "pid", "tid", NULL};
+    int is_access = strcmp(kind, "access") == 0;
+    const char **names = is_access ? access : error;
+    /* Apache gives a piped logger its own descriptors: write to the container's output itself. */
+    FILE *out = fopen(is_access ? "/proc/1/fd/1" : "/proc/1/fd/2", "a");
+    if (!out) out = is_access ? stdout : stderr;
+    size_t count = 0;
+    while (names[count]) count++;
+    static char line[65536];
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *fields[16];
+        size_t found = 0;
+        fields[found++] = line;
+        for (char *tab = strchr(line, '\t'); tab && found < count; tab = strchr(tab + 1, '\t')) {
+            *tab = '\0';
+            fields[found++] = tab + 1;
+        }
+        fprintf(out, "{\"log\":\"%s\"", kind);
+        if (found != count) {
+            for (size_t i = 1; i < found; i++) fields[i][-1] = '\t';
+            fputs(",\"message\":", out);
+            json_string(out, line);
+        }
+        for (size_t i = 0; found == count && i < count; i++) {
+            int number = fields[i][0] != '\0' && strspn(fields[i], "0123456789") == strlen(fields[i]);
+            for (size_t n = 0; number && numeric[n]; n++) {
+                if (strcmp(numeric[n], names[i]) == 0) number = 2;
+            }
+            fprintf(out, ",\"%s\":", names[i]);
+            if (number == 2) fputs(fields[i], out);
+            else json_string(out, fields[i]);
+        }
+        fputs("}\n", out);
+        fflush(out);
+    }
+    return 0;
+}
+
 /* ---- Signals ---- */
 
 /*
@@ -610,6 +674,7 @@ static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long
 int main(int argc, char **argv) {
     const char *name = strrchr(argv[0], '/');
     if (strcmp(name ? name + 1 : argv[0], "mwe-healthcheck") == 0) return healthcheck();
+    if (argc == 3 && strcmp(argv[1], "json-log") == 0) return json_log(argv[2]);
 
     sigset_t blocked, original;
     block_signals(&blocked, &original);
@@ -633,6 +698,13 @@ int main(int argc, char **argv) {
     httpd_argv[n++] = "-f";
     httpd_argv[n++] = (char *)env_or("MWE_HTTPD_CONF", DEFAULT_CONF);
     if (env_or("MWE_PROCESSES", NULL)) httpd_argv[n++] = "-DMWE_MULTIPROCESS";
+    const char *log_format = env_or("MWE_LOG_FORMAT", "text");
+    if (strcmp(log_format, "json") == 0) {
+        httpd_argv[n++] = "-DMWE_JSON_LOGS";
+    } else if (strcmp(log_format, "text") != 0) {
+        fprintf(stderr, "mwe-entrypoint: MWE_LOG_FORMAT='%s' is not text or json; fix the variable\n", log_format);
+        return 2;
+    }
     if (startup_log && !configtest) {
         httpd_argv[n++] = "-E";
         httpd_argv[n++] = (char *)startup_log;

@@ -232,6 +232,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Error log file name in --log-directory. Defaults to error_log.', check: check.fileName },
   { flag: '--startup-log-name', key: 'startupLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'startup_log',
     help: 'Startup log file name in --log-directory. Defaults to startup_log.', check: check.fileName },
+  { flag: '--log-format', key: 'logFormat', kind: 'choice', metavars: ['FORMAT'], group: 'logging', default: 'text', choices: ['text', 'json'],
+    help: "text: Apache's log lines; json (container-specific): one JSON object per line for log collectors, access lines (with --access-log) on stdout with time, client, method, path, query, protocol, status, bytes, duration_us, referer, user_agent and host, error lines on stderr with time, level, module, pid, tid, client and message; values as Apache escapes them. Logs on the terminal only (not with --log-directory). MWE_LOG_FORMAT at run time." },
   { flag: '--access-log-format', key: 'accessLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging', default: 'common',
     help: 'Access log format: the nicknames common or combined, or a LogFormat string. Defaults to common.', check: check.logFormat },
   { flag: '--error-log-format', key: 'errorLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging',
@@ -441,6 +443,7 @@ export interface BuildOptions {
   compressResponses: boolean;
   logLevel: string;
   accessLog: boolean;
+  logFormat: 'text' | 'json';
   logToTerminal: boolean;
   startupLog: boolean;
   logDirectory?: string;
@@ -620,6 +623,7 @@ function checkCombinations(options: BuildOptions): void {
   for (const [flag, pairs] of [['--service-user', options.serviceUsers], ['--service-group', options.serviceGroups], ['--service-log-file', options.serviceLogFiles]] as const) {
     for (const [name] of pairs) if (!services.has(name)) fail(`${flag}: no --service-script named '${name}'; declare it with --service-script ${name} SCRIPT-PATH`);
   }
+  if (options.logFormat === 'json' && options.logDirectory) fail('--log-format json is for logs on the terminal; drop --log-directory or --log-format json');
   if (options.serviceLogFiles.length && !options.logDirectory) fail('--service-log-file writes into --log-directory; add --log-directory DIRECTORY');
   if (options.enableTelemetry && options.telemetryService) fail('--enable-telemetry and --telemetry-service are mutually exclusive; keep one');
   if (options.enableTelemetry && services.has('telemetry')) fail("--enable-telemetry runs its own 'telemetry' service; drop --service-script telemetry");

@@ -55,6 +55,7 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_LOG_LEVEL: options.logLevel,
     MWE_STOP_TIMEOUT: String(options.stopTimeout),
     MWE_STOP_DELAY: String(options.stopDelay),
+    MWE_LOG_FORMAT: options.logFormat,
     // The health check asks as a client would: the --host address, the --server-name host, the mount point.
     MWE_HOST: options.host ?? '',
     MWE_HEALTHCHECK_HOST: options.serverName ?? 'localhost',
@@ -167,6 +168,8 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     requestReadTimeout: requestReadTimeout(options),
     freeThreadingDirective: options.freeThreading && facts.directives.includes('WSGIFreeThreading'),
     pythonWarnings: options.pythonWarnings,
+    // JSON lines are for logs on the terminal (a log collector reads the container's output).
+    jsonLogs: !options.logDirectory,
     readyPath: READINESS.path,
     readyFile: READINESS.file,
     telemetryService: telemetryTarget(options),

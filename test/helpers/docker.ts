@@ -153,3 +153,15 @@ export async function imageLayers(reference: string): Promise<string[]> {
   const info = await docker.getImage(reference).inspect();
   return info.RootFS.Layers ?? [];
 }
+
+/** A container's output so far, split into its streams (the Engine multiplexes them in 8-byte-header frames). */
+export async function containerOutput(container: Docker.Container): Promise<{ stdout: string; stderr: string }> {
+  const raw = await container.logs({ stdout: true, stderr: true });
+  const streams: Buffer[][] = [[], [], []];
+  for (let offset = 0; offset + 8 <= raw.length;) {
+    const size = raw.readUInt32BE(offset + 4);
+    streams[raw[offset]]?.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return { stdout: Buffer.concat(streams[1]).toString('utf8'), stderr: Buffer.concat(streams[2]).toString('utf8') };
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, docker, execIn, httpGet, removeContainer, startContainer, waitFor200, waitForHttp, type Running } from '../helpers/docker.js';
+import { buildWithCli, containerOutput, docker, execIn, httpGet, removeContainer, startContainer, waitFor200, waitForHttp, type Running } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
 const lifecycle = suite('lifecycle');
@@ -168,6 +168,47 @@ lifecycle('--processes auto: daemon processes from the container\'s CPU quota an
     const logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
     assert.match(logs, new RegExp(`MWE_PROCESSES=auto: ${expected} daemon process(es)? for`), flags);
     await removeContainer(server);
+  }
+});
+
+lifecycle('--log-format json (and MWE_LOG_FORMAT=json at run time): every log line is a JSON object a collector can parse', async () => {
+  await buildWithCli([APP, '--access-log', '--log-format', 'json', '--tag', 'mwe-test/lifecycle-json']);
+  for (const [image, env] of [['mwe-test/lifecycle-json', []], [IMAGE, ['MWE_LOG_FORMAT=json', 'MWE_LOG_LEVEL=info']]] as [string, string[]][]) {
+    const server = await startContainer(image, { env });
+    running.push(server);
+    await waitFor200(server.url('/'), 30);
+    await httpGet(server.url('/missing?x="1"'), 5000, { 'User-Agent': 'json "probe"\ttab' });
+    await httpGet(server.url('/crash'), 10000).catch(() => undefined); // a daemon process dies: Apache logs errors about it
+    const deadline = Date.now() + 10000;
+    let stdout = '';
+    let stderr = '';
+    while (Date.now() < deadline && !(stderr.includes('"module":"wsgi"') && (image === IMAGE || stdout.includes('"path":"/missing"')))) {
+      ({ stdout, stderr } = await containerOutput(server.container));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const parse = (text: string) => text.split('\n').filter((line) => line.trim()).map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`${image}: not a JSON line: ${line}`);
+      }
+    });
+    const errors = parse(stderr);
+    assert.ok(errors.some((entry) => entry.log === 'error' && /resuming normal operations/.test(String(entry.message))), stderr.slice(-1500));
+    assert.ok(errors.some((entry) => entry.module === 'wsgi' && entry.level === 'error' && typeof entry.pid === 'number' && String(entry.message).length > 0), stderr.slice(-1500));
+    if (image === IMAGE) {
+      assert.not.match(stdout, /"log":"access"/, 'the text image has no access log');
+      continue;
+    }
+    const access = parse(stdout);
+    const probe = access.find((entry) => entry.path === '/missing');
+    assert.ok(probe, stdout.slice(-1500));
+    assert.is(probe!.status, 200, 'the app answers every path');
+    assert.is(probe!.method, 'GET');
+    assert.is(typeof probe!.duration_us, 'number');
+    // As Apache logs it: its escapes kept, so the line stays one line.
+    assert.match(String(probe!.user_agent), /^json \\"probe\\"\\ttab$/);
+    assert.ok(access.some((entry) => entry.path === '/' && entry.status === 200));
   }
 });
 

@@ -17,7 +17,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
-    MWE_STOP_DELAY: '0', MWE_HOST: '', MWE_HEALTHCHECK_HOST: 'localhost', MWE_HEALTHCHECK_PATH: '/',
+    MWE_STOP_DELAY: '0', MWE_LOG_FORMAT: 'text', MWE_HOST: '', MWE_HEALTHCHECK_HOST: 'localhost', MWE_HEALTHCHECK_PATH: '/',
     MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
     MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
@@ -43,13 +43,15 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(directive(text, 'Group'), ['#0']);
 });
 
-test('logs go to the terminal inside the container', () => {
+test('logs go to the terminal inside the container; MWE_LOG_FORMAT=json pipes them through the JSON logger', () => {
   const text = conf();
-  assert.equal(directive(text, 'ErrorLog'), ["'/dev/stderr'"]);
+  assert.equal(directive(text, 'ErrorLog'), ['"||/usr/local/bin/mwe-entrypoint json-log error"', "'/dev/stderr'"]);
+  assert.match(text, /<IfDefine MWE_JSON_LOGS>\n[^]*ErrorLog "\|\|\/usr\/local\/bin\/mwe-entrypoint json-log error"\n<\/IfDefine>\n<IfDefine !MWE_JSON_LOGS>\nErrorLog '\/dev\/stderr'\n<\/IfDefine>/);
   assert.equal(directive(text, 'LogLevel'), ['${MWE_LOG_LEVEL}']);
   assert.not.match(text, /CustomLog/);
   const withAccess = conf({ accessLog: true });
-  assert.equal(directive(withAccess, 'CustomLog'), ["'/dev/stdout' common"]);
+  assert.equal(directive(withAccess, 'CustomLog'), ['"||/usr/local/bin/mwe-entrypoint json-log access" mwe-json', "'/dev/stdout' common"]);
+  assert.is(runtimeEnvironment(resolveBuildOptions({ logFormat: 'json' })).MWE_LOG_FORMAT, 'json');
   assert.is(runtimeEnvironment(resolveBuildOptions({ logLevel: 'info' })).MWE_LOG_LEVEL, 'info');
 });
 
@@ -73,7 +75,7 @@ test('--port and --host set Listen, the process group and the virtual host', () 
 test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
   assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20', stopDelay: '5', host: '::', serverName: 'app.example', mountPoint: '/app' })), {
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
-    MWE_STOP_DELAY: '5', MWE_HOST: '::', MWE_HEALTHCHECK_HOST: 'app.example', MWE_HEALTHCHECK_PATH: '/app',
+    MWE_STOP_DELAY: '5', MWE_LOG_FORMAT: 'text', MWE_HOST: '::', MWE_HEALTHCHECK_HOST: 'app.example', MWE_HEALTHCHECK_PATH: '/app',
     MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
     MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
@@ -214,9 +216,10 @@ test('logging: terminal by default, files and rotatelogs under --log-directory',
   assert.equal(directive(files, 'CustomLog'), ["'/var/log/app/access_log' common"]);
   const rotated = siteConf({ logDirectory: '/var/log/app', accessLog: true, rotateLogs: true, maxLogSize: '10' });
   assert.equal(directive(rotated, 'ErrorLog'), ['"|/usr/bin/rotatelogs /var/log/app/error_log.%Y-%m-%d-%H_%M_%S 10M"']);
+  assert.not.match(files, /json-log/, 'JSON lines are for the terminal only');
   const custom = siteConf({ accessLog: true, accessLogFormat: '%h "%r" %>s' });
   assert.match(custom, /^LogFormat "%h \\"%r\\" %>s" custom$/m);
-  assert.equal(directive(custom, 'CustomLog'), ["'/dev/stdout' custom"]);
+  assert.equal(directive(custom, 'CustomLog'), ['"||/usr/local/bin/mwe-entrypoint json-log access" mwe-json', "'/dev/stdout' custom"]);
   assert.is(runtimeEnvironment(resolveBuildOptions({ startupLog: true })).MWE_STARTUP_LOG, '/dev/stderr');
 });
 
