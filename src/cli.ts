@@ -16,6 +16,7 @@ import * as check from './validate.js';
 import { MODULE_COMMANDS, MODULE_OPTION_KEYS, runInstallModule, runModuleConfig, runModuleLocation } from './commands/module.js';
 import { runToolchainList, runToolchainPrune } from './commands/toolchain.js';
 import { runBaseBootstrap } from './commands/base-bootstrap.js';
+import { runManifest, type ManifestArguments } from './commands/manifest.js';
 
 /** Rewrites an alias (`--max-requests`, `--max-requests=5`) to its canonical flag. */
 function canonicalFlag(token: string): string {
@@ -161,7 +162,18 @@ export function buildProgram(): Command {
     .option('--mirror <URL>', 'Debian mirror', 'http://deb.debian.org/debian')
     .action(() => undefined);
 
-  for (const command of [program, build, config, startServer, setupServer, apachectl, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
+  const manifest = program
+    .command('manifest')
+    .description("Write a Kubernetes Deployment and Service (default) or a compose file for IMAGE, matched to its port, health checks and stop timing, with a restricted security context")
+    .argument('<IMAGE>', 'an image made by mwe-image build (name[:tag] or id)')
+    .option('--kubernetes', 'a Deployment and a Service (the default)')
+    .option('--compose', 'a compose file with one service, its port published on 127.0.0.1')
+    .option('--name <NAME>', "name of the Deployment, Service and container, or of the compose service (default: from the image's title label)")
+    .option('--replicas <NUMBER>', 'replicas of the Deployment (default: 2)')
+    .option('--output <FILE>', 'file to write (default: standard output)')
+    .action(() => undefined);
+
+  for (const command of [program, build, config, startServer, setupServer, apachectl, manifest, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
   }
   return program;
@@ -224,6 +236,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (Object.keys(pairs).length) {
       throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of ${APP_COMMANDS.join(', ')}`);
+    }
+    if (invoked === 'manifest') {
+      return await runManifest(command!.args[0], command!.opts() as ManifestArguments, reportProgress);
     }
     if (invoked === 'apachectl') {
       return await runApachectl((command!.opts() as { serverRoot: string }).serverRoot, command!.args[0]);

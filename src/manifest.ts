@@ -1,0 +1,192 @@
+/**
+ * `mwe-image manifest`: what an app image tells about itself (labels, ENV,
+ * user) and the Kubernetes and compose manifests made from it. Pure: the
+ * command (`src/commands/manifest.ts`) reads the image through the engine.
+ */
+import { RuntimeFailure, UsageError } from './errors.js';
+import { READINESS } from './plan.js';
+import { yamlComment, yamlDocument, type YamlValue } from './yaml.js';
+
+/** The facts of an app image a manifest depends on. */
+export interface ImageFacts {
+  /** The image as the user named it (what the manifest runs). */
+  reference: string;
+  /** `org.opencontainers.image.title`: the app's name. */
+  title: string;
+  /** `io.mwe-image.port`: where Apache listens. */
+  port: number;
+  /** `MWE_STOP_TIMEOUT` in the image's ENV: how long a graceful stop may take. */
+  stopTimeout: number;
+  /** `MWE_STOP_DELAY` in the image's ENV: seconds between SIGTERM and the graceful stop. */
+  stopDelay: number;
+  /** The image's numeric user and group (`USER 10001:0`). */
+  uid: number;
+  gid: number;
+}
+
+export interface ManifestOptions {
+  format: 'kubernetes' | 'compose';
+  name: string;
+  replicas: number;
+}
+
+export const HEALTHCHECK_COMMAND = '/usr/local/bin/mwe-healthcheck';
+/** Seconds on top of MWE_STOP_DELAY + MWE_STOP_TIMEOUT before the orchestrator kills: the entrypoint's hard stop and exit. */
+export const STOP_MARGIN = 5;
+export const DEFAULT_REPLICAS = 2;
+/**
+ * Requests fit one daemon process of the defaults (5 threads) with room; the
+ * memory limit is twice the request, and a CPU limit of one core keeps a
+ * runaway request from starving its neighbours (raise both for --processes N).
+ */
+export const RESOURCES = {
+  requests: { cpu: '250m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+} as const;
+
+/** A DNS-1035 label: what Kubernetes accepts as a Deployment, Service and container name. */
+const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+export function checkName(name: string): string {
+  if (name.length > 63 || !NAME.test(name)) {
+    throw new UsageError(`--name: '${name}' is not a name Kubernetes and compose accept; use lower-case letters, digits and '-', starting with a letter, at most 63 characters`);
+  }
+  return name;
+}
+
+export function checkReplicas(text: string): number {
+  const replicas = Number(text);
+  if (!/^\d+$/.test(text) || replicas > 1000) throw new UsageError(`--replicas: '${text}' is not a whole number from 0 to 1000`);
+  return replicas;
+}
+
+/** A name from the image's title: lower-case, other characters turned to '-', 'app' when nothing is left. */
+export function nameFromTitle(title: string): string {
+  const name = title.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 63).replace(/-+$/, '');
+  return name || 'app';
+}
+
+function wholeNumber(value: string | undefined, fallback: number, what: string, reference: string): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new RuntimeFailure(`image '${reference}': ${what} is '${value}', not a whole number`);
+  return Number(value);
+}
+
+/**
+ * Reads the facts from an image's inspect data. An image without mwe-image's
+ * labels (or a toolchain image) is refused with one line.
+ */
+export function imageFacts(reference: string, config: { Labels?: Record<string, string> | null; Env?: string[] | null; User?: string }): ImageFacts {
+  const labels = config.Labels ?? {};
+  if (labels['io.mwe-image.kind'] === 'toolchain') {
+    throw new RuntimeFailure(`image '${reference}' is a mwe-image toolchain, not an app image; give an image made by mwe-image build`);
+  }
+  if (labels['io.mwe-image.port'] === undefined) {
+    throw new RuntimeFailure(`image '${reference}' was not built by mwe-image build (no io.mwe-image.port label); give an image it made`);
+  }
+  const env = Object.fromEntries((config.Env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const port = wholeNumber(labels['io.mwe-image.port'], 0, 'its io.mwe-image.port label', reference);
+  if (port < 1 || port > 65535) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.port label ${port} is not a port`);
+  // USER 10001:0 in every app image; anything else (a name, root) gets the app user, which runAsNonRoot needs.
+  const [uid, gid] = /^[1-9]\d*:\d+$/.test(config.User ?? '') ? config.User!.split(':').map(Number) : [10001, 0];
+  return {
+    reference,
+    title: labels['org.opencontainers.image.title'] ?? 'app',
+    port,
+    stopTimeout: wholeNumber(env.MWE_STOP_TIMEOUT, 8, 'MWE_STOP_TIMEOUT', reference),
+    stopDelay: wholeNumber(env.MWE_STOP_DELAY, 0, 'MWE_STOP_DELAY', reference),
+    uid,
+    gid,
+  };
+}
+
+/** How long an orchestrator waits after SIGTERM before it kills: the delay, the graceful stop, and the margin. */
+export function gracePeriod(facts: ImageFacts): number {
+  return facts.stopDelay + facts.stopTimeout + STOP_MARGIN;
+}
+
+function header(facts: ImageFacts, argv: string[], what: string): string {
+  return yamlComment([
+    `mwe-image manifest ${argv.join(' ')}`,
+    `${what} for the image ${facts.reference} (port ${facts.port}, MWE_STOP_DELAY=${facts.stopDelay}, MWE_STOP_TIMEOUT=${facts.stopTimeout}):`,
+    `the grace period is delay + timeout + ${STOP_MARGIN} s, the health checks are the image's own, the root file system read-only.`,
+  ].join('\n'));
+}
+
+/** A Deployment and a Service under the "restricted" Pod Security Standard. */
+export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, argv: string[]): string {
+  const labels = { 'app.kubernetes.io/name': options.name };
+  const exec = { command: [HEALTHCHECK_COMMAND] };
+  const deployment: Record<string, YamlValue> = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: options.name, labels },
+    spec: {
+      replicas: options.replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: gracePeriod(facts),
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: facts.uid,
+            runAsGroup: facts.gid,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [{
+            name: options.name,
+            image: facts.reference,
+            imagePullPolicy: 'IfNotPresent',
+            ports: [{ name: 'http', containerPort: facts.port, protocol: 'TCP' }],
+            // Until the application answers (it loads before Apache serves): up to a minute.
+            startupProbe: { exec, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 30 },
+            // Apache's own answer, 403 from the moment a stop begins: out of the Service at once.
+            readinessProbe: { httpGet: { path: READINESS.path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 1 },
+            // One request to the application; 5xx or no answer three times in a row restarts the container.
+            livenessProbe: { exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+            resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+        },
+      },
+    },
+  };
+  const service: Record<string, YamlValue> = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: options.name, labels },
+    spec: {
+      selector: labels,
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+  return `${header(facts, argv, 'Deployment and Service')}${yamlDocument(deployment)}---\n${yamlDocument(service)}`;
+}
+
+/** A compose file (no version: the Compose Specification) with one service. */
+export function composeManifest(facts: ImageFacts, options: ManifestOptions, argv: string[]): string {
+  const file = {
+    services: {
+      [options.name]: {
+        image: facts.reference,
+        ports: [`127.0.0.1:${facts.port}:${facts.port}`],
+        read_only: true,
+        tmpfs: ['/tmp'],
+        cap_drop: ['ALL'],
+        security_opt: ['no-new-privileges:true'],
+        healthcheck: { test: ['CMD', HEALTHCHECK_COMMAND], interval: '10s', timeout: '5s', retries: 3, start_period: '60s' },
+        stop_grace_period: `${gracePeriod(facts)}s`,
+        restart: 'unless-stopped',
+      },
+    },
+  };
+  return `${header(facts, argv, 'Compose service')}${yamlDocument(file)}`;
+}
