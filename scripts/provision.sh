@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian/Ubuntu machine ready for mwe-image: Docker engine,
-# debootstrap and wrk (for the load tests) installed, dockerd running, node
+# debootstrap, wrk and haproxy (for the load tests), podman and docker-compose
+# (for the manifest test) installed, dockerd running, node
 # modules installed and compiled, and a base image present (pulled where
 # possible, else made with debootstrap).
 # Idempotent: each step is skipped when already done. Needs root for apt/dockerd.
@@ -16,6 +17,12 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)   # the reliability tests' load generator
 command -v haproxy >/dev/null || missing+=(haproxy)   # the rolling-replacement test's load balancer
+# The manifest test's consumers: podman kube play (catatonit makes its pod pause
+# image, runc is the runtime its containers.conf names) and docker-compose.
+command -v podman >/dev/null || missing+=(podman)
+command -v catatonit >/dev/null || missing+=(catatonit)
+command -v runc >/dev/null || missing+=(runc)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if ((${#missing[@]})); then
     say "installing ${missing[*]}"
     apt-get update -qq
