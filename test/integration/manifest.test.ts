@@ -179,7 +179,7 @@ manifest('the Kubernetes manifest runs under podman kube play: ready, 200 on 127
     const published = generated.stdout.replace(/^(\s+)containerPort: (\d+)$/m, `$&\n$1hostPort: ${hostPort}\n$1hostIP: 127.0.0.1`);
     assert.is.not(published, generated.stdout);
     writeFileSync(kubeFile, published);
-    expectOk(podman('kube', 'play', kubeFile), 'podman kube play');
+    expectOk(podman('kube', 'play', '--replace', kubeFile), 'podman kube play');
     const pod = expectOk(podman('pod', 'ps', '--filter', `label=app.kubernetes.io/name=${name}`, '--format', '{{.Name}}'), 'pod ps').trim();
     const container = expectOk(podman('ps', '--filter', `label=app.kubernetes.io/name=${name}`, '--format', '{{.Names}}'), 'ps').trim();
     assert.ok(pod && container, `pod '${pod}', container '${container}'`);
