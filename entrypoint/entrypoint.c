@@ -36,6 +36,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -58,6 +59,19 @@
 #define DEFAULT_RUNTIME_DIR "/tmp/mwe-image"
 /* Written into the runtime directory when a stop begins; the health check fails while it exists. */
 #define STOPPING_MARKER "stopping"
+/* Written by the WSGI handler when the application failed to load (--exit-on-startup-failure) before it stops Apache. */
+#define STARTUP_FAILED_MARKER "startup-failed"
+/* The exit status then, as gunicorn's when a worker cannot boot: an orchestrator restarts the container. */
+#define EXIT_STARTUP_FAILED 3
+/*
+ * Slow clients: Apache reads a request's headers in a worker thread, which a
+ * slow-header connection holds until RequestReadTimeout ends it. Without
+ * MWE_MAX_CLIENTS the event/worker pool has at least this many threads, all
+ * started at once (a burst cannot wait for Apache to add a child a second):
+ * 150 slow connections leave 50 threads for everyone else.
+ */
+#define SLOW_CLIENTS_FLOOR 200
+#define SLOW_CLIENTS_THREADS_PER_CHILD 50
 
 static const char *env_or(const char *name, const char *fallback) {
     const char *value = getenv(name);
@@ -170,8 +184,8 @@ static void size_worker_pool(void) {
     long processes = env_number("MWE_PROCESSES", 1, 1, 1000);
     long threads = env_number("MWE_THREADS", 5, 1, 1000);
     long wanted = processes * threads;
-    long max_clients = env_number("MWE_MAX_CLIENTS", 0, 0, 100000);
-    max_clients = max_clients ? at_least(max_clients, wanted) : 10 + at_least(wanted * 3 / 2, 10);
+    long given = env_number("MWE_MAX_CLIENTS", 0, 0, 100000);
+    long max_clients = given ? at_least(given, wanted) : 10 + at_least(wanted * 3 / 2, 10);
     double initial = env_fraction("MWE_INITIAL_WORKERS", -1);
     double min_spare = env_fraction("MWE_MINIMUM_SPARE_WORKERS", -1);
     double max_spare = env_fraction("MWE_MAXIMUM_SPARE_WORKERS", -1);
@@ -196,10 +210,12 @@ static void size_worker_pool(void) {
         set_number("MWE_MPM_MAX_SPARE_THREADS", wanted);
         return;
     }
-    double worker_initial = initial >= 0 ? initial : 0.2;
-    double worker_min_spare = min_spare >= 0 ? min_spare : worker_initial;
-    double worker_max_spare = max_spare >= 0 ? max_spare : 0.6;
-    long per_child = max_clients > 20 ? max_clients / (max_clients / 20 + 1) : 10;
+    int floored = !given && max_clients < SLOW_CLIENTS_FLOOR;
+    if (floored) max_clients = SLOW_CLIENTS_FLOOR;
+    double worker_initial = initial >= 0 ? initial : floored ? 1.0 : 0.2;
+    double worker_min_spare = min_spare >= 0 ? min_spare : floored ? 0.25 : worker_initial;
+    double worker_max_spare = max_spare >= 0 ? max_spare : floored ? 1.0 : 0.6;
+    long per_child = floored ? SLOW_CLIENTS_THREADS_PER_CHILD : max_clients > 20 ? max_clients / (max_clients / 20 + 1) : 10;
     long server_limit = (max_clients + per_child - 1) / per_child;
     set_number("MWE_MPM_SERVER_LIMIT", server_limit);
     set_number("MWE_MPM_THREADS_PER_CHILD", per_child);
@@ -331,6 +347,78 @@ static pid_t running_httpd(void) {
 
 static int healthcheck(void);
 
+/* ---- Graceful restart ---- */
+
+/* True when process `pid` is a child of `parent` whose argv[0] begins with `prefix` (read from /proc). */
+static int child_named(long pid, pid_t parent, const char *prefix) {
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got <= 0) return 0;
+    text[got] = '\0';
+    char *end = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
+    long ppid = 0;
+    if (!end || sscanf(end + 1, " %*c %ld", &ppid) != 1 || ppid != (long)parent) return 0;
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    size_t length = strlen(prefix);
+    got = read(fd, text, length);
+    close(fd);
+    return got == (ssize_t)length && memcmp(text, prefix, length) == 0;
+}
+
+/*
+ * A graceful restart of the container (SIGHUP, SIGUSR1, apachectl graceful)
+ * replaces the mod_wsgi daemon processes: SIGUSR1 to each of Apache's children
+ * that mod_wsgi named (wsgi:GROUP), not to Apache. mod_wsgi takes it as a
+ * graceful restart of that process: its requests finish (up to
+ * graceful-timeout), it exits, and Apache starts a new one on the same
+ * listening socket, where new requests wait meanwhile. Apache's own graceful
+ * restart would close and unlink that socket and make another for its next
+ * generation: a request connecting in between gets 503 (mod_wsgi retries a
+ * refused connection, never a missing socket), one queued on the old socket
+ * is reset. Without daemon processes (embedded mode, static files) Apache
+ * restarts gracefully itself.
+ */
+static void graceful_restart(pid_t httpd) {
+    int signalled = 0;
+    int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char entries[4096] __attribute__((aligned(8)));
+    ssize_t got;
+    while (proc >= 0 && (got = getdents64(proc, entries, sizeof entries)) > 0) {
+        for (ssize_t offset = 0; offset < got;) {
+            struct dirent64 *entry = (struct dirent64 *)(entries + offset);
+            offset += entry->d_reclen;
+            char *end;
+            long pid = strtol(entry->d_name, &end, 10);
+            if (*end || pid <= 1 || !child_named(pid, httpd, "(wsgi:")) continue;
+            if (kill((pid_t)pid, SIGUSR1) == 0) signalled++;
+        }
+    }
+    if (proc >= 0) close(proc);
+    if (!signalled) kill(httpd, SIGUSR1);
+}
+
+/* True (its reason on stderr) when the application gave up loading and stopped Apache. */
+static int startup_failed(void) {
+    char path[4096], reason[512];
+    runtime_file(path, sizeof path, STARTUP_FAILED_MARKER);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, reason, sizeof reason - 1);
+    close(fd);
+    unlink(path);
+    if (got < 0) got = 0;
+    while (got > 0 && reason[got - 1] == '\n') got--;
+    reason[got] = '\0';
+    fprintf(stderr, "mwe-entrypoint: exiting with status %d: %s\n", EXIT_STARTUP_FAILED, got ? reason : "the application failed to load");
+    return 1;
+}
+
 /* Apache started in the background by `apachectl start`; its logs go to the container's output. */
 static int apachectl_start(const char *httpd, char **httpd_argv) {
     pid_t child = fork();
@@ -396,6 +484,10 @@ static int apachectl(const char *action, const char *httpd, char **httpd_argv, l
         if (!pid) {
             if (!signals[i].waits) return apachectl_start(httpd, httpd_argv);
             printf("httpd (no pid file) not running\n");
+            return 0;
+        }
+        if (signals[i].signal == SIGUSR1) {
+            graceful_restart(pid);
             return 0;
         }
         if (kill(pid, signals[i].signal) != 0) die("kill");
@@ -595,7 +687,6 @@ static int translate(int sig) {
     switch (sig) {
     case SIGTERM: return SIGWINCH; /* graceful-stop */
     case SIGINT: return SIGTERM;   /* stop now */
-    case SIGHUP: return SIGUSR1;   /* graceful restart */
     default: return sig;
     }
 }
@@ -638,9 +729,11 @@ static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long
             } else if (graceful_at > now) {
                 graceful_at = now; /* a second SIGTERM: stop now, gracefully */
             }
-        } else if (sig == SIGHUP && running_httpd() != child) {
+        } else if ((sig == SIGHUP || sig == SIGUSR1) && running_httpd() != child) {
             /* Apache's restart signal kills it before its handlers are set: restarts wait for its pid file. */
-            fprintf(stderr, "mwe-entrypoint: SIGHUP before Apache finished starting: nothing to restart yet\n");
+            fprintf(stderr, "mwe-entrypoint: %s before Apache finished starting: nothing to restart yet\n", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
+        } else if (sig == SIGHUP || sig == SIGUSR1) {
+            graceful_restart(child);
         } else if (sig > 0 && sig != SIGCHLD) {
             kill(child, translate(sig));
         }
@@ -661,6 +754,7 @@ static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long
             if (pid <= 0) break;
             if (pid == child) {
                 unlink(marker);
+                if (startup_failed()) return EXIT_STARTUP_FAILED;
                 if (WIFEXITED(status)) return WEXITSTATUS(status);
                 if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
                 return 1;
@@ -736,6 +830,9 @@ int main(int argc, char **argv) {
     runtime_file(marker, sizeof marker, STOPPING_MARKER);
     unlink(marker);
     unlink(pid_file()); /* PID 1 of its own namespace: any pid file here is stale */
+    runtime_file(marker, sizeof marker, STARTUP_FAILED_MARKER);
+    unlink(marker);
+    runtime_file(marker, sizeof marker, STOPPING_MARKER);
     if (stop_pending()) return 0; /* asked to stop before anything started: nothing to finish */
     pid_t child = spawn(command_path, command, &original);
     return supervise(child, &blocked, stop_delay, stop_timeout);

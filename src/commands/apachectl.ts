@@ -7,7 +7,8 @@
  *   graceful-stop  in-flight requests finish (bounded by --stop-timeout)
  *   restart        graceful stop, then a new container: picks up a new image
  *                  from setup-server and changes to envvars
- *   graceful       Apache's graceful restart inside the running container
+ *   graceful       a graceful restart inside the running container: the
+ *                  mod_wsgi daemon processes are replaced, no request lost
  *                  (restart's work when none runs or the image changed)
  *   configtest     Apache's syntax check of the image's configuration
  *   status         running or not (exit 3), and the health check's answer
@@ -163,7 +164,7 @@ export async function runApachectl(serverRoot: string, action: string): Promise<
     case 'graceful': {
       const state = await inspect(container);
       if (state?.State.Running && state.Image === record.imageId) {
-        await container.kill({ signal: 'SIGHUP' }); // the entrypoint makes it Apache's graceful restart
+        await container.kill({ signal: 'SIGHUP' }); // the entrypoint replaces the daemon processes, gracefully
         return 0;
       }
       if (state?.State.Running) await stop(container, 'SIGTERM', graceSeconds);

@@ -86,7 +86,7 @@ runtime('SIGINT stops fast: the in-flight request is cut', async () => {
   assert.match((await logsOf(server.container)).stderr, /caught SIGTERM, shutting down/);
 });
 
-runtime('SIGHUP and SIGUSR1 restart gracefully: new daemon process, container stays up', async () => {
+runtime('SIGHUP and SIGUSR1 restart gracefully: new daemon process, Apache kept, container stays up', async () => {
   const server = await serve(APP);
   const first = await daemonPid(server);
   await server.container.kill({ signal: 'SIGHUP' });
@@ -98,7 +98,8 @@ runtime('SIGHUP and SIGUSR1 restart gracefully: new daemon process, container st
   const third = await daemonPid(server);
   assert.is.not(third, second);
   assert.ok((await server.container.inspect()).State.Running);
-  assert.match((await logsOf(server.container)).stderr, /SIGUSR1 received.\s+Doing graceful restart/);
+  // The daemon processes are replaced, not Apache: its own graceful restart drops requests (restarts.test.ts).
+  assert.not.match((await logsOf(server.container)).stderr, /Doing graceful restart/);
 });
 
 runtime('a crashed daemon process is logged and replaced; the container stays up', async () => {
@@ -150,9 +151,9 @@ runtime('PORT, MWE_PROCESSES, MWE_THREADS and MWE_LOG_LEVEL override the image a
   assert.match(page, /^mod_wsgi\.threads_per_process: 7$/m);
   assert.match(page, /^wsgi\.multiprocess: True$/m);
   // The process environment closes the page, as KEY: 'value' lines.
-  // Sized as mod_wsgi-express does for 2 x 7: 10 + max(10, 21) = 31 clients; 31 / (1 + 1) = 15 per child; 3 children.
-  assert.match(page, /^MWE_MPM_MAX_REQUEST_WORKERS: '45'$/m);
-  assert.match(page, /^MWE_MPM_THREADS_PER_CHILD: '15'$/m);
+  // mod_wsgi-express's formula for 2 x 7 gives 31 clients, below the floor for slow clients: 200, 4 children of 50.
+  assert.match(page, /^MWE_MPM_MAX_REQUEST_WORKERS: '200'$/m);
+  assert.match(page, /^MWE_MPM_THREADS_PER_CHILD: '50'$/m);
   assert.match((await logsOf(server.container)).stderr, /\[\w+:info\]/);
 });
 
