@@ -165,3 +165,13 @@ export async function containerOutput(container: Docker.Container): Promise<{ st
   }
   return { stdout: Buffer.concat(streams[1]).toString('utf8'), stderr: Buffer.concat(streams[2]).toString('utf8') };
 }
+
+/** Polls `check` every 100 ms until it holds; throws naming `what` after `seconds`. */
+export async function until(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what}: not within ${seconds} s`);
+}

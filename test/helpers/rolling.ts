@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { docker, httpGet } from './docker.js';
+import { docker, httpGet, until } from './docker.js';
 import { fixture } from './paths.js';
 
 export const READY_PATH = '/.mwe/ready';
@@ -30,17 +30,6 @@ export interface RollingResult {
   after: string[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every 100 ms until it holds; throws after `seconds`. */
-async function until(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what}: not within ${seconds} s`);
-}
 
 function haproxyConfig(ports: { lb: number; stats: number; servers: number[] }, retries: number): string {
   return `global
