@@ -691,6 +691,12 @@ static int translate(int sig) {
     }
 }
 
+static long long monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
 static pid_t spawn(const char *path, char **argv, const sigset_t *original) {
     pid_t child = fork();
     if (child < 0) die("fork");
@@ -710,7 +716,7 @@ static pid_t spawn(const char *path, char **argv, const sigset_t *original) {
  * process is killed. A second SIGTERM skips the rest of the delay.
  */
 static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long stop_timeout) {
-    time_t graceful_at = 0, hard_stop_at = 0;
+    long long graceful_at = 0, hard_stop_at = 0; /* milliseconds on the monotonic clock; 0: not due */
     long oom_seen = oom_kills();
     char marker[4096];
     runtime_file(marker, sizeof marker, STOPPING_MARKER);
@@ -719,13 +725,13 @@ static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long
         if (!graceful_at) tick.tv_sec = 1;
         siginfo_t info;
         int sig = sigtimedwait(blocked, &info, &tick);
-        time_t now = time(NULL);
+        long long now = monotonic_ms();
         if (sig == SIGTERM) {
             if (!graceful_at) {
                 int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0664);
                 if (fd >= 0) close(fd);
                 if (stop_delay > 0) fprintf(stderr, "mwe-entrypoint: SIGTERM: health check failing, serving %lds more before the graceful stop (MWE_STOP_DELAY)\n", stop_delay);
-                graceful_at = now + stop_delay;
+                graceful_at = now + stop_delay * 1000;
             } else if (graceful_at > now) {
                 graceful_at = now; /* a second SIGTERM: stop now, gracefully */
             }
@@ -739,7 +745,7 @@ static int supervise(pid_t child, const sigset_t *blocked, long stop_delay, long
         }
         if (graceful_at && now >= graceful_at) {
             kill(child, SIGWINCH);
-            if (!hard_stop_at) hard_stop_at = now + stop_timeout;
+            if (!hard_stop_at) hard_stop_at = now + stop_timeout * 1000;
         }
         if (hard_stop_at && now >= hard_stop_at) {
             fprintf(stderr, "mwe-entrypoint: graceful stop exceeded MWE_STOP_TIMEOUT=%lds, killing all processes\n", stop_timeout);

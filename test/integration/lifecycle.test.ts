@@ -89,6 +89,7 @@ lifecycle('MWE_STOP_DELAY: after SIGTERM the health check and /.mwe/ready fail a
   await waitFor200(server.url('/'), 30);
   assert.is((await execIn(server.container, ['/usr/local/bin/mwe-healthcheck'])).code, 0);
   assert.is((await httpGet(server.url('/.mwe/ready'))).status, 200);
+  const stopped = Date.now();
   await server.container.kill({ signal: 'SIGTERM' });
   let health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
   for (let tries = 0; health.code === 0 && tries < 10; tries += 1) health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
@@ -97,6 +98,7 @@ lifecycle('MWE_STOP_DELAY: after SIGTERM the health check and /.mwe/ready fail a
   for (let i = 0; i < 5; i += 1) assert.is((await httpGet(server.url('/'))).status, 200);
   assert.is((await httpGet(server.url('/.mwe/ready'))).status, 403, 'the readiness path tells load balancers to stop sending');
   assert.is(await exitWithin(server.container, 15), 0);
+  assert.ok(Date.now() - stopped >= 4000, `stopped after ${Date.now() - stopped} ms, before the 4 s delay ran out`);
   const logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
   assert.match(logs, /SIGTERM: health check failing, serving 4s more before the graceful stop/);
 });

@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, docker, httpGet, runCli, waitFor200 } from '../helpers/docker.js';
+import { buildWithCli, docker, httpGet, runCli, until, waitFor200 } from '../helpers/docker.js';
 import { example, fixture, ROOT } from '../helpers/paths.js';
 
 const manifest = suite('mwe-image manifest: podman kube play, docker-compose');
@@ -58,17 +58,6 @@ manifest.before(async () => {
   await buildWithCli([fixture('app', 'wsgi.py'), '--tag', IMAGE, '--port', String(appPort), '--stop-delay', String(STOP_DELAY)]);
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds, at most `seconds`. */
-async function until(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what}: not within ${seconds} s`);
-}
 
 /** A GET whose connection is known to be established (`connected`) before its answer (`response`, never rejected). */
 function slowRequest(url: string): { connected: Promise<void>; response: Promise<{ status: number; body: string; error: string }> } {
