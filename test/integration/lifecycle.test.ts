@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, containerOutput, docker, execIn, httpGet, removeContainer, startContainer, waitFor200, waitForHttp, type Running } from '../helpers/docker.js';
+import { buildWithCli, containerOutput, docker, execIn, httpGet, until, removeContainer, startContainer, waitFor200, waitForHttp, type Running } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
 const lifecycle = suite('lifecycle');
@@ -134,6 +134,20 @@ lifecycle('runtime directory: group-writable for any UID in group 0; a root-owne
     await removeContainer(onVolume);
     await docker.getVolume(volume).remove().catch(() => undefined);
   }
+});
+
+lifecycle('a full /tmp does not stop a running server, also through a graceful restart (SIGHUP)', async () => {
+  const server = await startContainer(IMAGE, { hostConfig: { ReadonlyRootfs: true, Tmpfs: { '/tmp': 'size=4m' } } });
+  running.push(server);
+  await waitFor200(server.url('/'), 30);
+  const fill = await execIn(server.container, ['sh', '-c', 'dd if=/dev/zero of=/tmp/filler bs=64k 2>&1; df -k /tmp | tail -1']);
+  assert.match(fill.output, /No space left on device/);
+  const daemon = async () => (await httpGet(server.url('/whoami'))).body.match(/pid=(\d+)/)?.[1];
+  const before = await daemon();
+  await server.container.kill({ signal: 'SIGHUP' });
+  await until('a new daemon process answering', 30, async () => (await daemon()) !== before);
+  for (let i = 0; i < 5; i += 1) assert.is((await httpGet(server.url('/'))).status, 200);
+  assert.ok((await server.container.inspect()).State.Running, 'the container is still up');
 });
 
 lifecycle('a daemon process the kernel OOM-kills is reported in one line, and replaced', async () => {
