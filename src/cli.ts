@@ -86,9 +86,20 @@ export function optionValues(command: Command): Record<string, unknown> {
 const APP_COMMANDS = ['build', 'config', 'start-server', 'setup-server'];
 
 /** Parses argv: the program, the subcommand invoked (if any), and the two-value options taken out first. */
-function parseCommandLine(argv: string[]) {
+/** Where the CLI writes: the process's streams, or a caller's (the unit tests run the CLI in-process). */
+export interface CliOutput {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const PROCESS_OUTPUT: CliOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+function parseCommandLine(argv: string[], output: CliOutput = PROCESS_OUTPUT) {
   const { rest, pairs } = extractPairOptions(argv);
-  const program = buildProgram();
+  const program = buildProgram(output);
   program.parse(rest, { from: 'user' });
   const command = program.commands.find((candidate) => candidate.name() === program.args[0]);
   return { program, command, pairs };
@@ -101,7 +112,7 @@ export function parseBuildArgv(argv: string[]): { command: string; app: string; 
   return { command: command.name(), app: command.args[0], raw: { ...optionValues(command), ...pairs } };
 }
 
-export function buildProgram(): Command {
+export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
   const program = new Command('mwe-image')
     .description('mod_wsgi-express for containers: compile mod_wsgi in a build container and bake a small Apache/mod_wsgi image')
     .version(packageVersion())
@@ -174,7 +185,11 @@ export function buildProgram(): Command {
     .action(() => undefined);
 
   for (const command of [program, build, config, startServer, setupServer, apachectl, manifest, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
-    command.exitOverride().configureOutput({ outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`) });
+    command.exitOverride().configureOutput({
+      writeOut: output.out,
+      writeErr: output.err,
+      outputError: (text, write) => write(`mwe-image: ${text.replace(/^error: /, '')}`),
+    });
   }
   return program;
 }
@@ -195,13 +210,10 @@ export function parsePublishOptions(opts: { publishHost: string; publishPort?: s
   return { publishHost: opts.publishHost, publishPort, env: opts.env ?? [] };
 }
 
-function reportProgress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
+  const reportProgress = (line: string): void => output.err(`${line}\n`);
   try {
-    const { program, command, pairs } = parseCommandLine(argv);
+    const { program, command, pairs } = parseCommandLine(argv, output);
     const invoked = program.args[0];
     if (command && APP_COMMANDS.includes(invoked)) {
       const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
@@ -256,25 +268,25 @@ export async function main(argv: string[]): Promise<number> {
     program.outputHelp();
     return 2;
   } catch (error) {
-    return reportFailure(error);
+    return reportFailure(error, output);
   }
 }
 
-function reportFailure(error: unknown): number {
+function reportFailure(error: unknown, output: CliOutput): number {
   if (error instanceof CommanderError) {
     const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
     return ok ? 0 : 2;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`mwe-image: ${error.message}\n`);
+    output.err(`mwe-image: ${error.message}\n`);
     return error.exitCode;
   }
   if (error instanceof RuntimeFailure) {
-    if (error.detail) process.stderr.write(`${error.detail}\n`);
-    process.stderr.write(`mwe-image: ${error.message}\n`);
+    if (error.detail) output.err(`${error.detail}\n`);
+    output.err(`mwe-image: ${error.message}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`mwe-image: ${message.split('\n')[0]}\n`);
+  output.err(`mwe-image: ${message.split('\n')[0]}\n`);
   return 1;
 }

@@ -1,14 +1,15 @@
 /**
  * Bad input (issue #7): a table of invalid command lines run through the real
- * CLI. Each must end with exit code 2 and one line on stderr that names the
- * option, with no stack trace. DOCKER_HOST points nowhere: an invocation that
- * got past validation would reach for the engine and fail with exit 1 instead,
- * so none of these can build anything. (The ones that need the engine are in
- * test/integration/bad-input.test.ts.)
+ * CLI, in this process (its main with the output captured; cli.test.ts runs
+ * the executable itself). Each must end with exit code 2 and one line on
+ * stderr that names the option, with no stack trace. DOCKER_HOST points
+ * nowhere: an invocation that got past validation would reach for the engine
+ * and fail with exit 1 instead, so none of these can build anything. (The ones
+ * that need the engine are in test/integration/bad-input.test.ts.)
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli, type CliResult } from '../helpers/docker.js';
+import { main } from '../../src/cli.js';
 import { example, fixture } from '../helpers/paths.js';
 
 const APP = example('hello', 'wsgi.py');
@@ -162,15 +163,34 @@ export const USAGE_CASES: Case[] = [
   ['apachectl on a directory setup-server never wrote', ['apachectl', '--server-root', DIRECTORY, 'start'], /has no server\.json; write it with mwe-image setup-server/],
 ];
 
-/** Runs the table a few at a time (each case is a node process). */
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one command line through the CLI's main, with its output captured. */
+async function runInProcess(argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { out: (text) => (stdout += text), err: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+/** Runs the table one case after another, with the engine unreachable. */
 async function runAll(cases: Case[], env: Record<string, string>): Promise<CliResult[]> {
-  const results: CliResult[] = new Array(cases.length);
-  let next = 0;
-  const worker = async () => {
-    for (let index = next++; index < cases.length; index = next++) results[index] = await runCli(cases[index][1], env);
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  return results;
+  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, env);
+  try {
+    const results: CliResult[] = [];
+    for (const [, argv] of cases) results.push(await runInProcess(argv));
+    return results;
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 }
 
 test(`${USAGE_CASES.length} invalid command lines: exit 2, one line naming the option, no stack trace`, async () => {
