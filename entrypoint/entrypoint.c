@@ -196,7 +196,7 @@ static void size_worker_pool(void) {
     set_number("MWE_MPM_PREFORK_MIN_SPARE_SERVERS", at_least((long)((min_spare >= 0 ? min_spare : prefork_initial) * max_clients), 1));
     set_number("MWE_MPM_PREFORK_MAX_SPARE_SERVERS", at_least((long)((max_spare >= 0 ? max_spare : 0.1) * max_clients), 1));
 
-    if (strcmp(env_or("MWE_MPM_MODE", "daemon"), "embedded") == 0) {
+    if (strcmp(env_or("MWE_WSGI_MODE", "daemon"), "embedded") == 0) {
         /* The application runs in Apache's own children: exactly processes x threads. */
         set_number("MWE_MPM_PREFORK_MAX_CLIENTS", wanted);
         set_number("MWE_MPM_PREFORK_START_SERVERS", wanted);

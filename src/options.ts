@@ -369,7 +369,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "MIME types file inside the image (TypesConfig). Defaults to the toolchain's: /etc/mime.types with Debian's Apache, /opt/apache/conf/mime.types with --apache source.", check: check.imageAbsolutePath },
 ];
 
-/** Alternative spellings: the seed's names next to mod_wsgi-express's. */
+/** Alternative spellings in use for some options, next to mod_wsgi-express's names. */
 export const OPTION_ALIASES: Record<string, string> = {
   '--max-requests': '--maximum-requests',
   '--listen-backlog': '--daemon-backlog',

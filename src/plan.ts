@@ -134,7 +134,7 @@ function imageNameFrom(text: string): string {
 }
 
 /**
- * Pairs trailing slashes the way the seed's examples do: `/static/` with a
+ * Pairs trailing slashes the way users write them: `/static/` with a
  * directory always maps to `<dir>/`, and `/static` to `<dir>`. Apache 2.4
  * otherwise joins `/static/x` onto `<dir>x` and answers 403 or 404.
  */

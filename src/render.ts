@@ -60,7 +60,8 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_HOST: options.host ?? '',
     MWE_HEALTHCHECK_HOST: options.serverName ?? 'localhost',
     MWE_HEALTHCHECK_PATH: options.mountPoint,
-    MWE_MPM_MODE: options.embeddedMode ? 'embedded' : 'daemon',
+    // Where the application runs: mod_wsgi daemon processes, or Apache's own children (--embedded-mode).
+    MWE_WSGI_MODE: options.embeddedMode ? 'embedded' : 'daemon',
     MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
     MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',
     MWE_DIRECTORIES: [options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]

@@ -1,5 +1,5 @@
 /**
- * The seed's commands for wiring the container-built module into a system
+ * The commands for wiring the container-built module into a system
  * Apache: module-location, module-config and install-module. Each selects a
  * toolchain with the build options (--base-image, --python, --mod-wsgi),
  * builds it if needed, and exports the module from it to the host.

@@ -18,7 +18,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
     PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
     MWE_STOP_DELAY: '0', MWE_LOG_FORMAT: 'text', MWE_HOST: '', MWE_HEALTHCHECK_HOST: 'localhost', MWE_HEALTHCHECK_PATH: '/',
-    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
+    MWE_WSGI_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
     MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
   });
@@ -76,7 +76,7 @@ test('--processes, --threads and --stop-timeout become the image defaults of the
   assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20', stopDelay: '5', host: '::', serverName: 'app.example', mountPoint: '/app' })), {
     PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
     MWE_STOP_DELAY: '5', MWE_LOG_FORMAT: 'text', MWE_HOST: '::', MWE_HEALTHCHECK_HOST: 'app.example', MWE_HEALTHCHECK_PATH: '/app',
-    MWE_MPM_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
+    MWE_WSGI_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
     MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
   });
@@ -185,7 +185,7 @@ test('groups: process group name, application group, embedded mode', () => {
   assert.not.match(embedded, /WSGIRestrictEmbedded/);
   assert.match(embedded, /process-group='%\{GLOBAL\}'/);
   assert.equal(directive(embedded, 'MaxConnectionsPerChild'), ['500']);
-  assert.is(runtimeEnvironment(resolveBuildOptions({ embeddedMode: true })).MWE_MPM_MODE, 'embedded');
+  assert.is(runtimeEnvironment(resolveBuildOptions({ embeddedMode: true })).MWE_WSGI_MODE, 'embedded');
 });
 
 test('environment: setenv, passenv, python path and eggs, warnings, locale chain', () => {
