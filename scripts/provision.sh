@@ -16,6 +16,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)   # the reliability tests' load generator
+command -v shellcheck >/dev/null || missing+=(shellcheck)   # npm run lint
 command -v haproxy >/dev/null || missing+=(haproxy)   # the rolling-replacement test's load balancer
 # The manifest test's consumers: podman kube play (catatonit makes its pod pause
 # image, runc is the runtime its containers.conf names) and docker-compose.

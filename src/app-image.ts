@@ -36,7 +36,7 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
     context.addDirectory('dependencies/wheels');
     if (wheelDir) context.addHostPath('dependencies/wheels', wheelDir);
     context.addDirectory('dependencies/find-links');
-    findLinkDirectories.forEach((directory, index) => context.addHostPath(`dependencies/find-links/${index}`, directory));
+    for (const [index, directory] of findLinkDirectories.entries()) context.addHostPath(`dependencies/find-links/${index}`, directory);
     if (caBundle) context.addHostPath('dependencies/ca-bundle.crt', caBundle);
   }
   addParents('rootfs/usr/local/bin');

@@ -45,7 +45,8 @@ export function extractPairOptions(argv: string[]): { rest: string[]; pairs: Rec
     if (values.some((value) => value === undefined || value.startsWith('--'))) {
       throw new UsageError(`${spec.flag} needs two values: ${metavarText(spec)}`);
     }
-    (pairs[spec.key] ??= []).push(values as [string, string]);
+    pairs[spec.key] ??= [];
+    pairs[spec.key].push(values as [string, string]);
     index += token.includes('=') ? 1 : 2;
   }
   return { rest, pairs };

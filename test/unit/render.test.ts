@@ -46,7 +46,7 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
 test('logs go to the terminal inside the container; MWE_LOG_FORMAT=json pipes them through the JSON logger', () => {
   const text = conf();
   assert.equal(directive(text, 'ErrorLog'), ['"||/usr/local/bin/mwe-entrypoint json-log error"', "'/dev/stderr'"]);
-  assert.match(text, /<IfDefine MWE_JSON_LOGS>\n[^]*ErrorLog "\|\|\/usr\/local\/bin\/mwe-entrypoint json-log error"\n<\/IfDefine>\n<IfDefine !MWE_JSON_LOGS>\nErrorLog '\/dev\/stderr'\n<\/IfDefine>/);
+  assert.match(text, /<IfDefine MWE_JSON_LOGS>\n[\s\S]*ErrorLog "\|\|\/usr\/local\/bin\/mwe-entrypoint json-log error"\n<\/IfDefine>\n<IfDefine !MWE_JSON_LOGS>\nErrorLog '\/dev\/stderr'\n<\/IfDefine>/);
   assert.equal(directive(text, 'LogLevel'), ['${MWE_LOG_LEVEL}']);
   assert.not.match(text, /CustomLog/);
   const withAccess = conf({ accessLog: true });
