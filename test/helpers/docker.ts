@@ -175,3 +175,8 @@ export async function until(what: string, seconds: number, check: () => Promise<
   }
   throw new Error(`${what}: not within ${seconds} s`);
 }
+
+/** Waits until the fixture app's /slow request is running in the container (its marker file exists). */
+export async function slowRequestInFlight(container: Docker.Container): Promise<void> {
+  await until('the /slow request in flight', 15, async () => (await execIn(container, ['test', '-e', '/tmp/mwe-slow-in-flight'])).code === 0);
+}

@@ -1,7 +1,7 @@
 /** The entrypoint as PID 1 and not: reaping, exec, exit status. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, docker, execIn, httpGet, removeContainer, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, httpGet, removeContainer, startContainer, until, waitForHttp, type Running } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
 const entrypoint = suite('entrypoint');
@@ -39,14 +39,18 @@ entrypoint('orphaned grandchildren are reaped by PID 1, no zombie stays', async 
   const server = await startContainer(IMAGE);
   running.push(server);
   await waitForHttp(server.url('/'));
-  const pids = [];
+  const pids: string[] = [];
   for (let round = 0; round < 3; round += 1) {
     const response = await httpGet(server.url('/orphan'));
     assert.is(response.status, 200);
     pids.push(response.body.trim());
   }
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const table = await processTable(server);
+  // The orphans exit after 0.5 s; PID 1 must reap them: wait until none is listed, zombie or not.
+  let table: string[][] = [];
+  await until('the orphans reaped', 15, async () => {
+    table = await processTable(server);
+    return !table.some(([pid, , stat]) => pids.includes(pid) || stat.startsWith('Z'));
+  }).catch(() => undefined);
   const zombies = table.filter(([, , stat]) => stat.startsWith('Z'));
   assert.equal(zombies, [], JSON.stringify(table));
   for (const pid of pids) assert.not.ok(table.some(([candidate]) => candidate === pid), `orphan ${pid} still listed`);

@@ -72,7 +72,8 @@ lifecycle('SIGTERM while an --envvars-script runs: exit 0 without waiting for th
   const container = await docker.createContainer({ Image: 'mwe-test/lifecycle-envvars' });
   try {
     await container.start();
-    await new Promise((resolve) => setTimeout(resolve, 500)); // inside the script's sleep
+    // The envvars script is running (its sleep is in the process table).
+    await until('the envvars script running', 10, async () => (await execIn(container, ['pgrep', '-x', 'sleep'])).code === 0);
     await container.kill({ signal: 'SIGTERM' });
     const status = await exitWithin(container, 6);
     assert.is(status, 0, `status ${status}: ${(await container.logs({ stdout: true, stderr: true })).toString().slice(-800)}`);

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type Running, type StartOptions,
+  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, until, waitForHttp, type Running, type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -103,9 +103,9 @@ options('--include-file directives apply; --access-log-format combined logs on s
   const server = await serve('mwe-test/site');
   const response = await httpGet(server.url('/app/hello'), 15000, { 'User-Agent': 'option-test-agent' });
   assert.is(response.headers['x-included'], 'from include file');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const stdout = (await server.container.logs({ stdout: true, stderr: false })).toString();
-  assert.match(stdout, /"GET \/app\/hello HTTP\/1.1" 200 23 "-" "option-test-agent"/);
+  const stdout = async () => (await server.container.logs({ stdout: true, stderr: false })).toString();
+  await until('the access log line', 10, async () => (await stdout()).includes('option-test-agent'));
+  assert.match(await stdout(), /"GET \/app\/hello HTTP\/1.1" 200 23 "-" "option-test-agent"/);
 });
 
 options('--service-script runs its script in its own daemon process', async () => {
@@ -197,8 +197,9 @@ options('--log-directory writes access, error, startup and service logs as files
     '--service-script', 'svc', site('service.py'), '--service-log-file', 'svc', 'svc.log']);
   const server = await serve('mwe-test/logdir');
   await httpGet(server.url('/app/hello'));
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const files = await execIn(server.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log /tmp/mwe-logs/svc.log']);
+  const logFiles = () => execIn(server.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log /tmp/mwe-logs/svc.log']);
+  await until('the access log and the service log written', 10, async () => /app\/hello[\s\S]*service started|service started[\s\S]*app\/hello/.test((await logFiles()).output));
+  const files = await logFiles();
   assert.match(files.output, /errors\.log/);
   assert.match(files.output, /startup_log/);
   assert.match(files.output, /"GET \/app\/hello HTTP\/1.1" 200/);
@@ -208,8 +209,9 @@ options('--log-directory writes access, error, startup and service logs as files
     '--rotate-logs', '--max-log-size', '1']);
   const rotated = await serve('mwe-test/logrotate');
   await httpGet(rotated.url('/app/hello'));
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const names = await execIn(rotated.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log.*']);
+  const rotatedFiles = () => execIn(rotated.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log.*']);
+  await until('the rotated access log written', 10, async () => (await rotatedFiles()).output.includes('GET /app/hello'));
+  const names = await rotatedFiles();
   assert.match(names.output, /^error_log\.\d{4}-\d\d-\d\d-\d\d_\d\d_\d\d$/m);
   assert.match(names.output, /"GET \/app\/hello HTTP\/1.1" 200/);
   const ps = await execIn(rotated.container, ['ps', '-eo', 'args=']);

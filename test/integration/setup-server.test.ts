@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { docker, execIn, httpGet, removeContainer, runCli, startContainer, waitFor200, type CliResult, type Running } from '../helpers/docker.js';
+import { docker, execIn, httpGet, removeContainer, runCli, startContainer, until, waitFor200, type CliResult, type Running } from '../helpers/docker.js';
 import { example } from '../helpers/paths.js';
 import { containerName } from '../../src/server-root.js';
 
@@ -104,7 +104,8 @@ setup('usage errors: no --server-root, an unknown action, a directory setup-serv
 
 setup('inside the image: setup-server writes a server root whose apachectl runs a second Apache with its own options', async () => {
   inImage = await startContainer('mwe-test/setup-server', { containerPort: 8081 });
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The image's own Apache is up (it listens on 8000 inside; 8081 is for the second one).
+  await until('the image\'s Apache started', 30, async () => (await execIn(inImage!.container, ['/usr/local/bin/mwe-healthcheck'])).code === 0);
   const written = await execIn(inImage.container, ['setup-server', '--server-root', '/tmp/root', '--port', '8081', '--threads', '3']);
   assert.is(written.code, 0, written.output);
   assert.match((await execIn(inImage.container, ['cat', '/tmp/root/apachectl'])).output, /# Written by: setup-server --server-root \/tmp\/root --port 8081 --threads 3\n.*\nexport PORT=8081\nexport MWE_THREADS=3\n/);
