@@ -180,3 +180,16 @@ export async function until(what: string, seconds: number, check: () => Promise<
 export async function slowRequestInFlight(container: Docker.Container): Promise<void> {
   await until('the /slow request in flight', 15, async () => (await execIn(container, ['test', '-e', '/tmp/mwe-slow-in-flight'])).code === 0);
 }
+
+/**
+ * Starts a container of `image`, adds it to `running` (the suite removes
+ * those after its tests) and waits until `probe` answers: any status, or
+ * with `ok`, a 200.
+ */
+export async function serveImage(running: Running[], image: string, options: StartOptions & { probe?: string; ok?: boolean } = {}): Promise<Running> {
+  const server = await startContainer(image, options);
+  running.push(server);
+  const url = server.url(options.probe ?? '/');
+  await (options.ok ? waitFor200(url) : waitForHttp(url));
+  return server;
+}

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running,
+  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startContainer, type Running,
 } from '../helpers/docker.js';
 import { readImagePath } from '../../src/docker/image-files.js';
 import type { ToolchainFacts } from '../../src/toolchain-facts.js';
@@ -18,12 +18,7 @@ const running: Running[] = [];
 const HELLO = 'mwe-apache/hello-source';
 const APP = 'mwe-apache/app-source';
 
-async function serve(image: string): Promise<Running> {
-  const server = await startContainer(image);
-  running.push(server);
-  await waitForHttp(server.url('/'));
-  return server;
-}
+const serve = (image: string): Promise<Running> => serveImage(running, image);
 
 /** Runs a shell command in a container of the image (no server) and returns its output. */
 async function probe(image: string, script: string): Promise<string> {

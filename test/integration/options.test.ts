@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, until, waitForHttp, type Running, type StartOptions,
+  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startOnHostNetwork, until, type Running, type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -34,12 +34,8 @@ options.after(async () => {
   await Promise.all(running.map(removeContainer));
 });
 
-async function serve(image: string, startOptions: StartOptions = {}, probe = '/app/hello'): Promise<Running> {
-  const server = await startContainer(image, startOptions);
-  running.push(server);
-  await waitForHttp(server.url(probe));
-  return server;
-}
+const serve = (image: string, startOptions: StartOptions = {}, probe = '/app/hello'): Promise<Running> =>
+  serveImage(running, image, { ...startOptions, probe });
 
 const environLines = (body: string): Record<string, string> =>
   Object.fromEntries(body.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));

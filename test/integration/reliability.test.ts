@@ -11,9 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import tar from 'tar-stream';
 import type Docker from 'dockerode';
-import {
-  buildWithCli, docker, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type Running,
-} from '../helpers/docker.js';
+import { buildWithCli, docker, httpGet, removeContainer, runCli, serveImage, startOnHostNetwork, type Running } from '../helpers/docker.js';
 import { accessLog, assertNothingLost, runWrk } from '../helpers/load.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -38,12 +36,7 @@ reliability.after(async () => {
   await Promise.all(running.map(removeContainer));
 });
 
-async function serve(image: string, env?: string[]): Promise<Running> {
-  const server = await startContainer(image, { env });
-  running.push(server);
-  await waitForHttp(server.url('/'));
-  return server;
-}
+const serve = (image: string, env?: string[]): Promise<Running> => serveImage(running, image, { env });
 
 /**
  * The container's working set as `docker stats` shows it: usage without the

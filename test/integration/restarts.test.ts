@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, execIn, httpGet, removeContainer, startContainer, waitFor200, type Running } from '../helpers/docker.js';
+import { buildWithCli, execIn, httpGet, removeContainer, serveImage, type Running } from '../helpers/docker.js';
 import { accessLog, assertNothingLost, runWrk } from '../helpers/load.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -30,12 +30,7 @@ restarts.after(async () => {
   await Promise.all(running.map(removeContainer));
 });
 
-async function serve(image: string, env?: string[]): Promise<Running> {
-  const server = await startContainer(image, { env });
-  running.push(server);
-  await waitFor200(server.url('/'));
-  return server;
-}
+const serve = (image: string, env?: string[]): Promise<Running> => serveImage(running, image, { env, ok: true });
 
 /** The daemon process id, as the app reports it; every answer must be a 200, during restarts too. */
 async function daemonPid(server: Running): Promise<number> {

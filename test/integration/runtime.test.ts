@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type Docker from 'dockerode';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, slowRequestInFlight, startContainer, until, waitForHttp, type Running, type StartOptions,
+  buildWithCli, docker, execIn, httpGet, removeContainer, serveImage, slowRequestInFlight, until, type Running, type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -26,12 +26,7 @@ runtime.after(async () => {
   await Promise.all(running.map(removeContainer));
 });
 
-async function serve(image: string, options: StartOptions = {}): Promise<Running> {
-  const server = await startContainer(image, options);
-  running.push(server);
-  await waitForHttp(server.url('/'));
-  return server;
-}
+const serve = (image: string, options: StartOptions = {}): Promise<Running> => serveImage(running, image, options);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, startContainer, waitForHttp, type Running,
+  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, serveImage, type Running,
 } from '../helpers/docker.js';
 import { assertStopLetsRequestFinish } from '../helpers/graceful.js';
 import { example, fixture } from '../helpers/paths.js';
@@ -16,12 +16,7 @@ import { example, fixture } from '../helpers/paths.js';
 const slice = suite('vertical slice');
 const running: Running[] = [];
 
-async function serve(image: string): Promise<Running> {
-  const server = await startContainer(image);
-  running.push(server);
-  await waitForHttp(server.url('/'));
-  return server;
-}
+const serve = (image: string): Promise<Running> => serveImage(running, image);
 
 slice.before(async () => {
   await buildWithCli([example('hello', 'wsgi.py'), '--tag', 'mwe-test/hello']);
