@@ -71,17 +71,11 @@ export function indexConfig(options: IndexOptions, env: NodeJS.ProcessEnv = proc
   };
 }
 
-/** A URL as it may be shown or recorded: no user name or password. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = '***';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+const URL_CREDENTIALS = /(https?:\/\/)[^/@\s]*@/gi;
+
+/** Text as it may be shown or recorded: the user name and password of every http(s) URL in it replaced by ***. */
+export function redactUrl(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1***@');
 }
 
 /** PEP 503 project name normalisation. */

@@ -10,31 +10,28 @@ import { connectEngine } from '../docker/engine.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
 import { parseModWsgiSource, resolveModWsgiSource } from '../mod-wsgi-source.js';
-import { indexConfig } from '../package-index.js';
+import { indexConfig, redactUrl, type IndexConfig } from '../package-index.js';
 import { parsePythonSource } from '../python-source.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../toolchain.js';
 import { emitContext } from '../emit-context.js';
 import { telemetryUiPublished } from '../render.js';
 import { shellQuote } from '../shell-quote.js';
 
-const URL_CREDENTIALS = /(https?:\/\/)[^/@\s]*@/gi;
-
 /** The command line as recorded in the generated config: one line, shell-quoted, no URL credentials. */
 export function recordedCommandLine(argv: string[]): string {
-  return ['mwe-image', ...argv].map((arg) => shellQuote(arg.replace(URL_CREDENTIALS, '$1***@'))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+  return ['mwe-image', ...argv].map((arg) => shellQuote(redactUrl(arg))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */
-export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
+export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void, index = indexConfig(options)): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
-  const index = indexConfig(options);
   // An offline build's wheel directory may hold the mod_wsgi sdist too.
-  if (options.wheelDir) index.findLinks.push(options.wheelDir);
+  const modWsgiIndex: IndexConfig = options.wheelDir ? { ...index, findLinks: [...index.findLinks, options.wheelDir] } : index;
   const request = {
     baseImage: options.baseImage,
     baseImageId,
-    modWsgi: await resolveModWsgiSource(parseModWsgiSource(options.modWsgi), index, progress),
+    modWsgi: await resolveModWsgiSource(parseModWsgiSource(options.modWsgi), modWsgiIndex, progress),
     python: parsePythonSource(options.python, options.pythonFrom),
     apache: parseApacheSource(options.apache),
   };
@@ -51,10 +48,12 @@ export function leftOutWarning(plan: BuildPlan): string | undefined {
 
 /** Everything up to the app image: the plan (usage errors before the engine is touched), then the toolchain. */
 export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain; request: ToolchainRequest }> {
-  const plan = planBuild(app, options);
+  // Read once (pip config is a subprocess): the dependencies stage and the mod_wsgi download share it.
+  const index = indexConfig(options);
+  const plan = planBuild(app, options, index);
   const warning = leftOutWarning(plan);
   if (warning) progress(warning);
-  return { plan, ...(await prepareToolchain(options, progress)) };
+  return { plan, ...(await prepareToolchain(options, progress, index)) };
 }
 
 /** Builds the app image (layer cache makes an unchanged rebuild quick). */
