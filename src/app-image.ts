@@ -2,13 +2,14 @@
  * The application image: a runtime stage on the base image that takes the
  * module and entrypoint from a toolchain image and adds config and app.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { SLIM_DPKG_CONFIG } from './base.js';
 import { stageFiles } from './dependencies.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
-import { IMAGE_PATHS, READINESS, TELEMETRY, type BuildPlan } from './plan.js';
+import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan, type TlsRole } from './plan.js';
 import { packageVersion } from './paths.js';
 import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
@@ -21,6 +22,11 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
   if (plan.handlerScripts.length) context.addFile('config/resource.wsgi', renderResourceScript(plan));
+  if (Object.keys(plan.tls).length) context.addDirectory('config/ssl');
+  // Read here and written with fixed modes (owner root, group 0 in the image), whatever the host's were.
+  for (const [role, hostPath] of Object.entries(plan.tls) as [TlsRole, string][]) {
+    context.addFile(`config/${path.posix.relative(IMAGE_PATHS.configDir, TLS_FILES[role].imagePath)}`, readFileSync(hostPath), TLS_FILES[role].mode);
+  }
   if (plan.options.enableTelemetry) context.addFile(`config/${path.posix.basename(TELEMETRY.script)}`, renderTelemetryScript(plan));
   const addParents = (name: string): void => {
     const parts = name.split('/');

@@ -38,7 +38,7 @@ export interface OptionSpec {
 }
 
 export type OptionGroup = 'image' | 'server' | 'application' | 'static' | 'handlers' | 'vhost' | 'groups' | 'environment'
-  | 'logging' | 'custom' | 'services' | 'telemetry' | 'tuning';
+  | 'logging' | 'custom' | 'services' | 'telemetry' | 'tuning' | 'https' | 'proxy' | 'auth';
 
 const int = (flag: string, key: string, fallback: number, help: string, min = 0, max = 2147483647): OptionSpec =>
   ({ flag, key, kind: 'int', metavars: [flag.includes('size') ? 'BYTES' : flag.includes('timeout') || flag.includes('interval') || flag.includes('limit') ? 'SECONDS' : 'NUMBER'],
@@ -175,6 +175,61 @@ export const OPTION_SPECS: OptionSpec[] = [
     check: check.hostPattern },
   { flag: '--allow-localhost', key: 'allowLocalhost', kind: 'flag', group: 'vhost', default: false,
     help: 'With --server-name, still let loopback clients (127.0.0.1, ::1: health checks, sidecars) in whatever Host they send.' },
+
+  // HTTPS (mod_ssl).
+  { flag: '--https-port', key: 'httpsPort', kind: 'int', metavars: ['NUMBER'], group: 'https', min: 1, max: 65535,
+    help: 'Port Apache accepts HTTPS on inside the container (also EXPOSEd), with the certificate of --ssl-certificate or --ssl-certificate-file and --ssl-certificate-key-file. With --server-name as mod_wsgi-express 6 renders it; without one (where mod_wsgi-express 6 sets up no HTTPS listener) one HTTPS virtual host answers for every host name.' },
+  { flag: '--https-only', key: 'httpsOnly', kind: 'flag', group: 'https', default: false,
+    help: 'Redirect every plain HTTP request to the same URL on --https-port; the readiness path /.mwe/ready is still answered over HTTP, for load balancers.' },
+  { flag: '--hsts-policy', key: 'hstsPolicy', kind: 'string', metavars: ['PARAMS'], group: 'https',
+    help: 'Strict-Transport-Security header sent on HTTPS responses with --https-only, e.g. max-age=31536000; includeSubDomains.',
+    check: check.hstsPolicy },
+  { flag: '--ssl-certificate', key: 'sslCertificate', kind: 'string', metavars: ['FILE-PATH'], group: 'https',
+    help: 'Common path of the certificate and its key: FILE-PATH.crt and FILE-PATH.key, both copied into the image (the key mode 0640, owner root, group 0: readable by Apache under any UID in group 0, never by others).',
+    check: check.certificatePrefix },
+  { flag: '--ssl-certificate-file', key: 'sslCertificateFile', kind: 'string', metavars: ['FILE-PATH'], group: 'https',
+    help: 'Server certificate (PEM), copied into the image. With --ssl-certificate-key-file, instead of --ssl-certificate.',
+    check: check.existingFile },
+  { flag: '--ssl-certificate-key-file', key: 'sslCertificateKeyFile', kind: 'string', metavars: ['FILE-PATH'], group: 'https',
+    help: "Private key of --ssl-certificate-file (PEM, unencrypted), copied into the image with mode 0640, owner root, group 0.",
+    check: check.existingFile },
+  { flag: '--ssl-certificate-chain-file', key: 'sslCertificateChainFile', kind: 'string', metavars: ['FILE-PATH'], group: 'https',
+    help: 'Intermediate CA certificates sent with the server certificate (SSLCertificateChainFile), copied into the image.',
+    check: check.existingFile },
+  { flag: '--ssl-ca-certificate-file', key: 'sslCaCertificateFile', kind: 'string', metavars: ['FILE-PATH'], group: 'https',
+    help: 'CA certificates client certificates are verified against, copied into the image: every HTTPS request then needs a client certificate one of them signed, unless --ssl-verify-client names the URL paths that do.',
+    check: check.existingFile },
+  { flag: '--ssl-verify-client', key: 'sslVerifyClient', kind: 'string', metavars: ['URL-PATH'], group: 'https', repeatable: true,
+    help: 'Require a client certificate (verified against --ssl-ca-certificate-file) for HTTPS requests under URL-PATH only, instead of the whole site. Repeatable.',
+    check: check.urlPath },
+  { flag: '--ssl-environment', key: 'sslEnvironment', kind: 'flag', group: 'https', default: false,
+    help: 'Pass the SSL variables (HTTPS, SSL_PROTOCOL, SSL_CLIENT_S_DN, ...) in the WSGI environ of HTTPS requests (SSLOptions +StdEnvVars).' },
+
+  // Reverse proxies (mod_proxy, mod_proxy_http).
+  { flag: '--proxy-mount-point', key: 'proxyMountPoints', kind: 'pair', metavars: ['URL-PATH', 'URL'], group: 'proxy', repeatable: true,
+    help: "Proxy requests under URL-PATH to URL (http://, https://, or unix:/SOCKET|http://HOST/), WebSocket upgrades included, e.g. to a --service-script server in the same container: --proxy-mount-point /ws/ http://127.0.0.1:9000/. URL-PATH without its trailing slash redirects to it. The backend gets X-Forwarded-Port, X-Forwarded-Scheme (https) and X-Forwarded-Prefix. Repeatable.",
+    check: check.proxyMountPoint, checkSecond: check.proxyUrl },
+  { flag: '--proxy-virtual-host', key: 'proxyVirtualHosts', kind: 'pair', metavars: ['HOSTNAME', 'URL'], group: 'proxy', repeatable: true,
+    help: 'Proxy every request for host name HOSTNAME (a name-based virtual host on --port) to URL, WebSocket upgrades included. Repeatable.',
+    check: check.hostName, checkSecond: check.proxyUrl },
+  { flag: '--proxy-timeout', key: 'proxyTimeout', kind: 'int', metavars: ['SECONDS'], group: 'proxy', min: 1, max: 86400,
+    help: 'Timeout of connections to a proxied backend (ProxyTimeout). Defaults to --socket-timeout; raise it for idle WebSocket clients that heartbeat less often.' },
+
+  // Authentication and host access (Python scripts run in Apache's processes, not the daemon processes).
+  { flag: '--auth-type', key: 'authType', kind: 'choice', metavars: ['TYPE'], group: 'auth', default: 'Basic', choices: ['Basic', 'Digest'],
+    help: 'HTTP authentication scheme of --auth-user-script: Basic or Digest. Defaults to Basic.' },
+  { flag: '--auth-user-script', key: 'authUserScript', kind: 'string', metavars: ['SCRIPT-PATH'], group: 'auth',
+    help: "Python script that authenticates users for the whole site (WSGIAuthUserScript, in Apache's own processes as mod_wsgi-express runs it): check_password(environ, user, password) for Basic, get_realm_hash(environ, user, realm) for Digest. The readiness path /.mwe/ready stays open, for load balancers.",
+    check: check.existingFile },
+  { flag: '--auth-group-script', key: 'authGroupScript', kind: 'string', metavars: ['SCRIPT-PATH'], group: 'auth',
+    help: 'Python script with groups_for_user(environ, user) (WSGIAuthGroupScript): an authenticated user must also be in --auth-group. Needs --auth-user-script.',
+    check: check.existingFile },
+  { flag: '--auth-group', key: 'authGroup', kind: 'string', metavars: ['NAME'], group: 'auth', default: 'wsgi',
+    help: 'Group --auth-group-script must report for a user (Require wsgi-group). Defaults to wsgi.',
+    check: check.groupName },
+  { flag: '--host-access-script', key: 'hostAccessScript', kind: 'string', metavars: ['SCRIPT-PATH'], group: 'auth',
+    help: "Python script with allow_access(environ, host) deciding which clients may reach the site (WSGIAccessScript); refused ones get 403.",
+    check: check.existingFile },
 
   // Process and application groups.
   { flag: '--process-group', key: 'processGroup', kind: 'string', metavars: ['NAME'], group: 'groups',
@@ -374,6 +429,8 @@ export const OPTION_ALIASES: Record<string, string> = {
   '--max-requests': '--maximum-requests',
   '--listen-backlog': '--daemon-backlog',
   '--mod-wsgi-source': '--mod-wsgi',
+  '--ssl-port': '--https-port',
+  '--proxy-url-alias': '--proxy-mount-point',
 };
 
 export type ApplicationType = 'script' | 'module' | 'static';
@@ -429,6 +486,24 @@ export interface BuildOptions {
   serverName?: string;
   serverAliases: string[];
   allowLocalhost: boolean;
+  httpsPort?: number;
+  httpsOnly: boolean;
+  hstsPolicy?: string;
+  sslCertificate?: string;
+  sslCertificateFile?: string;
+  sslCertificateKeyFile?: string;
+  sslCertificateChainFile?: string;
+  sslCaCertificateFile?: string;
+  sslVerifyClient: string[];
+  sslEnvironment: boolean;
+  proxyMountPoints: [string, string][];
+  proxyVirtualHosts: [string, string][];
+  proxyTimeout?: number;
+  authType: 'Basic' | 'Digest';
+  authUserScript?: string;
+  authGroupScript?: string;
+  authGroup: string;
+  hostAccessScript?: string;
   processGroup?: string;
   applicationGroup: string;
   embeddedMode: boolean;
@@ -604,6 +679,13 @@ function checkCombinations(options: BuildOptions): void {
   if (options.modWsgi === 'debian-package' && (python.from !== 'distro' || options.apache !== 'distro')) {
     fail("--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache; drop it, or --python-from/--apache");
   }
+  checkHttps(options, fail);
+  if (options.proxyTimeout !== undefined && !options.proxyMountPoints.length && !options.proxyVirtualHosts.length) {
+    fail('--proxy-timeout applies to proxied requests only; add --proxy-mount-point or --proxy-virtual-host, or drop it');
+  }
+  if (options.authGroupScript && !options.authUserScript) fail('--auth-group-script checks users --auth-user-script authenticated; add --auth-user-script SCRIPT-PATH');
+  if (options.authGroup !== 'wsgi' && !options.authGroupScript) fail('--auth-group is checked by --auth-group-script; add --auth-group-script SCRIPT-PATH');
+  if (options.authType !== 'Basic' && !options.authUserScript) fail('--auth-type is the scheme of --auth-user-script; add --auth-user-script SCRIPT-PATH');
   if (options.serverAliases.length && !options.serverName) fail('--server-alias needs --server-name; add --server-name HOSTNAME');
   if (options.allowLocalhost && !options.serverName) fail('--allow-localhost only matters with --server-name; add --server-name or drop it');
   if (options.embeddedMode) {
@@ -630,6 +712,27 @@ function checkCombinations(options: BuildOptions): void {
   if (options.slowRequests !== undefined && !options.enableTelemetry && !options.telemetryService) {
     fail('--slow-requests needs --telemetry-service or --enable-telemetry');
   }
+}
+
+/** The HTTPS options together: a port needs a certificate and key, everything else needs the port. */
+function checkHttps(options: BuildOptions, fail: (message: string) => never): void {
+  if (options.sslCertificate && (options.sslCertificateFile || options.sslCertificateKeyFile)) {
+    fail('--ssl-certificate names both files; drop it or --ssl-certificate-file/--ssl-certificate-key-file');
+  }
+  const files = [options.sslCertificate, options.sslCertificateFile, options.sslCertificateKeyFile, options.sslCertificateChainFile, options.sslCaCertificateFile];
+  if (options.httpsPort === undefined) {
+    if (files.some(Boolean)) fail('--https-port must be given with the SSL certificate options; add --https-port NUMBER');
+    if (options.httpsOnly || options.hstsPolicy || options.sslEnvironment || options.sslVerifyClient.length) {
+      fail('--https-only, --hsts-policy, --ssl-environment and --ssl-verify-client need HTTPS; add --https-port NUMBER and a certificate');
+    }
+    return;
+  }
+  if (!options.sslCertificate && !(options.sslCertificateFile && options.sslCertificateKeyFile)) {
+    fail('--https-port needs a certificate and key; add --ssl-certificate PATH (PATH.crt, PATH.key) or --ssl-certificate-file and --ssl-certificate-key-file');
+  }
+  if (options.httpsPort === options.port) fail(`--https-port ${options.httpsPort} is also --port; give them different ports`);
+  if (options.hstsPolicy && !options.httpsOnly) fail('--hsts-policy is sent with --https-only (as mod_wsgi-express does); add --https-only');
+  if (options.sslVerifyClient.length && !options.sslCaCertificateFile) fail('--ssl-verify-client verifies against --ssl-ca-certificate-file; add it');
 }
 
 /** True when any telemetry option is in use. */

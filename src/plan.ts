@@ -42,6 +42,16 @@ export const TELEMETRY = {
   socketName: 'telemetry.sock',
 } as const;
 
+/** Where --https-port's certificate files go inside the image, and their modes: the key for root and group 0 only. */
+export const TLS_FILES = {
+  certificate: { imagePath: `${IMAGE_PATHS.configDir}/ssl/server.crt`, mode: 0o644 },
+  key: { imagePath: `${IMAGE_PATHS.configDir}/ssl/server.key`, mode: 0o640 },
+  chain: { imagePath: `${IMAGE_PATHS.configDir}/ssl/chain.crt`, mode: 0o644 },
+  clientCa: { imagePath: `${IMAGE_PATHS.configDir}/ssl/client-ca.crt`, mode: 0o644 },
+} as const;
+
+export type TlsRole = keyof typeof TLS_FILES;
+
 /** A host path and where it is copied to inside the image. */
 export interface CopyItem {
   hostPath: string;
@@ -95,6 +105,12 @@ export interface BuildPlan {
   aliases: AliasPlan[];
   /** Host paths left out of the copied trees as likely secrets (the build warns, naming each). */
   leftOut: string[];
+  /** --https-port: the certificate files by role (host paths), copied to TLS_FILES with their modes. */
+  tls: Partial<Record<TlsRole, string>>;
+  /** --auth-user-script, --auth-group-script, --host-access-script inside the image. */
+  authUserScript?: string;
+  authGroupScript?: string;
+  hostAccessScript?: string;
 }
 
 function isDirectory(hostPath: string): boolean {
@@ -278,6 +294,22 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
   });
   aliases.sort((a, b) => b.url.length - a.url.length);
 
+  const tlsGiven: Partial<Record<TlsRole, [string, string]>> = {
+    certificate: options.sslCertificate ? [`${options.sslCertificate}.crt`, '--ssl-certificate'] : options.sslCertificateFile ? [options.sslCertificateFile, '--ssl-certificate-file'] : undefined,
+    key: options.sslCertificate ? [`${options.sslCertificate}.key`, '--ssl-certificate'] : options.sslCertificateKeyFile ? [options.sslCertificateKeyFile, '--ssl-certificate-key-file'] : undefined,
+    chain: options.sslCertificateChainFile ? [options.sslCertificateChainFile, '--ssl-certificate-chain-file'] : undefined,
+    clientCa: options.sslCaCertificateFile ? [options.sslCaCertificateFile, '--ssl-ca-certificate-file'] : undefined,
+  };
+  const tls: Partial<Record<TlsRole, string>> = {};
+  for (const [role, given] of Object.entries(tlsGiven) as [TlsRole, [string, string] | undefined][]) {
+    if (!given) continue;
+    const hostPath = resolved(given[0]);
+    admit(hostPath, given[1]);
+    tls[role] = hostPath;
+  }
+  const authScript = (given: string | undefined, name: string, flag: string): string | undefined =>
+    given ? place(given, `/srv/auth/${name}/${path.basename(given)}`, flag) : undefined;
+
   const dependencies = planDependencies(options, appDir, () => index ?? indexConfig(options));
   const pythonPath = options.pythonPath.map((dir, index) => place(dir, `/srv/python-path/${index}`, '--python-path'));
   return {
@@ -306,5 +338,9 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     documentRoot,
     aliases,
     leftOut,
+    tls,
+    authUserScript: authScript(options.authUserScript, 'user', '--auth-user-script'),
+    authGroupScript: authScript(options.authGroupScript, 'group', '--auth-group-script'),
+    hostAccessScript: authScript(options.hostAccessScript, 'host-access', '--host-access-script'),
   };
 }

@@ -8,7 +8,7 @@ import Mustache from 'mustache';
 import { DJANGO_CONFIG } from './django.js';
 import { VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
-import { ENVVARS_FILE, IMAGE_PATHS, READINESS, TELEMETRY, type BuildPlan } from './plan.js';
+import { ENVVARS_FILE, IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
 
@@ -118,6 +118,36 @@ function telemetryTarget(options: BuildOptions): string | undefined {
   return options.enableTelemetry ? `unix:${RUNTIME_DIR_REFERENCE}/${TELEMETRY.socketName}` : options.telemetryService;
 }
 
+/**
+ * One --proxy-mount-point as mod_wsgi-express 6 writes it: ProxyPass on the
+ * path with its trailing slash (added on both sides when not given), the
+ * path without it (the prefix, also X-Forwarded-Prefix) redirected there.
+ */
+function proxyMount(mountPoint: string, url: string) {
+  const slash = mountPoint.endsWith('/');
+  return {
+    path: slash ? mountPoint : `${mountPoint}/`,
+    url: slash ? url : `${url.replace(/\/+$/, '')}/`,
+    prefix: mountPoint.replace(/\/+$/, ''),
+  };
+}
+
+/** The HTTPS listener, its certificate files in the image and what its virtual hosts add. */
+function httpsView(plan: BuildPlan, listenHost: string | undefined) {
+  const { options } = plan;
+  if (options.httpsPort === undefined) return undefined;
+  return {
+    port: options.httpsPort,
+    listen: listenHost ? `${listenHost}:${options.httpsPort}` : String(options.httpsPort),
+    certificateFile: TLS_FILES.certificate.imagePath,
+    keyFile: TLS_FILES.key.imagePath,
+    chainFile: plan.tls.chain && TLS_FILES.chain.imagePath,
+    caFile: plan.tls.clientCa && TLS_FILES.clientCa.imagePath,
+    hstsPolicy: options.httpsOnly ? options.hstsPolicy : undefined,
+    sslEnvironment: options.sslEnvironment,
+  };
+}
+
 export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLine: string) {
   const { options } = plan;
   const host = options.host ?? 'localhost';
@@ -126,6 +156,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   const hasApplication = plan.applicationType !== 'static';
   const daemonMode = hasApplication && !options.embeddedMode;
   const locale = chooseLocale(options, facts);
+  const hasProxies = options.proxyMountPoints.length > 0 || options.proxyVirtualHosts.length > 0;
   const cgiModule = options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
   const extraModules = [
     options.directoryListing ? 'autoindex' : undefined,
@@ -133,6 +164,10 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     options.serverMetrics || options.serverStatus ? 'status' : undefined,
     options.compressResponses ? 'deflate' : undefined,
     cgiModule,
+    ...(hasProxies ? ['proxy', 'proxy_http'] : []),
+    options.httpsPort === undefined ? undefined : 'ssl',
+    // As mod_wsgi-express: both schemes' modules and authz_user whenever a user script is given.
+    ...(plan.authUserScript ? ['auth_basic', 'auth_digest', 'authz_user'] : []),
   ].filter((name): name is string => Boolean(name));
   const services = new Map(plan.serviceScripts.map((service) => [service.name, service.imagePath]));
   const serviceSetting = (pairs: [string, string][], name: string) => pairs.find(([service]) => service === name)?.[1];
@@ -226,12 +261,30 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
       locale,
     })),
     includeFiles: plan.includeFiles,
+    proxyTimeout: hasProxies ? options.proxyTimeout : undefined,
+    proxyMountPoints: options.proxyMountPoints.map(([mountPoint, url]) => proxyMount(mountPoint, url)),
+    proxyVirtualHosts: options.proxyVirtualHosts.map(([hostName, url]) => ({ hostName, url })),
+    https: httpsView(plan, listenHost),
+    verifyClientPaths: plan.tls.clientCa ? (options.sslVerifyClient.length ? [...options.sslVerifyClient].sort().reverse() : ['/']) : [],
+    authUser: plan.authUserScript && {
+      type: options.authType,
+      realm: `${host}:\${PORT}`,
+      script: plan.authUserScript,
+      groupScript: plan.authGroupScript,
+      group: options.authGroup,
+    },
+    hostAccessScript: plan.hostAccessScript,
     djangoConfig: plan.django ? DJANGO_CONFIG : undefined,
   };
 }
 
 export function renderHttpdConf(plan: BuildPlan, facts: ToolchainFacts, commandLine: string): string {
-  return render('httpd.conf.mustache', httpdConfView(plan, facts, commandLine), { daemonOptions: template('daemon-options.mustache') });
+  return render('httpd.conf.mustache', httpdConfView(plan, facts, commandLine), {
+    daemonOptions: template('daemon-options.mustache'),
+    sslFiles: template('ssl-files.mustache'),
+    refuseOtherHosts: template('refuse-other-hosts.mustache'),
+    httpsRedirect: template('https-redirect.mustache'),
+  });
 }
 
 /** JSON string literals are valid Python string literals. */
@@ -270,7 +323,7 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   // support (which would otherwise turn the GIL back on for the whole process).
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
   return render('Dockerfile.mustache', {
-    ports: [plan.options.port, ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
+    ports: [plan.options.port, ...(plan.options.httpsPort === undefined ? [] : [plan.options.httpsPort]), ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     dependencies: plan.dependencies && {

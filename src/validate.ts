@@ -257,3 +257,45 @@ export function telemetryToggles(value: string, flag: string): void {
     throw new UsageError(`${flag}: '${value}' is not a list of capture toggles; give e.g. +CaptureUserAgent, -CaptureUserAgent, None or All`);
   }
 }
+
+/** --ssl-certificate: the common path of PATH.crt and PATH.key, both existing files. */
+export function certificatePrefix(value: string, flag: string): void {
+  configText(value, flag);
+  for (const extension of ['.crt', '.key']) {
+    try {
+      existingFile(`${value}${extension}`, flag);
+    } catch {
+      throw new UsageError(`${flag}: '${value}${extension}' is not a file; give the common path of the .crt and .key files (e.g. certs/server for certs/server.crt and certs/server.key)`);
+    }
+  }
+}
+
+/** A Strict-Transport-Security value, written in double quotes: directives, = values, ; separators. */
+export function hstsPolicy(value: string, flag: string): void {
+  if (!/^[A-Za-z0-9-]+(=[A-Za-z0-9-]+)?(\s*;\s*[A-Za-z0-9-]+(=[A-Za-z0-9-]+)?)*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a Strict-Transport-Security policy; give one such as max-age=31536000; includeSubDomains`);
+  }
+}
+
+/** A URL path a proxy is mounted at: not / (that is --proxy-virtual-host's job or a path under it). */
+export function proxyMountPoint(value: string, flag: string): void {
+  urlPath(value, flag);
+  if (/^\/+$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' would proxy the whole site; give a sub path such as /ws/, or use --proxy-virtual-host for a host name`);
+  }
+}
+
+/** A backend mod_proxy_http reaches: http(s)://, or a unix socket as unix:/PATH|http://HOST/. */
+export function proxyUrl(value: string, flag: string): void {
+  configText(value, flag);
+  const target = /^unix:\/[^\s|<>]+\|(.*)$/.exec(value)?.[1] ?? value;
+  let url: URL | undefined;
+  try {
+    url = new URL(target);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || !url.host || /[\s<>]/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a backend URL; give http://HOST:PORT/PATH, https://..., or unix:/PATH/TO/SOCKET|http://localhost/`);
+  }
+}

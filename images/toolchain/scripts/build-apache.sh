@@ -19,7 +19,7 @@ if [ "$APACHE_FROM" = distro ]; then
     command -v apxs > /build/apxs
     exit 0
 fi
-apt-get install -y --no-install-recommends libapr1-dev libaprutil1-dev libpcre2-dev zlib1g-dev libnghttp2-dev \
+apt-get install -y --no-install-recommends libapr1-dev libaprutil1-dev libpcre2-dev zlib1g-dev libnghttp2-dev libssl-dev \
     bzip2 xz-utils >/dev/null
 mkdir -p /build/apache-download && cd /build/apache-download
 case "$APACHE_FROM" in
@@ -50,7 +50,7 @@ unpack "$tarball" /build/httpd --apache "an httpd"
 [ -x /build/httpd/configure ] && [ -f /build/httpd/include/ap_release.h ] || fail "--apache: $tarball is not an httpd source tarball (no configure, no include/ap_release.h)"
 cd /build/httpd
 modules="unixd authn_core authz_core authz_host mime rewrite alias dir env headers filter reqtimeout log_config
-         autoindex status deflate cgi cgid http2"
+         autoindex status deflate cgi cgid http2 proxy proxy_http ssl auth_basic auth_digest authz_user"
 echo "configure httpd with modules:" $modules
 ./configure --prefix=/opt/apache --with-apr=/usr/bin/apr-1-config --with-apr-util=/usr/bin/apu-1-config \
     --with-pcre=/usr/bin/pcre2-config --enable-so --enable-modules=none --enable-mods-shared="$(echo $modules)" \
