@@ -5,12 +5,13 @@
  * and HSTS header, client certificates required under --ssl-verify-client,
  * the key's mode in the image, and an arbitrary UID in group 0.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { curl } from '../helpers/curl.js';
 import { buildWithCli, docker, execIn, removeContainer, until, type Running } from '../helpers/docker.js';
 
 const https = suite('HTTPS');
@@ -55,26 +56,6 @@ https.after(async () => {
   await Promise.all(running.map(removeContainer));
   rmSync(work, { recursive: true, force: true });
 });
-
-interface CurlResult {
-  exit: number;
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  stderr: string;
-}
-
-/** One request with curl (exit code, status, headers, body); never throws on a failed transfer. */
-function curl(url: string, extra: string[] = []): Promise<CurlResult> {
-  return new Promise((resolve) => {
-    execFile('curl', ['-sS', '-i', '--max-time', '15', ...extra, url], { encoding: 'utf8' }, (error, stdout, stderr) => {
-      const [head = '', ...rest] = stdout.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      resolve({ exit: error ? Number(error.code ?? 1) : 0, status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine)?.[1] ?? 0), headers, body: rest.join('\r\n\r\n'), stderr });
-    });
-  });
-}
 
 interface TlsServer extends Running {
   httpsPort: number;
