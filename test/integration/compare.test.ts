@@ -7,7 +7,7 @@
  * asserted: ours must do what the seed describes.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -177,6 +177,85 @@ compare('generated telemetry and free-threading directives match mod_wsgi-expres
   const oursFree = await runCli(['config', site('wsgi.py'), '--free-threading']);
   assert.is(oursFree.code, 2, oursFree.stderr);
   assert.match(oursFree.stderr.trim().split('\n').pop()!, /--free-threading: Python 3\.\d+t? in this toolchain is not a free-threaded build/);
+});
+
+/**
+ * The lines of a configuration that the proxy, HTTPS and auth options
+ * produce, each with the sections it sits in, normalized so the two sides
+ * compare: quotes dropped, the port and the files named by their base names
+ * (express writes host paths, ours the image's), express's `ServerName _wsgi_`
+ * (ours refuses other names without naming the catch-all) and the readiness
+ * path ours keeps open (over HTTP and without credentials) left out.
+ */
+function featureLines(config: string, port: string, defines?: Set<string>): string[] {
+  const active: boolean[] = [];
+  const sections: string[] = [];
+  const lines: string[] = [];
+  const normal = (line: string) => line.trim().replace(/\s+/g, ' ').replace(/['"]/g, '').replaceAll('${PORT}', port)
+    .replace(/(^|\s)\S*\/([\w.-]+\.(crt|key|py))\b/g, '$1$2').replace(/^(LoadModule \w+).*/, '$1');
+  for (const raw of config.split('\n')) {
+    const line = raw.trim();
+    const define = /^<IfDefine\s+(!?)([\w.-]+)\s*>/i.exec(line);
+    if (define) {
+      active.push(!defines || defines.has(define[2]) !== (define[1] === '!'));
+      continue;
+    }
+    if (/^<\/IfDefine\s*>/i.test(line)) {
+      active.pop();
+      continue;
+    }
+    if (!active.every(Boolean) || !line || line.startsWith('#') || /^<\/?IfModule/i.test(line)) continue;
+    const open = /^<(VirtualHost|Location|LocationMatch|Directory|RequireAll)\b/i.exec(line);
+    if (open) {
+      sections.push(normal(line));
+      continue;
+    }
+    if (/^<\//.test(line)) {
+      sections.pop();
+      continue;
+    }
+    const inHost = sections.some((section) => /^<(VirtualHost|Location)/i.test(section));
+    const wanted = /^(SSL\w+|Header set Strict-Transport-Security|Proxy\w+|RequestHeader|Auth\w+|WSGIAuth\w+|WSGIAccessScript|Require (valid-user|wsgi-group)|Redirect)\b/.test(line)
+      || /^LoadModule (ssl|proxy|proxy_http|auth_basic|auth_digest|authz_user)_module\b/.test(line)
+      || (/^Listen\b/.test(line) && !sections.length)
+      || (inHost && /^(Rewrite\w+|ServerName|ServerAlias)\b/.test(line));
+    const context = sections.join(' > ');
+    if (!wanted || line === 'ServerName _wsgi_' || line.includes('/.mwe/ready') || context.includes('/.mwe/ready')) continue;
+    lines.push(`${context ? `${context} | ` : ''}${normal(line)}`);
+  }
+  return lines.sort();
+}
+
+compare('generated proxy, HTTPS and auth configuration matches mod_wsgi-express 6 directive by directive', async () => {
+  const files = path.join(work, 'feature-files');
+  mkdirSync(files, { recursive: true });
+  for (const name of ['server.crt', 'server.key', 'chain.crt', 'client-ca.crt']) writeFileSync(path.join(files, name), 'placeholder\n');
+  const auth = (name: string) => fixture('auth', name);
+  const cases: Record<string, string[]> = {
+    proxy: ['--proxy-mount-point', '/ws/', 'http://127.0.0.1:9000/', '--proxy-mount-point', '/api', 'http://127.0.0.1:9001/',
+      '--proxy-virtual-host', 'echo.test', 'http://127.0.0.1:9002/', '--proxy-timeout', '120'],
+    https: ['--server-name', 'www.example.test', '--server-alias', 'alias.example.test', '--https-port', '8443', '--https-only',
+      '--hsts-policy', 'max-age=300', '--ssl-certificate', path.join(files, 'server'), '--ssl-certificate-chain-file', path.join(files, 'chain.crt'),
+      '--ssl-ca-certificate-file', path.join(files, 'client-ca.crt'), '--ssl-verify-client', '/secure', '--ssl-verify-client', '/admin', '--ssl-environment'],
+    'https-whole-site': ['--server-name', 'example.test', '--https-port', '8443', '--ssl-certificate-file', path.join(files, 'server.crt'),
+      '--ssl-certificate-key-file', path.join(files, 'server.key'), '--ssl-ca-certificate-file', path.join(files, 'client-ca.crt')],
+    auth: ['--auth-type', 'Digest', '--auth-user-script', auth('users.py'), '--auth-group-script', auth('groups.py'), '--auth-group', 'admins',
+      '--host-access-script', auth('host_access.py')],
+    'auth-basic': ['--auth-user-script', auth('users.py')],
+  };
+  for (const [name, options] of Object.entries(cases)) {
+    const root = path.join(work, `setup-${name}`);
+    const setup = spawnSync(express, ['setup-server', site('wsgi.py'), '--server-root', root, ...options], { encoding: 'utf8' });
+    assert.is(setup.status, 0, setup.stderr);
+    const httpdArgs = /^HTTPD_ARGS="(.*)"$/m.exec(readFileSync(path.join(root, 'apachectl'), 'utf8'))?.[1] ?? '';
+    const defines = new Set([...httpdArgs.matchAll(/-D(\S+)/g)].map((match) => match[1]));
+    const theirs = featureLines(readFileSync(path.join(root, 'httpd.conf'), 'utf8'), '8000', defines);
+    const config = await runCli(['config', site('wsgi.py'), '--allow-outside-paths', ...options]);
+    assert.is(config.code, 0, config.stderr);
+    const ours = featureLines(config.stdout, '8000');
+    assert.ok(theirs.length > 3, `${name}: mod_wsgi-express ${version} wrote none of these directives`);
+    assert.equal(ours, theirs, `${name}:\nmod_wsgi-express ${version}:\n  ${theirs.join('\n  ')}\nmwe-image config:\n  ${ours.join('\n  ')}\n`);
+  }
 });
 
 compare.run();
