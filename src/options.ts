@@ -620,6 +620,8 @@ function parseNumber(spec: OptionSpec, value: string): number | string {
 export function convertValue(spec: OptionSpec, raw: string | [string, string]): unknown {
   if (spec.kind === 'pair') {
     const [first, second] = raw as [string, string];
+    check.singleLine(first, spec.flag);
+    check.singleLine(second, spec.flag);
     spec.check?.(first, spec.flag);
     spec.checkSecond?.(second, spec.flag);
     return [first, second];

@@ -17,14 +17,17 @@ export interface PublishOptions {
   env: string[];
 }
 
-/** A container serving `image` with its port published as asked (start-server, apachectl start). */
-export function serverContainer(image: string, port: number, publish: PublishOptions): Docker.ContainerCreateOptions {
-  const containerPort = `${port}/tcp`;
+/**
+ * A container serving `image` with its port published as asked (start-server,
+ * apachectl start); an --https-port on the same number of the same interface.
+ */
+export function serverContainer(image: string, port: number, publish: PublishOptions, httpsPort?: number): Docker.ContainerCreateOptions {
+  const ports = [[port, publish.publishPort ?? port], ...(httpsPort === undefined ? [] : [[httpsPort, httpsPort]])];
   return {
     Image: image,
     Env: publish.env,
-    ExposedPorts: { [containerPort]: {} },
-    HostConfig: { PortBindings: { [containerPort]: [{ HostIp: publish.publishHost, HostPort: String(publish.publishPort ?? port) }] } },
+    ExposedPorts: Object.fromEntries(ports.map(([inside]) => [`${inside}/tcp`, {}])),
+    HostConfig: { PortBindings: Object.fromEntries(ports.map(([inside, outside]) => [`${inside}/tcp`, [{ HostIp: publish.publishHost, HostPort: String(outside) }]])) },
   };
 }
 
@@ -41,7 +44,7 @@ export async function runStartServer(
   progress: (line: string) => void,
 ): Promise<number> {
   const { docker, plan } = await buildApp(app, options, argv, progress);
-  const container = await docker.createContainer(serverContainer(plan.tag, options.port, publish));
+  const container = await docker.createContainer(serverContainer(plan.tag, options.port, publish, options.httpsPort));
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   docker.modem.demuxStream(stream, process.stdout, process.stderr);
   let stops = 0;
@@ -56,7 +59,8 @@ export async function runStartServer(
   process.on('SIGTERM', stop);
   try {
     await container.start();
-    progress(`Serving ${plan.tag} on ${serverUrl(options.port, publish)} (Ctrl-C stops it)`);
+    const https = options.httpsPort === undefined ? '' : ` and ${serverUrl(options.httpsPort, { ...publish, publishPort: undefined }).replace('http:', 'https:')}`;
+    progress(`Serving ${plan.tag} on ${serverUrl(options.port, publish)}${https} (Ctrl-C stops it)`);
     const result = await container.wait();
     return result.StatusCode;
   } finally {

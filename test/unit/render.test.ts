@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild } from '../../src/plan.js';
 import { renderDockerfile, renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
+import { appContext } from '../../src/app-image.js';
+import type { Toolchain } from '../../src/toolchain.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { example, fixture } from '../helpers/paths.js';
 
@@ -265,6 +267,31 @@ test('custom configuration and service scripts', () => {
   assert.match(text, /    Include '\/etc\/mwe-image\/rewrite.conf'/);
   assert.match(text, /WSGIDaemonProcess 'service:worker' \\\n    display-name=%\{GROUP\} \\\n    user='www-data' \\/);
   assert.match(text, /WSGIImportScript '\/srv\/app\/service.py' \\\n    process-group='service:worker'/);
+});
+
+const AUTH = (name: string) => fixture('auth', name);
+
+test('proxy, HTTPS and auth modules are loaded only when their options are used', () => {
+  const modules = (text: string) => directive(text, 'LoadModule').map((line) => line.split(' ')[0]);
+  const plain = modules(conf());
+  for (const name of ['ssl_module', 'proxy_module', 'proxy_http_module', 'auth_basic_module', 'auth_digest_module', 'authz_user_module']) {
+    assert.not.ok(plain.includes(name), name);
+  }
+  assert.ok(modules(conf({ proxyMountPoints: [['/ws/', 'http://127.0.0.1:9000/']] })).includes('proxy_http_module'));
+  assert.ok(modules(conf({ authUserScript: AUTH('users.py') })).includes('authz_user_module'));
+  const https = conf({ httpsPort: '8443', sslCertificateFile: AUTH('wsgi.py'), sslCertificateKeyFile: AUTH('groups.py') });
+  assert.ok(modules(https).includes('ssl_module'));
+  assert.equal(directive(https, 'Listen'), ['${PORT}', '8443']);
+  assert.equal(directive(https, 'SSLCertificateKeyFile'), ["'/etc/mwe-image/ssl/server.key'"]);
+});
+
+test('--https-port: EXPOSEd, the key written with mode 0640 whatever its mode on the host', () => {
+  const plan = planBuild(HELLO, resolveBuildOptions({ httpsPort: '8443', sslCertificateFile: AUTH('wsgi.py'), sslCertificateKeyFile: AUTH('groups.py'), sslCaCertificateFile: AUTH('users.py') }));
+  assert.match(renderDockerfile(plan, TRIXIE_FACTS), /^EXPOSE 8000 8443$/m);
+  const modes = appContext(plan, { tag: 'toolchain', facts: TRIXIE_FACTS } as Toolchain, 'test').modes();
+  assert.is(modes['config/ssl/server.key'], 0o640);
+  assert.is(modes['config/ssl/server.crt'], 0o644);
+  assert.is(modes['config/ssl/client-ca.crt'], 0o644);
 });
 
 test.run();
