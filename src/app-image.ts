@@ -84,6 +84,7 @@ function appLabels(plan: BuildPlan, toolchain: Toolchain): Record<string, string
     'io.mwe-image.toolchain': toolchain.tag,
     'io.mwe-image.mod-wsgi-version': toolchain.facts.modWsgiVersion,
     'io.mwe-image.port': String(plan.options.port),
+    ...(plan.options.httpsPort === undefined ? {} : { 'io.mwe-image.https-port': String(plan.options.httpsPort) }),
     'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
   };
 }

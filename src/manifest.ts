@@ -15,6 +15,8 @@ export interface ImageFacts {
   title: string;
   /** `io.mwe-image.port`: where Apache listens. */
   port: number;
+  /** `io.mwe-image.https-port`: where Apache listens for HTTPS (--https-port), if it does. */
+  httpsPort?: number;
   /** `MWE_STOP_TIMEOUT` in the image's ENV: how long a graceful stop may take. */
   stopTimeout: number;
   /** `MWE_STOP_DELAY` in the image's ENV: seconds between SIGTERM and the graceful stop. */
@@ -87,12 +89,15 @@ export function imageFacts(reference: string, config: { Labels?: Record<string, 
   const env = Object.fromEntries((config.Env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const port = wholeNumber(labels['io.mwe-image.port'], 0, 'its io.mwe-image.port label', reference);
   if (port < 1 || port > 65535) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.port label ${port} is not a port`);
+  const httpsPort = labels['io.mwe-image.https-port'] === undefined ? undefined : wholeNumber(labels['io.mwe-image.https-port'], 0, 'its io.mwe-image.https-port label', reference);
+  if (httpsPort !== undefined && (httpsPort < 1 || httpsPort > 65535)) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.https-port label ${httpsPort} is not a port`);
   // USER 10001:0 in every app image; anything else (a name, root) gets the app user, which runAsNonRoot needs.
   const [uid, gid] = /^[1-9]\d*:\d+$/.test(config.User ?? '') ? config.User!.split(':').map(Number) : [10001, 0];
   return {
     reference,
     title: labels['org.opencontainers.image.title'] ?? 'app',
     port,
+    ...(httpsPort === undefined ? {} : { httpsPort }),
     stopTimeout: wholeNumber(env.MWE_STOP_TIMEOUT, 8, 'MWE_STOP_TIMEOUT', reference),
     stopDelay: wholeNumber(env.MWE_STOP_DELAY, 0, 'MWE_STOP_DELAY', reference),
     uid,
@@ -139,7 +144,8 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
             name: options.name,
             image: facts.reference,
             imagePullPolicy: 'IfNotPresent',
-            ports: [{ name: 'http', containerPort: facts.port, protocol: 'TCP' }],
+            ports: [{ name: 'http', containerPort: facts.port, protocol: 'TCP' },
+              ...(facts.httpsPort === undefined ? [] : [{ name: 'https', containerPort: facts.httpsPort, protocol: 'TCP' }])],
             // Until the application answers (it loads before Apache serves): up to a minute.
             startupProbe: { exec, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 30 },
             // Apache's own answer, 403 from the moment a stop begins: out of the Service at once.
@@ -165,7 +171,8 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
     metadata: { name: options.name, labels },
     spec: {
       selector: labels,
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+        ...(facts.httpsPort === undefined ? [] : [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }])],
     },
   };
   return `${header(facts, argv, 'Deployment and Service')}${yamlDocument(deployment)}---\n${yamlDocument(service)}`;
@@ -177,7 +184,7 @@ export function composeManifest(facts: ImageFacts, options: ManifestOptions, arg
     services: {
       [options.name]: {
         image: facts.reference,
-        ports: [`127.0.0.1:${facts.port}:${facts.port}`],
+        ports: [facts.port, ...(facts.httpsPort === undefined ? [] : [facts.httpsPort])].map((port) => `127.0.0.1:${port}:${port}`),
         read_only: true,
         tmpfs: ['/tmp'],
         cap_drop: ['ALL'],

@@ -77,6 +77,16 @@ test('facts come from the labels and ENV; images not built by mwe-image are refu
   assert.throws(() => imageFacts('i', { Labels: { 'io.mwe-image.port': '8000' }, Env: ['MWE_STOP_TIMEOUT=soon'] }), /MWE_STOP_TIMEOUT is 'soon'/);
 });
 
+test('an image with --https-port: the HTTPS port in the facts, both manifests publish it', () => {
+  const facts = imageFacts('mwe-app/x:1', { Labels: { 'io.mwe-image.port': '8000', 'io.mwe-image.https-port': '8443' }, Env: [] });
+  assert.is(facts.httpsPort, 8443);
+  const kubernetes = kubernetesManifest(facts, { format: 'kubernetes', name: 'x', replicas: 1 }, ['mwe-app/x:1']);
+  assert.match(kubernetes, /- name: https\n\s+containerPort: 8443\n/);
+  assert.match(kubernetes, /- name: https\n\s+port: 443\n\s+targetPort: https\n/);
+  assert.match(composeManifest(facts, { format: 'compose', name: 'x', replicas: 1 }, ['mwe-app/x:1']), /- "?127\.0\.0\.1:8443:8443"?\n/);
+  assert.throws(() => imageFacts('i', { Labels: { 'io.mwe-image.port': '8000', 'io.mwe-image.https-port': '0' }, Env: [] }), /https-port label 0 is not a port/);
+});
+
 test('names: from the title, checked as DNS labels', () => {
   assert.is(nameFromTitle('hello'), 'hello');
   assert.is(nameFromTitle('My_App.v2'), 'my-app-v2');
