@@ -3,11 +3,16 @@
  * upstream tarball in Debian's source archive, installed at /opt/apache, with
  * mod_wsgi compiled against its apxs; the runtime image carries only what runs.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startContainer, type Running,
+  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startContainer, waitForHttp, type Running,
 } from '../helpers/docker.js';
+import { curl } from '../helpers/curl.js';
 import { readImagePath } from '../../src/docker/image-files.js';
 import type { ToolchainFacts } from '../../src/toolchain-facts.js';
 import { assertStopLetsRequestFinish } from '../helpers/graceful.js';
@@ -104,6 +109,32 @@ apache('an --apache URL that cannot be fetched fails the build with one line nam
   assert.is(result.code, 1);
   assert.is(result.stdout, '');
   assert.match(result.stderr.trim().split('\n').pop()!, new RegExp(`^mwe-image: image build failed at RUN sh /mwe/scripts/build-apache\\.sh: --apache: could not download ${url} \\(.*\\); check the URL \\(.*non-zero code: 1\\)$`));
+});
+
+apache('mod_ssl, mod_proxy_http and the auth modules are built: HTTPS, a proxied path and Basic auth work', async () => {
+  const tls = mkdtempSync(path.join(tmpdir(), 'mwe-source-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.crt', '-days', '2',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: tls, stdio: 'pipe' });
+    const tag = 'mwe-apache/features-source';
+    // /via/ is proxied back to this Apache's own port: the credentials travel with the request.
+    await buildWithCli([fixture('auth', 'wsgi.py'), '--apache', 'source', '--tag', tag, '--allow-outside-paths',
+      '--https-port', '8443', '--ssl-certificate', path.join(tls, 'server'), '--auth-user-script', fixture('auth', 'users.py'),
+      '--proxy-mount-point', '/via/', 'http://127.0.0.1:8000/']);
+    const server = await startContainer(tag, { hostConfig: { PortBindings: {
+      '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '8443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+    running.push(server);
+    await waitForHttp(server.url('/'));
+    assert.is((await curl(server.url('/'))).status, 401);
+    assert.is((await curl(server.url('/'), ['-u', 'alice:secret'])).body, 'user=alice');
+    assert.is((await curl(server.url('/via/'), ['-u', 'alice:secret'])).body, 'user=alice');
+    const httpsPort = (await server.container.inspect()).NetworkSettings.Ports['8443/tcp']![0].HostPort;
+    const secure = await curl(`https://127.0.0.1:${httpsPort}/`, ['--cacert', path.join(tls, 'server.crt'), '-u', 'bob:secret']);
+    assert.is(secure.status, 200, secure.stderr);
+    assert.is(secure.body, 'user=bob');
+  } finally {
+    rmSync(tls, { recursive: true, force: true });
+  }
 });
 
 apache.run();
