@@ -4,7 +4,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { RuntimeFailure, UsageError } from './errors.js';
-import { OPTION_ALIASES, OPTION_SPECS, metavarText, resolveBuildOptions, type OptionSpec } from './options.js';
+import { OPTION_ALIASES, OPTION_SPECS, metavarText, resolveBuildOptions, type BuildOptions, type OptionSpec } from './options.js';
 import { packageVersion } from './paths.js';
 import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
@@ -56,11 +56,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-function addBuildOptions(command: Command): Command {
+/** The table's options on a command; `skip`: keys the command defines its own way (setup-server's host --server-root). */
+function addBuildOptions(command: Command, skip: string[] = []): Command {
   for (const spec of OPTION_SPECS) {
-    command.addOption(commanderOption(spec));
+    if (!skip.includes(spec.key)) command.addOption(commanderOption(spec));
   }
   return command;
+}
+
+/** APP: --entry-point wins over the argument, as with mod_wsgi-express. */
+function appArgument(command: Command, options: BuildOptions): string {
+  const app = options.entryPoint ?? command.args[0];
+  if (app === undefined) throw new UsageError(`${command.name()}: give APP (a script, Django project, module or directory) or --entry-point`);
+  return app;
 }
 
 function commanderOption(spec: OptionSpec): Option {
@@ -77,6 +85,8 @@ export function optionValues(command: Command): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const spec of OPTION_SPECS) {
     if (spec.kind === 'pair') continue;
+    // setup-server's --server-root is its own (the host directory), not the table's.
+    if (command.name() === 'setup-server' && spec.key === 'serverRoot') continue;
     const value = values[commanderOption(spec).attributeName()];
     if (value !== undefined) raw[spec.key] = value;
   }
@@ -110,7 +120,8 @@ function parseCommandLine(argv: string[], output: CliOutput = PROCESS_OUTPUT) {
 export function parseBuildArgv(argv: string[]): { command: string; app: string; raw: Record<string, unknown> } {
   const { command, pairs } = parseCommandLine(argv);
   if (!command || !APP_COMMANDS.includes(command.name())) throw new UsageError(`expected one of ${APP_COMMANDS.join(', ')}`);
-  return { command: command.name(), app: command.args[0], raw: { ...optionValues(command), ...pairs } };
+  const raw = { ...optionValues(command), ...pairs };
+  return { command: command.name(), app: (raw.entryPoint as string | undefined) ?? command.args[0], raw };
 }
 
 export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
@@ -119,21 +130,23 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
     .version(packageVersion())
     .showSuggestionAfterError();
 
-  const appCommand = (name: string, description: string): Command =>
+  const appCommand = (name: string, description: string, skip: string[] = []): Command =>
     addBuildOptions(
       program
         .command(name)
         .description(description)
-        .argument('<APP>', 'WSGI script file, Django project directory (with manage.py), Python module name (--application-type module) or directory (--application-type static)'),
+        .argument('[APP]', 'WSGI script file, Django project directory (with manage.py), Python module name (--application-type module) or directory (--application-type static); or --entry-point'),
+      skip,
     ).action(() => undefined);
   const build = appCommand('build', 'Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options');
   const config = appCommand('config', 'Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)');
   const publishOptions = (command: Command): Command => command
     .option('--publish-host <IP-ADDRESS>', 'host interface the port is published on', '127.0.0.1')
     .option('--publish-port <NUMBER>', 'host port (default: the same as --port)')
-    .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', collect);
+    .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', collect)
+    .option('--name <NAME>', "the container's name (default: from the tag, e.g. mwe-app-hello for mwe-app/hello:latest; setup-server adds -server)");
   const startServer = publishOptions(appCommand('start-server', 'Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s'));
-  const setupServer = publishOptions(appCommand('setup-server', 'Build APP when needed and write a server root (httpd.conf, envvars, apachectl) whose apachectl starts, stops and restarts it as a background container; re-run with new options to change them'))
+  const setupServer = publishOptions(appCommand('setup-server', 'Build APP when needed and write a server root (httpd.conf, envvars, apachectl) whose apachectl starts, stops and restarts it as a background container; re-run with new options to change them', ['serverRoot']))
     .requiredOption('--server-root <DIRECTORY>', 'directory to write the server root to (created if missing; envvars in it is never overwritten)');
   const apachectl = program
     .command('apachectl')
@@ -158,11 +171,12 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
   });
 
   const toolchain = program.command('toolchain').description('Manage toolchain images (one per base image and mod_wsgi source)');
-  toolchain.command('list').description('List toolchain images with their Python, Apache and mod_wsgi versions, sizes and users').action(() => undefined);
-  toolchain
+  const prefixOption = (command: Command): Command => command.addOption(commanderOption(OPTION_SPECS.find((spec) => spec.key === 'toolchainPrefix')!));
+  prefixOption(toolchain.command('list').description('List toolchain images with their Python, Apache and mod_wsgi versions, sizes and users')).action(() => undefined);
+  prefixOption(toolchain
     .command('prune')
     .description('Remove toolchain images that no app image was built on')
-    .option('--dry-run', 'only print what would be removed')
+    .option('--dry-run', 'only print what would be removed'))
     .action(() => undefined);
 
   const base = program.command('base').description('Manage base images');
@@ -196,7 +210,7 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
 }
 
 /** start-server's own options, checked like the build options. */
-export function parsePublishOptions(opts: { publishHost: string; publishPort?: string; env?: string[] }): PublishOptions {
+export function parsePublishOptions(opts: { publishHost: string; publishPort?: string; env?: string[]; name?: string }): PublishOptions {
   check.ipAddress(opts.publishHost, '--publish-host');
   let publishPort: number | undefined;
   if (opts.publishPort !== undefined) {
@@ -208,7 +222,8 @@ export function parsePublishOptions(opts: { publishHost: string; publishPort?: s
   for (const pair of opts.env ?? []) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair)) throw new UsageError(`--env: '${pair}' is not KEY=VALUE`);
   }
-  return { publishHost: opts.publishHost, publishPort, env: opts.env ?? [] };
+  if (opts.name !== undefined) check.containerName(opts.name, '--name');
+  return { publishHost: opts.publishHost, publishPort, env: opts.env ?? [], name: opts.name };
 }
 
 export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): Promise<number> {
@@ -218,9 +233,9 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
     const invoked = program.args[0];
     if (command && APP_COMMANDS.includes(invoked)) {
       const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
-      const app = command.args[0];
+      const app = appArgument(command, options);
       if (invoked === 'start-server' || invoked === 'setup-server') {
-        const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[]; serverRoot?: string };
+        const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[]; name?: string; serverRoot?: string };
         const publish = parsePublishOptions(opts);
         if (invoked === 'start-server') return await runStartServer(app, options, publish, argv, reportProgress);
         check.singleLine(opts.serverRoot!, '--server-root');
@@ -239,11 +254,11 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
     if (invoked === 'toolchain') {
       const toolchain = command!;
       const sub = toolchain.args[0];
-      if (sub === 'list') return await runToolchainList();
-      if (sub === 'prune') {
-        const prune = toolchain.commands.find((command) => command.name() === 'prune')!;
-        return await runToolchainPrune(Boolean(prune.opts().dryRun));
-      }
+      const subcommand = toolchain.commands.find((command) => command.name() === sub);
+      const prefix = subcommand?.opts().toolchainPrefix as string | undefined;
+      if (prefix !== undefined) check.repositoryPath(prefix, '--toolchain-prefix');
+      if (sub === 'list') return await runToolchainList(prefix);
+      if (sub === 'prune') return await runToolchainPrune(Boolean(subcommand!.opts().dryRun), prefix);
       toolchain.outputHelp();
       return 2;
     }

@@ -31,6 +31,21 @@ export function checkAgainstToolchain(options: BuildOptions, facts: ToolchainFac
       throw new UsageError(`${flag}: ${module} has no ${directive} directive (telemetry came with mod_wsgi 6); build with --mod-wsgi pypi (the default) or drop ${flag}`);
     }
   }
+  // WSGIDaemonProcess options of mod_wsgi 6: a value other than express's default needs the module to know it.
+  const daemonOptions = facts.daemonOptions ?? [];
+  const daemonNeeds: [boolean, string, string][] = [
+    [options.interruptTimeout !== 0, '--interrupt-timeout', 'interrupt-timeout'],
+    [options.responseFlushDelay !== 5, '--response-flush-delay', 'response-flush-delay'],
+    [options.switchInterval !== undefined, '--switch-interval', 'switch-interval'],
+  ];
+  for (const [wanted, flag, option] of daemonNeeds) {
+    if (wanted && !daemonOptions.includes(option)) {
+      throw new UsageError(`${flag}: ${module} has no ${option} option on WSGIDaemonProcess (it came with mod_wsgi 6); build with --mod-wsgi pypi (the default) or drop ${flag}`);
+    }
+  }
+  if (options.switchInterval !== undefined && !facts.directives.includes('WSGISwitchInterval')) {
+    throw new UsageError(`--switch-interval: ${module} has no WSGISwitchInterval directive (it came with mod_wsgi 6); build with --mod-wsgi pypi (the default) or drop --switch-interval`);
+  }
   if (options.pythonWarnings.length && !facts.directives.includes('WSGIPythonWarnings')) {
     throw new UsageError(`--python-warnings: ${module} has no WSGIPythonWarnings directive; set PYTHONWARNINGS with --envvars-script instead`);
   }

@@ -1,5 +1,5 @@
 /** Renders the option reference (docs/options.md) from the option table. */
-import { OPTION_ALIASES, OPTION_SPECS, metavarText, type OptionSpec } from './options.js';
+import { OPTION_ALIASES, OPTION_SPECS, metavarText, type Fidelity, type OptionSpec } from './options.js';
 
 const GROUP_TITLES: Record<OptionSpec['group'], string> = {
   image: 'Image and toolchain',
@@ -18,9 +18,23 @@ const GROUP_TITLES: Record<OptionSpec['group'], string> = {
   services: 'Service scripts',
   telemetry: 'Telemetry',
   tuning: 'Reloading and tuning',
+  debugging: 'Debugging',
 };
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+const FIDELITY_TITLES: Record<Fidelity, string> = {
+  rendered: 'rendered as mod_wsgi-express 6 renders it',
+  adapted: 'container-adapted',
+  refused: 'refused',
+  own: "mwe-image's own (no mod_wsgi-express option)",
+};
+
+/** What becomes of the option in an image, and why (the table's fidelity and why fields). */
+export function fidelityText(spec: OptionSpec): string {
+  const fidelity = spec.fidelity ?? 'rendered';
+  return spec.why ? `${FIDELITY_TITLES[fidelity]}: ${spec.why}` : FIDELITY_TITLES[fidelity];
+}
 
 export function optionsMarkdown(): string {
   const lines = [
@@ -28,14 +42,18 @@ export function optionsMarkdown(): string {
     '',
     'Generated from `src/options.ts` by `npm run docs`; do not edit by hand.',
     '',
+    'The last column says what becomes of each mod_wsgi-express 6 option in an image: rendered as',
+    'mod_wsgi-express 6 renders it, container-adapted (and how), or refused (the build stops with the',
+    'reason and the alternative); the rest are mwe-image\'s own.',
+    '',
   ];
   for (const [group, title] of Object.entries(GROUP_TITLES)) {
-    lines.push(`## ${title}`, '', '| option | default | meaning |', '| --- | --- | --- |');
+    lines.push(`## ${title}`, '', '| option | default | meaning | in an image |', '| --- | --- | --- | --- |');
     for (const spec of OPTION_SPECS.filter((candidate) => candidate.group === group)) {
       const usage = `\`${[spec.flag, metavarText(spec)].filter(Boolean).join(' ')}\``;
       const fallback = spec.default === undefined || spec.default === false ? '' : `\`${spec.default}\``;
       const extra = [spec.repeatable ? 'Repeatable.' : '', spec.choices ? `One of: ${spec.choices.join(', ')}.` : ''].filter(Boolean).join(' ');
-      lines.push(`| ${usage} | ${fallback} | ${cell(spec.help)}${extra ? ` ${extra}` : ''} |`);
+      lines.push(`| ${usage} | ${fallback} | ${cell(spec.help)}${extra ? ` ${extra}` : ''} | ${cell(fidelityText(spec))} |`);
     }
     lines.push('');
   }

@@ -35,10 +35,20 @@ export interface OptionSpec {
   keyword?: string;
   /** Checks on the second value of a pair. */
   checkSecond?: (value: string, flag: string) => void;
+  /**
+   * What becomes of the mod_wsgi-express 6 option in an image: rendered as
+   * express renders it (the default), adapted to a container, refused (given,
+   * the build stops with `why`), or mwe-image's own (no such express option).
+   */
+  fidelity?: Fidelity;
+  /** Why an option is adapted or refused: for refused ones the one-line reason and the alternative. */
+  why?: string;
 }
 
+export type Fidelity = 'rendered' | 'adapted' | 'refused' | 'own';
+
 export type OptionGroup = 'image' | 'server' | 'application' | 'static' | 'handlers' | 'vhost' | 'groups' | 'environment'
-  | 'logging' | 'custom' | 'services' | 'telemetry' | 'tuning' | 'https' | 'proxy' | 'auth';
+  | 'logging' | 'custom' | 'services' | 'telemetry' | 'tuning' | 'https' | 'proxy' | 'auth' | 'debugging';
 
 const int = (flag: string, key: string, fallback: number, help: string, min = 0, max = 2147483647): OptionSpec =>
   ({ flag, key, kind: 'int', metavars: [flag.includes('size') ? 'BYTES' : flag.includes('timeout') || flag.includes('interval') || flag.includes('limit') ? 'SECONDS' : 'NUMBER'],
@@ -46,90 +56,111 @@ const int = (flag: string, key: string, fallback: number, help: string, min = 0,
 
 export const OPTION_SPECS: OptionSpec[] = [
   // What image to make and from what.
-  { flag: '--tag', key: 'tag', kind: 'string', metavars: ['NAME[:TAG]'], group: 'image',
+  { flag: '--tag', key: 'tag', kind: 'string', metavars: ['NAME[:TAG]'], group: 'image', fidelity: 'own',
     help: 'Name of the image to create. Defaults to mwe-app/<app name>:latest.',
     check: check.imageReference },
-  { flag: '--base-image', key: 'baseImage', kind: 'string', metavars: ['IMAGE'], group: 'image',
+  { flag: '--base-image', key: 'baseImage', kind: 'string', metavars: ['IMAGE'], group: 'image', fidelity: 'own',
     help: 'Debian-based image to build on. Defaults to debian:trixie-slim (Python 3.13), or debian:bookworm-slim with --python 3.11. Made locally by `mwe-image base bootstrap` where nothing can be pulled.',
     check: check.imageReference },
-  { flag: '--python', key: 'python', kind: 'choice', metavars: ['VERSION'], group: 'image', choices: Object.keys(PYTHON_SUITES),
+  { flag: '--python', key: 'python', kind: 'choice', metavars: ['VERSION'], group: 'image', fidelity: 'own', choices: Object.keys(PYTHON_SUITES),
     help: "Python the module is built for and runs on: the distribution's (3.13 on trixie, 3.11 on bookworm), or 3.13t, a free-threaded CPython built from source. Picks the base image when --base-image is not given; checked against it when it is." },
-  { flag: '--python-from', key: 'pythonFrom', kind: 'string', metavars: ['SOURCE'], group: 'image',
+  { flag: '--python-from', key: 'pythonFrom', kind: 'string', metavars: ['SOURCE'], group: 'image', fidelity: 'own',
     help: "distro (the base image's python3), source (CPython built in the build stage from the upstream tarball in Debian's source archive), or the URL or local path of a CPython source tarball (e.g. from python.org). Defaults to distro, and to source for 3.13t.",
     check: checkPythonFrom },
-  { flag: '--apache', key: 'apache', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'distro',
+  { flag: '--apache', key: 'apache', kind: 'string', metavars: ['SOURCE'], group: 'image', fidelity: 'own', default: 'distro',
     help: "Apache httpd: distro (the base image's apache2 packages), source (httpd built in the build stage into /opt/apache, with only the modules the config loads, from the apache2 upstream tarball in Debian's source archive; linked to Debian's APR, APR-util and PCRE2), or the URL or local path of an httpd source tarball (e.g. from downloads.apache.org). Defaults to distro.",
     check: checkApacheSource },
-  { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'pypi',
+  { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', fidelity: 'own', default: 'pypi',
     help: "mod_wsgi source: pypi (the newest release on the package index, what pip install mod_wsgi gets: resolved and downloaded on this host with the index options and pip's PIP_* settings, pinned in the toolchain), pypi:VERSION, debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, an http(s) URL of a tarball, or a local .tar.gz or source directory. Or debian-package: the module Debian compiled for the base suite (libapache2-mod-wsgi-py3, e.g. 4.9.4 on bookworm), not compiled here, for the suite's own Python and Apache only.",
     check: checkModWsgiSource },
-  { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', repeatable: true,
+  { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', fidelity: 'own', repeatable: true,
     help: "Debian package the application needs at run time (e.g. python3-flask), installed in the image in a cached layer. Repeatable.",
     check: check.debianPackage },
-  { flag: '--requirements', key: 'requirements', kind: 'string', metavars: ['FILE'], group: 'image',
+  { flag: '--requirements', key: 'requirements', kind: 'string', metavars: ['FILE'], group: 'image', fidelity: 'own',
     help: 'The dependencies to pip-install into a virtualenv (/opt/venv) in a cached layer, rebuilt only when the file (or --wheel-dir) changes: a requirements file, a pyproject.toml (its [project] dependencies), or a lock, told by its name: uv.lock or poetry.lock (with the pyproject.toml beside it) or Pipfile.lock, exported by its own tool (uv export, poetry export, pipenv requirements; the tool pip-installed from the same sources into the build stage only) with the locked versions and hashes. Given, it wins over every file in the app directory; else the first of uv.lock, poetry.lock, Pipfile.lock, requirements.txt and pyproject.toml there.',
     check: check.existingFile },
-  { flag: '--ignore-requirements', key: 'ignoreRequirements', kind: 'flag', group: 'image', default: false,
+  { flag: '--ignore-requirements', key: 'ignoreRequirements', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Install nothing from a lock, requirements.txt or pyproject.toml found in the app directory (e.g. when --system-packages provides it all).' },
-  { flag: '--wheel-dir', key: 'wheelDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
+  { flag: '--wheel-dir', key: 'wheelDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image', fidelity: 'own',
     help: 'Install the dependencies from the wheels in this host directory only (pip --no-index --find-links), for offline builds; e.g. made with pip wheel -r requirements.txt -w DIRECTORY.',
     check: check.existingDirectory },
-  { flag: '--index-url', key: 'indexUrl', kind: 'string', metavars: ['URL'], group: 'image',
+  { flag: '--index-url', key: 'indexUrl', kind: 'string', metavars: ['URL'], group: 'image', fidelity: 'own',
     help: 'Python package index for mod_wsgi (--mod-wsgi pypi) and the dependencies. Defaults to PIP_INDEX_URL, else the host\'s pip configuration, else PyPI. Credentials in it are used, never recorded in the image.',
     check: check.httpUrl },
-  { flag: '--extra-index-url', key: 'extraIndexUrls', kind: 'string', metavars: ['URL'], group: 'image', repeatable: true,
+  { flag: '--extra-index-url', key: 'extraIndexUrls', kind: 'string', metavars: ['URL'], group: 'image', fidelity: 'own', repeatable: true,
     help: 'Another index searched besides --index-url. Repeatable. Defaults to PIP_EXTRA_INDEX_URL (space-separated).',
     check: check.httpUrl },
-  { flag: '--find-links', key: 'findLinks', kind: 'string', metavars: ['URL|DIRECTORY'], group: 'image', repeatable: true,
+  { flag: '--find-links', key: 'findLinks', kind: 'string', metavars: ['URL|DIRECTORY'], group: 'image', fidelity: 'own', repeatable: true,
     help: 'Page URL or host directory of sdists and wheels used besides the indexes (a directory makes an offline build possible). Repeatable. Defaults to PIP_FIND_LINKS.',
     check: check.httpUrlOrDirectory },
-  { flag: '--trusted-host', key: 'trustedHosts', kind: 'string', metavars: ['HOST'], group: 'image', repeatable: true,
+  { flag: '--trusted-host', key: 'trustedHosts', kind: 'string', metavars: ['HOST'], group: 'image', fidelity: 'own', repeatable: true,
     help: 'Index host reached over plain HTTP or without verifying its certificate, as pip --trusted-host. Repeatable. Defaults to PIP_TRUSTED_HOST.',
     check: check.indexHost },
-  { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
+  { flag: '--toolchain-prefix', key: 'toolchainPrefix', kind: 'string', metavars: ['NAME'], group: 'image', fidelity: 'own',
+    help: 'Repository the toolchain images are tagged in, as NAME/toolchain:KEY, so that users or CI jobs sharing an engine keep theirs apart (toolchain list and prune see only theirs). Defaults to MWE_TOOLCHAIN_PREFIX, else mwe-image.',
+    check: check.repositoryPath },
+  { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
-  { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
+  { flag: '--json', key: 'json', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
-  { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
+  { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image', fidelity: 'own',
     help: 'Instead of building the app image, write its build context and the toolchain\'s (Dockerfiles, generated config, app files) to DIRECTORY with build.sh and build.json, for CI builders without a Docker daemon (kaniko, buildx). The toolchain is built (or reused) once here, because the generated config depends on what it contains. DIRECTORY must be new, empty, or an earlier --emit-context output.',
     check: check.singleLine },
-  { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
+  { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image', fidelity: 'own',
     help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry). Defaults to the directory holding a script APP, to APP itself for --application-type static, and to nothing for module.',
     check: check.existingDirectory },
-  { flag: '--allow-outside-paths', key: 'allowOutsidePaths', kind: 'flag', group: 'image', default: false,
+  { flag: '--allow-outside-paths', key: 'allowOutsidePaths', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Let the options copy host paths from outside the app directory and the current directory into the image (--document-root, --url-alias, --python-path, --include-file and the other local paths). Without it such a path is refused. /, /proc, /sys and /dev are refused even so.' },
 
   // Where and how Apache listens and runs the daemon processes.
   { flag: '--port', key: 'port', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 8000, min: 1, max: 65535,
+    fidelity: 'adapted', why: 'Apache listens on it inside the container (EXPOSEd); the host reaches it through a published port (docker run -p, start-server\'s --publish-port); PORT changes it at run time.',
     help: 'Port Apache listens on inside the container (also EXPOSEd). Defaults to 8000.' },
   { flag: '--host', key: 'host', kind: 'string', metavars: ['IP-ADDRESS'], group: 'server',
     help: 'Interface Apache binds inside the container. Defaults to all interfaces, which is what a published port needs.',
     check: check.ipAddress },
   { flag: '--processes', key: 'processes', kind: 'int', metavars: ['NUMBER|auto'], group: 'server', min: 1, max: 1000, keyword: 'auto',
+    fidelity: 'adapted', why: 'Adds auto (sized from the container\'s CPU quota and memory limit when it starts) and MWE_PROCESSES at run time; a number renders as express renders it.',
     help: "Number of daemon-mode worker processes. Defaults to 1. auto (container-specific, opt-in): one per CPU of the container's cgroup quota (docker run --cpus; the host's CPUs without one), at most one per 128 MiB of its memory limit, decided when the container starts; Apache's worker pool follows. MWE_PROCESSES (a number or auto) at run time." },
   { flag: '--threads', key: 'threads', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 5, min: 1, max: 1000,
     help: 'Threads per worker process. Defaults to 5.' },
   { flag: '--user', key: 'user', kind: 'string', metavars: ['USERNAME'], group: 'server', default: '#10001',
+    fidelity: 'adapted', why: 'Used only when the container starts as root (to bind a privileged port): Apache binds, then its children and the daemon processes switch to this account; the default is the image\'s app user (#10001), not the account running the command.',
     help: "Account Apache's children and the daemon processes switch to when the container starts as root (e.g. to bind port 80); ignored otherwise. A name from the image's /etc/passwd or #UID. Defaults to the image's app user, #10001.",
     check: check.accountName },
   { flag: '--group', key: 'group', kind: 'string', metavars: ['GROUP'], group: 'server', default: '#0',
+    fidelity: 'adapted', why: 'Used only when the container starts as root; the default is group 0 (an arbitrary UID in group 0 still writes the runtime state), not the invoking user\'s group.',
     help: 'Group for --user when the container starts as root; ignored otherwise. A name or #GID. Defaults to #0 (root group, no privileges: OpenShift style).',
     check: check.accountName },
-  { flag: '--stop-timeout', key: 'stopTimeout', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 8, min: 1, max: 86400,
+  { flag: '--stop-timeout', key: 'stopTimeout', kind: 'int', metavars: ['SECONDS'], group: 'server', fidelity: 'own', default: 8, min: 1, max: 86400,
     help: "How long a graceful stop (SIGTERM) waits for requests in flight before Apache stops hard. Defaults to 8, inside docker stop's 10; keep it below Kubernetes' terminationGracePeriodSeconds." },
 
-  { flag: '--stop-delay', key: 'stopDelay', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 0, min: 0, max: 3600,
+  { flag: '--stop-delay', key: 'stopDelay', kind: 'int', metavars: ['SECONDS'], group: 'server', fidelity: 'own', default: 0, min: 0, max: 3600,
     help: "Seconds between SIGTERM and the graceful stop: the health check fails at once (readiness probes, HEALTHCHECK) while requests are still served, so a load balancer stops sending before Apache stops accepting. MWE_STOP_DELAY at run time. Add it to the stop timeout in docker stop -t and Kubernetes' terminationGracePeriodSeconds." },
+  { flag: '--server-root', key: 'serverRoot', kind: 'string', metavars: ['DIRECTORY'], group: 'server',
+    fidelity: 'adapted', why: 'A directory inside the container, not on the host (setup-server keeps the host meaning: where it writes httpd.conf and apachectl); a volume, so a read-only root still has it writable.',
+    help: 'Directory inside the container that holds the generated configuration (httpd.conf, handler.wsgi) and the runtime state (pid file, sockets), group-0 writable and declared a VOLUME, so a read-only root and an arbitrary UID in group 0 still work. Defaults to /etc/mwe-image for the configuration and /tmp/mwe-image for the runtime state. setup-server takes it as the host directory it writes the server root to.',
+    check: check.imageAbsolutePath },
+  { flag: '--setup-only', key: 'setupOnly', kind: 'flag', group: 'server', default: false,
+    fidelity: 'adapted', why: 'The setup is the image: start-server builds it and exits without running it (as build does); run it later with docker run or a setup-server root.',
+    help: 'start-server: build the image and exit without starting it. build, config and setup-server never start a server and take it for compatibility.' },
+  { flag: '--shell-executable', key: 'shellExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'server',
+    fidelity: 'adapted', why: 'The shell of the apachectl that the image\'s own setup-server writes (inside the container), checked when the image is built.',
+    help: "Shell inside the image that runs the apachectl the in-image setup-server writes (its #! line). Defaults to /bin/sh.",
+    check: check.imageAbsolutePath },
 
   // What the WSGI application is.
   { flag: '--application-type', key: 'applicationType', kind: 'choice', metavars: ['TYPE'], group: 'application',
     default: 'script', choices: ['script', 'module', 'static'],
     help: 'script: APP is a WSGI script file; module: APP is a Python module name (e.g. mod_wsgi.diagnostics.environ); static: APP is a directory of files served by Apache alone. Defaults to script.' },
+  { flag: '--entry-point', key: 'entryPoint', kind: 'string', metavars: ['FILE-PATH|MODULE'], group: 'application',
+    help: 'APP given as an option (a script file, Django project directory, module name or static directory, per --application-type); wins over the APP argument when both are given.',
+    check: check.singleLine },
   { flag: '--callable-object', key: 'callableObject', kind: 'string', metavars: ['NAME'], group: 'application',
     default: 'application',
     help: 'Name of the WSGI callable in the script or module (Flask apps: app). Defaults to application.',
     check: check.pythonIdentifier },
-  { flag: '--django', key: 'django', kind: 'flag', group: 'application', default: false,
+  { flag: '--django', key: 'django', kind: 'flag', group: 'application', fidelity: 'own', default: false,
     help: "APP is a Django project directory (the one with manage.py; also detected without this flag): the WSGI entry is WSGI_APPLICATION of the settings manage.py names, Django comes from the project's dependencies (see --requirements; manage.py and the build step then run on /opt/venv/bin/python, and on Debian's Python python3-minimal is added to --system-packages for it), or, when it lists none, Debian's python3-django is added to --system-packages unless named there; collectstatic runs in the image build and STATIC_URL and MEDIA_URL become Apache aliases of STATIC_ROOT and MEDIA_ROOT (MEDIA_ROOT writable at run time). Inside the image `python3 manage.py runmodwsgi` (with mod_wsgi.express in INSTALLED_APPS) starts the server." },
   { flag: '--mount-point', key: 'mountPoint', kind: 'string', metavars: ['URL-PATH'], group: 'application', default: '/',
     help: 'URL prefix the WSGI application is mounted at. Defaults to /.',
@@ -137,12 +168,14 @@ export const OPTION_SPECS: OptionSpec[] = [
 
   // Static files.
   { flag: '--url-alias', key: 'urlAliases', kind: 'pair', metavars: ['URL-PATH', 'FILE-PATH'], group: 'static', repeatable: true,
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Serve a local file or directory (copied into the image) at URL-PATH, from Apache without entering the application. Repeatable; longer URL prefixes win whatever the order. A trailing slash on one side is matched on the other.',
     check: check.urlPath, checkSecond: check.existingPath },
   { flag: '--document-root', key: 'documentRoot', kind: 'string', metavars: ['DIRECTORY'], group: 'static',
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Local directory copied into the image and used as DocumentRoot: its files are served at their URL paths, other URLs go to the application.',
     check: check.existingDirectory },
-  { flag: '--allow-app-in-document-root', key: 'allowAppInDocumentRoot', kind: 'flag', group: 'static', default: false,
+  { flag: '--allow-app-in-document-root', key: 'allowAppInDocumentRoot', kind: 'flag', group: 'static', fidelity: 'own', default: false,
     help: "Let --document-root (or a --url-alias directory) be or contain the app directory, so Apache serves the application's source and every file beside it. Refused without it." },
 
   { flag: '--directory-index', key: 'directoryIndex', kind: 'string', metavars: ['FILE-NAME'], group: 'static',
@@ -158,9 +191,12 @@ export const OPTION_SPECS: OptionSpec[] = [
     check: check.errorStatus, checkSecond: check.urlPath },
   { flag: '--error-override', key: 'errorOverride', kind: 'flag', group: 'static', default: false,
     help: "Let --error-document pages replace the application's own error responses (WSGIErrorOverride). Daemon mode only." },
+  { flag: '--enable-docs', key: 'enableDocs', kind: 'flag', group: 'static', default: false,
+    help: "Alias /__wsgi__/docs and /__wsgi__/images to the mod_wsgi package's docs and images directories, as mod_wsgi-express does (the package from PyPI ships images but no docs: /__wsgi__/docs answers 404 there too)." },
 
   // Handlers and CGI.
   { flag: '--add-handler', key: 'handlerScripts', kind: 'pair', metavars: ['EXTENSION', 'SCRIPT-PATH'], group: 'handlers', repeatable: true,
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Handle files with EXTENSION (with the dot, e.g. .tmpl) under the document root with the WSGI script at SCRIPT-PATH (copied into the image): its application or handle_request callable, optional reload_required(resource); SCRIPT_NAME is the matched file. Repeatable.',
     check: check.fileExtension, checkSecond: check.existingFile },
   { flag: '--with-cgi', key: 'withCgi', kind: 'flag', group: 'handlers', default: false,
@@ -245,12 +281,15 @@ export const OPTION_SPECS: OptionSpec[] = [
 
   // Environment.
   { flag: '--working-directory', key: 'workingDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'environment',
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: "Local directory (copied into the image, or a part of --app-dir) that is the application's working directory and searched for imports. Defaults to /srv/app.",
     check: check.existingDirectory },
   { flag: '--python-path', key: 'pythonPath', kind: 'string', metavars: ['DIRECTORY'], group: 'environment', repeatable: true,
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Local directory (copied into the image) added to sys.path; .pth files in it are not processed. Repeatable.',
     check: check.existingDirectory },
   { flag: '--python-eggs', key: 'pythonEggs', kind: 'string', metavars: ['DIRECTORY'], group: 'environment',
+    fidelity: 'adapted', why: 'A directory inside the container, writable at run time; defaults to the runtime directory instead of the server root.',
     help: 'Directory inside the container for unpacking Python eggs; must be writable at run time. Defaults to /tmp/mwe-image/python-eggs.',
     check: check.imageAbsolutePath },
   { flag: '--python-warnings', key: 'pythonWarnings', kind: 'string', metavars: ['SPEC'], group: 'environment', repeatable: true,
@@ -275,10 +314,12 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--access-log', key: 'accessLog', kind: 'flag', group: 'logging', default: false,
     help: 'Write an access log (standard output, or --log-directory). Off by default.' },
   { flag: '--log-to-terminal', key: 'logToTerminal', kind: 'flag', group: 'logging', default: true,
+    fidelity: 'adapted', why: 'Always on: a container\'s logs are its standard output and error; --log-directory writes files instead.',
     help: 'Logs go to standard output and error; always the case in a container unless --log-directory is given. Accepted for compatibility.' },
   { flag: '--startup-log', key: 'startupLog', kind: 'flag', group: 'logging', default: false,
     help: "Capture Apache's startup-phase output (httpd -E) in the startup log (stderr, or --log-directory)." },
   { flag: '--log-directory', key: 'logDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'logging',
+    fidelity: 'adapted', why: 'A directory inside the container (mount a volume to keep the files); express defaults to the server root.',
     help: 'Directory inside the container the logs are written to as files instead of the terminal (mount a volume there).',
     check: check.imageAbsolutePath },
   { flag: '--access-log-name', key: 'accessLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'access_log',
@@ -287,7 +328,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Error log file name in --log-directory. Defaults to error_log.', check: check.fileName },
   { flag: '--startup-log-name', key: 'startupLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'startup_log',
     help: 'Startup log file name in --log-directory. Defaults to startup_log.', check: check.fileName },
-  { flag: '--log-format', key: 'logFormat', kind: 'choice', metavars: ['FORMAT'], group: 'logging', default: 'text', choices: ['text', 'json'],
+  { flag: '--log-format', key: 'logFormat', kind: 'choice', metavars: ['FORMAT'], group: 'logging', fidelity: 'own', default: 'text', choices: ['text', 'json'],
     help: "text: Apache's log lines; json (container-specific): one JSON object per line for log collectors, access lines (with --access-log) on stdout with time, client, method, path, query, protocol, status, bytes, duration_us, referer, user_agent and host, error lines on stderr with time, level, module, pid, tid, client and message; values as Apache escapes them. Logs on the terminal only (not with --log-directory). MWE_LOG_FORMAT at run time." },
   { flag: '--access-log-format', key: 'accessLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging', default: 'common',
     help: 'Access log format: the nicknames common or combined, or a LogFormat string. Defaults to common.', check: check.logFormat },
@@ -298,21 +339,26 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--max-log-size', key: 'maxLogSize', kind: 'int', metavars: ['MB'], group: 'logging', default: 5, min: 1, max: 100000,
     help: 'Size in megabytes at which --rotate-logs rotates. Defaults to 5.' },
   { flag: '--rotatelogs-executable', key: 'rotatelogsExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'logging',
+    fidelity: 'adapted', why: 'A path inside the image (not on the host), checked when the image is built.',
     help: "rotatelogs inside the image. Defaults to the toolchain's: /usr/bin/rotatelogs with Debian's Apache, /opt/apache/bin/rotatelogs with --apache source.", check: check.imageAbsolutePath },
 
   // Custom configuration.
   { flag: '--include-file', key: 'includeFiles', kind: 'string', metavars: ['FILE-PATH'], group: 'custom', repeatable: true,
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Local file of Apache directives (copied into the image) appended to the generated configuration. Repeatable.',
     check: check.existingFile },
   { flag: '--rewrite-rules', key: 'rewriteRules', kind: 'string', metavars: ['FILE-PATH'], group: 'custom',
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Local file of mod_rewrite rules (copied into the image) included in the document root section.',
     check: check.existingFile },
   { flag: '--envvars-script', key: 'envvarsScript', kind: 'string', metavars: ['FILE-PATH'], group: 'custom',
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Local shell script (copied into the image) sourced before Apache starts, to set process environment variables.',
     check: check.existingFile },
 
   // Service scripts.
   { flag: '--service-script', key: 'serviceScripts', kind: 'pair', metavars: ['SERVICE', 'SCRIPT-PATH'], group: 'services', repeatable: true,
+    fidelity: 'adapted', why: 'The host path is copied into the image when it is built; the image never reads the host at run time.',
     help: 'Run the Python script at SCRIPT-PATH (copied into the image) in its own daemon process group (service:SERVICE), supervised by Apache. Repeatable.',
     check: check.groupName, checkSecond: check.existingFile },
   { flag: '--service-user', key: 'serviceUsers', kind: 'pair', metavars: ['SERVICE', 'USERNAME'], group: 'services', repeatable: true,
@@ -330,7 +376,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Run the telemetry ingester and its web UI (the mod_wsgi-telemetry package, pip-installed into the image from the package index) in a service daemon process next to the application, and point the WSGI processes at it. Needs mod_wsgi 6 or later.' },
   { flag: '--telemetry-ui-port', key: 'telemetryUiPort', kind: 'int', metavars: ['NUMBER'], group: 'telemetry', default: 8888, min: 1, max: 65535,
     help: 'Port of the telemetry web UI inside the container with --enable-telemetry.' },
-  { flag: '--telemetry-ui-host', key: 'telemetryUiHost', kind: 'string', metavars: ['IP-ADDRESS'], group: 'telemetry', default: '127.0.0.1',
+  { flag: '--telemetry-ui-host', key: 'telemetryUiHost', kind: 'string', metavars: ['IP-ADDRESS'], group: 'telemetry', fidelity: 'own', default: '127.0.0.1',
     help: 'Address the telemetry web UI binds inside the container (container-specific). The default, 127.0.0.1, is what mod_wsgi-express binds, and docker run -p cannot reach it: use --network host, docker exec, or 0.0.0.0 with -p 127.0.0.1:PORT:PORT. The UI has no authentication; a non-loopback address gets a warning.',
     check: check.ipAddress },
   { flag: '--telemetry-service', key: 'telemetryService', kind: 'string', metavars: ['unix:PATH'], group: 'telemetry',
@@ -348,8 +394,9 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--disable-reloading', key: 'disableReloading', kind: 'flag', group: 'tuning', default: false,
     help: 'Never reload, not even when the WSGI script file changes.' },
   int('--request-timeout', 'requestTimeout', 60, 'Seconds a request may run before the daemon process is restarted.'),
+  int('--interrupt-timeout', 'interruptTimeout', 0, 'When a request outlasts --request-timeout, interrupt only its thread (a mod_wsgi.RequestTimeout exception, answered 504) and wait this many seconds for it to unwind before restarting the process (0: no interruption). Needs a mod_wsgi that knows interrupt-timeout (6.0 and later).'),
   int('--startup-timeout', 'startupTimeout', 15, 'Seconds the application may take to load (when the daemon process starts, or on the first request) before the daemon process is restarted, with the stack of the hang in the log; 0: no limit.'),
-  { flag: '--exit-on-startup-failure', key: 'exitOnStartupFailure', kind: 'flag', group: 'tuning', default: false,
+  { flag: '--exit-on-startup-failure', key: 'exitOnStartupFailure', kind: 'flag', group: 'tuning', fidelity: 'own', default: false,
     help: "Stop the server when the application failed to load 3 times in a row (each hung past --startup-timeout, raised or exited): the container exits with status 3 so that its orchestrator restarts it, instead of staying up unhealthy. MWE_EXIT_ON_STARTUP_FAILURE=1 (or 0) in the container's environment switches it at run time. Daemon mode only." },
   int('--graceful-timeout', 'gracefulTimeout', 15, 'Seconds a daemon process waits for requests to finish when it restarts.'),
   int('--shutdown-timeout', 'shutdownTimeout', 5, 'Seconds a daemon process waits for requests to finish when it shuts down.'),
@@ -375,6 +422,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   int('--header-buffer-size', 'headerBufferSize', 0, 'Largest response header block from a daemon process (0: the default).'),
   int('--response-buffer-size', 'responseBufferSize', 0, 'Response buffering between daemon and Apache (0: the default).'),
   int('--response-socket-timeout', 'responseSocketTimeout', 0, 'Seconds to wait for a client to take a response (0: the socket timeout).'),
+  { flag: '--response-flush-delay', key: 'responseFlushDelay', kind: 'int', metavars: ['MILLISECONDS'], group: 'tuning', default: 5, min: 0, max: 60000,
+    help: 'Milliseconds mod_wsgi waits for more response data from a daemon process before flushing what it has to the client (0: flush on any stall). Defaults to 5. Needs a mod_wsgi that knows response-flush-delay (6.0 and later).' },
   int('--limit-request-body', 'limitRequestBody', 10485760, 'Largest request body in bytes (LimitRequestBody).'),
   int('--keep-alive-timeout', 'keepAliveTimeout', 2, 'Seconds a kept-alive connection waits for the next request (0: no keep-alive).'),
   { flag: '--map-head-to-get', key: 'mapHeadToGet', kind: 'choice', metavars: ['MODE'], group: 'tuning', default: 'Auto', choices: ['Off', 'On', 'Auto'],
@@ -401,6 +450,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "Serve Apache's /server-status page, to loopback clients only." },
   { flag: '--orphan-interpreter', key: 'orphanInterpreter', kind: 'flag', group: 'tuning', default: false,
     help: 'Skip destroying the Python interpreter on process shutdown (WSGIDestroyInterpreter Off).' },
+  { flag: '--switch-interval', key: 'switchInterval', kind: 'number', metavars: ['SECONDS'], group: 'tuning', min: 0.000001, max: 3600,
+    help: "Python's GIL switch interval (sys.setswitchinterval), above 0: WSGISwitchInterval for embedded mode and switch-interval on the daemon processes. Defaults to Python's 0.005. Needs mod_wsgi 6." },
   { flag: '--ignore-activity', key: 'ignoreActivity', kind: 'string', metavars: ['URL-PATH'], group: 'tuning', repeatable: true,
     help: 'Requests under URL-PATH (e.g. a health check) do not count as activity for --inactivity-timeout. Repeatable.',
     check: check.urlPath },
@@ -411,17 +462,57 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Address or subnet (CIDR) of a proxy whose --trust-proxy-header values are trusted. Repeatable.',
     check: check.ipOrSubnet },
   { flag: '--socket-prefix', key: 'socketPrefix', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
+    fidelity: 'adapted', why: 'A directory inside the container; defaults to the runtime directory (/tmp/mwe-image, so a read-only root with a tmpfs on /tmp works).',
     help: 'Directory inside the container for the daemon sockets. Defaults to /tmp/mwe-image.', check: check.imageAbsolutePath },
   { flag: '--pid-file', key: 'pidFile', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
+    fidelity: 'adapted', why: 'A file inside the container; defaults to the runtime directory (/tmp/mwe-image).',
     help: "Apache's PID file inside the container. Defaults to /tmp/mwe-image/httpd.pid.", check: check.imageAbsolutePath },
   { flag: '--process-name', key: 'processName', kind: 'string', metavars: ['NAME'], group: 'tuning',
     help: "Name Apache's processes show in ps. Defaults to the httpd executable's name.", check: check.groupName },
   { flag: '--httpd-executable', key: 'httpdExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
+    fidelity: 'adapted', why: 'A path inside the image (not on the host), checked when the image is built.',
     help: 'Apache binary inside the image. Defaults to the one the toolchain found (/usr/sbin/apache2 on Debian, /opt/apache/bin/httpd with --apache source).', check: check.imageAbsolutePath },
   { flag: '--modules-directory', key: 'modulesDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
+    fidelity: 'adapted', why: 'A path inside the image (not on the host), checked when the image is built.',
     help: "Apache modules directory inside the image. Defaults to the toolchain's (apxs LIBEXECDIR).", check: check.imageAbsolutePath },
   { flag: '--mime-types', key: 'mimeTypes', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
+    fidelity: 'adapted', why: 'A path inside the image (not on the host), checked when the image is built.',
     help: "MIME types file inside the image (TypesConfig). Defaults to the toolchain's: /etc/mime.types with Debian's Apache, /opt/apache/conf/mime.types with --apache source.", check: check.imageAbsolutePath },
+
+  // Debugging: mod_wsgi-express runs one Apache process on the terminal for these (--debug-mode); an image does not.
+  { flag: '--debug-mode', key: 'debugMode', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'one Apache process with pdb on your terminal needs a TTY attached to Apache itself, which the image\'s supervised, detached Apache never has; debug on the host with mod_wsgi-express start-server --debug-mode, or use a remote debugger (debugpy from --requirements, docker run -it -p 127.0.0.1:5678:5678 IMAGE)',
+    help: 'Refused: one Apache process with the Python debugger on the terminal (mod_wsgi-express --debug-mode).' },
+  { flag: '--enable-debugger', key: 'enableDebugger', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'pdb post-mortem needs --debug-mode\'s Apache on a terminal (a TTY), which the image\'s daemon processes never have; use a remote debugger such as debugpy from --requirements, published with docker run -it -p 127.0.0.1:5678:5678, or mod_wsgi-express --enable-debugger on the host',
+    help: 'Refused: post-mortem pdb on the terminal for exceptions from the application.' },
+  { flag: '--debugger-startup', key: 'debuggerStartup', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'pdb at startup needs --debug-mode\'s Apache on a terminal (a TTY), which the image\'s daemon processes never have; use a remote debugger such as debugpy (docker run -it -p 127.0.0.1:5678:5678) or mod_wsgi-express --debugger-startup on the host',
+    help: 'Refused: pdb on the terminal when the server starts.' },
+  { flag: '--enable-profiler', key: 'enableProfiler', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'mod_wsgi-express profiles only in --debug-mode (one process on a terminal), which an image does not run; profile on the host with mod_wsgi-express --enable-profiler --profiler-directory DIR, or run cProfile in the app and write to a volume (docker run -v DIR:/profiles)',
+    help: 'Refused: cProfile data of the --debug-mode process.' },
+  { flag: '--profiler-directory', key: 'profilerDirectory', kind: 'string', metavars: ['DIRECTORY-PATH'], group: 'debugging', fidelity: 'refused',
+    why: 'it takes effect only with --enable-profiler in --debug-mode, which an image does not run; write profiles from the app to a volume (docker run -v DIR:/profiles) or use mod_wsgi-express on the host',
+    help: 'Refused: where --enable-profiler writes.' },
+  { flag: '--enable-recorder', key: 'enableRecorder', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'mod_wsgi-express records requests only in --debug-mode (one process on a terminal), which an image does not run; record on the host with mod_wsgi-express --enable-recorder --recorder-directory DIR',
+    help: 'Refused: request recording in --debug-mode.' },
+  { flag: '--recorder-directory', key: 'recorderDirectory', kind: 'string', metavars: ['DIRECTORY-PATH'], group: 'debugging', fidelity: 'refused',
+    why: 'it takes effect only with --enable-recorder in --debug-mode, which an image does not run; record on the host with mod_wsgi-express, or have the app write to a volume (docker run -v DIR:/recordings)',
+    help: 'Refused: where --enable-recorder writes.' },
+  { flag: '--enable-coverage', key: 'enableCoverage', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'mod_wsgi-express measures coverage only in --debug-mode (one process on a terminal), which an image does not run; measure on the host with mod_wsgi-express --enable-coverage --coverage-directory DIR (coverage from PyPI)',
+    help: 'Refused: coverage of the --debug-mode process.' },
+  { flag: '--coverage-directory', key: 'coverageDirectory', kind: 'string', metavars: ['DIRECTORY-PATH'], group: 'debugging', fidelity: 'refused',
+    why: 'it takes effect only with --enable-coverage in --debug-mode, which an image does not run; measure on the host with mod_wsgi-express, or have the app write coverage data to a volume (docker run -v DIR:/coverage)',
+    help: 'Refused: where --enable-coverage writes its HTML report.' },
+  { flag: '--enable-gdb', key: 'enableGdb', kind: 'flag', group: 'debugging', fidelity: 'refused',
+    why: 'gdb on --debug-mode\'s Apache needs a terminal and gdb, and the image has neither; attach from the host (gdb -p PID of the container\'s process, as root) or run docker run -it --cap-add SYS_PTRACE with a debug image',
+    help: 'Refused: Apache run under gdb in --debug-mode.' },
+  { flag: '--gdb-executable', key: 'gdbExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'debugging', fidelity: 'refused',
+    why: 'it takes effect only with --enable-gdb, which an image does not run (no gdb, no terminal); attach gdb from the host to the container\'s process instead',
+    help: 'Refused: the gdb that --enable-gdb runs.' },
 ];
 
 /** Alternative spellings in use for some options, next to mod_wsgi-express's names. */
@@ -458,6 +549,7 @@ export interface BuildOptions {
   extraIndexUrls: string[];
   findLinks: string[];
   trustedHosts: string[];
+  toolchainPrefix?: string;
   quiet: boolean;
   json: boolean;
   emitContext?: string;
@@ -469,7 +561,11 @@ export interface BuildOptions {
   group: string;
   stopTimeout: number;
   stopDelay: number;
+  serverRoot?: string;
+  setupOnly: boolean;
+  shellExecutable?: string;
   applicationType: ApplicationType;
+  entryPoint?: string;
   callableObject: string;
   django: boolean;
   mountPoint: string;
@@ -481,6 +577,7 @@ export interface BuildOptions {
   allowOverride: string[];
   errorDocuments: [string, string][];
   errorOverride: boolean;
+  enableDocs: boolean;
   handlerScripts: [string, string][];
   withCgi: boolean;
   serverName?: string;
@@ -547,6 +644,7 @@ export interface BuildOptions {
   reloadOnChanges: boolean;
   disableReloading: boolean;
   requestTimeout: number;
+  interruptTimeout: number;
   startupTimeout: number;
   exitOnStartupFailure: boolean;
   gracefulTimeout: number;
@@ -573,6 +671,7 @@ export interface BuildOptions {
   headerBufferSize: number;
   responseBufferSize: number;
   responseSocketTimeout: number;
+  responseFlushDelay: number;
   limitRequestBody: number;
   keepAliveTimeout: number;
   mapHeadToGet: string;
@@ -587,6 +686,7 @@ export interface BuildOptions {
   serverMetrics: boolean;
   serverStatus: boolean;
   orphanInterpreter: boolean;
+  switchInterval?: number;
   ignoreActivity: string[];
   trustProxyHeaders: string[];
   trustProxies: string[];
@@ -651,6 +751,7 @@ export function resolveBuildOptions(raw: Record<string, unknown>): BuildOptions 
   const values: Record<string, unknown> = {};
   for (const spec of OPTION_SPECS) {
     const given = raw[spec.key];
+    if (given !== undefined && spec.fidelity === 'refused') throw new UsageError(`${spec.flag}: ${spec.why}`);
     if (given === undefined) {
       values[spec.key] = spec.repeatable ? [] : spec.default;
     } else if (spec.kind === 'flag') {

@@ -27,11 +27,13 @@ export interface ServerRecord {
   /** The image's own --envvars-script, sourced before the server root's. */
   imageEnvvars: string;
   publish: PublishOptions;
+  /** The container's name: --name, else from the tag (server roots written before it: from the path). */
+  containerName?: string;
 }
 
-/** One container per server root, named after its absolute path. */
-export function containerName(root: string): string {
-  return `mwe-server-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12)}`;
+/** The container of a server root: the recorded name, or (older server roots) one from its absolute path. */
+export function containerName(root: string, record?: ServerRecord): string {
+  return record?.containerName ?? `mwe-server-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12)}`;
 }
 
 /** Writes through a temporary file so a reader never sees half a file. */

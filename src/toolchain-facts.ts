@@ -17,6 +17,8 @@ export interface ToolchainFacts {
   sitePackages: string;
   /** Optional mod_wsgi directives the built module knows. */
   directives: string[];
+  /** Optional WSGIDaemonProcess options the module knows (interrupt-timeout, ...; older toolchains: absent, none). */
+  daemonOptions?: string[];
   /** Apache modules available as .so files (cgid, cgi, deflate, ...). */
   apacheModules?: string[];
   /** `locale -a` of the base image. */

@@ -17,8 +17,18 @@ import { describeModWsgiSource, type ModWsgiSource } from './mod-wsgi-source.js'
 import { describePythonSource, type PythonSource } from './python-source.js';
 import { imagesDir, packageRoot } from './paths.js';
 import { TOOLCHAIN_FACTS_PATH, type ToolchainFacts } from './toolchain-facts.js';
+import { repositoryPath } from './validate.js';
 
-export const TOOLCHAIN_REPOSITORY = 'mwe-image/toolchain';
+/** Toolchains are tagged PREFIX/toolchain:KEY; PREFIX keeps users of a shared engine apart. */
+export const DEFAULT_TOOLCHAIN_PREFIX = 'mwe-image';
+export const TOOLCHAIN_PREFIX_VARIABLE = 'MWE_TOOLCHAIN_PREFIX';
+
+/** The toolchain repository: --toolchain-prefix, else MWE_TOOLCHAIN_PREFIX, else mwe-image. */
+export function toolchainRepository(prefix?: string): string {
+  const fromEnvironment = process.env[TOOLCHAIN_PREFIX_VARIABLE] || undefined;
+  if (prefix === undefined && fromEnvironment !== undefined) repositoryPath(fromEnvironment, TOOLCHAIN_PREFIX_VARIABLE);
+  return `${prefix ?? fromEnvironment ?? DEFAULT_TOOLCHAIN_PREFIX}/toolchain`;
+}
 
 export interface ToolchainRequest {
   baseImageId: string;
@@ -26,6 +36,8 @@ export interface ToolchainRequest {
   modWsgi: ModWsgiSource;
   python: PythonSource;
   apache: ApacheSource;
+  /** --toolchain-prefix (not part of the key: the same combination under another prefix is the same build). */
+  prefix?: string;
 }
 
 export interface Toolchain {
@@ -84,7 +96,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   if (request.modWsgi.kind === 'pypi' && request.modWsgi.file) hashTree(hash, request.modWsgi.file, 'mod_wsgi-src');
   if (request.python.from === 'local') hashTree(hash, request.python.path!, 'python-src');
   if (request.apache.from === 'local') hashTree(hash, request.apache.path, 'apache-src');
-  return `${TOOLCHAIN_REPOSITORY}:${hash.digest('hex').slice(0, 16)}`;
+  return `${toolchainRepository(request.prefix)}:${hash.digest('hex').slice(0, 16)}`;
 }
 
 export function toolchainContext(request: ToolchainRequest): ContextBuilder {

@@ -96,6 +96,20 @@ export function imageReference(value: string, flag: string): void {
   }
 }
 
+/** A container name as the engine accepts it. */
+export function containerName(value: string, flag: string): void {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a container name; use letters, digits and _ . - (starting with a letter or digit)`);
+  }
+}
+
+/** A repository path (lower-case components separated by /), e.g. the toolchain prefix. */
+export function repositoryPath(value: string, flag: string): void {
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(value)) {
+    throw new UsageError(`${flag}: '${value}' is not a repository name; use lower-case letters, digits and . _ - / (e.g. ci-job-42 or alice/mwe)`);
+  }
+}
+
 /** A user or group as Apache's User/Group take it: a system name or #ID. */
 export function accountName(value: string, flag: string): void {
   if (!/^(#\d{1,10}|[a-z_][a-z0-9_-]{0,31})$/.test(value)) {

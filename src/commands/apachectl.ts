@@ -12,7 +12,8 @@
  *                  (restart's work when none runs or the image changed)
  *   configtest     Apache's syntax check of the image's configuration
  *   status         running or not (exit 3), and the health check's answer
- * A stopped container is kept (its logs: docker logs NAME) until the next start.
+ * The container is named by setup-server (--name, else from the tag) and
+ * removed once it has stopped: no exited container is left behind.
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -84,9 +85,12 @@ async function waitUntilServing(container: Docker.Container, seconds = 30): Prom
 }
 
 async function start(docker: Docker, root: string, record: ServerRecord): Promise<number> {
-  const name = containerName(root);
+  const name = containerName(root, record);
   const existing = docker.getContainer(name);
   const state = await inspect(existing);
+  if (state && state.Config.Labels?.['io.mwe-image.server-root'] !== root) {
+    throw new UsageError(`apachectl start: a container named ${name} exists and is not this server root's; remove it (docker rm -f ${name}) or re-run setup-server with another --name`);
+  }
   if (state?.State.Running) {
     process.stdout.write(`httpd (container ${name}) already running\n`);
     return 0;
@@ -102,6 +106,7 @@ async function start(docker: Docker, root: string, record: ServerRecord): Promis
 async function stop(container: Docker.Container, signal: 'SIGINT' | 'SIGTERM', seconds: number, quiet = false): Promise<number> {
   const state = await inspect(container);
   if (!state?.State.Running) {
+    if (state) await container.remove({ force: true }).catch(() => undefined); // one that exited on its own
     if (!quiet) process.stdout.write('httpd (no container) not running\n');
     return 0;
   }
@@ -115,6 +120,7 @@ async function stop(container: Docker.Container, signal: 'SIGINT' | 'SIGTERM', s
     await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     await exited;
   }
+  await container.remove({ force: true }).catch(() => undefined);
   return 0;
 }
 
@@ -149,7 +155,7 @@ export async function runApachectl(serverRoot: string, action: string): Promise<
   const root = path.resolve(serverRoot);
   const record = readServerRoot(root);
   const docker = await connectEngine();
-  const container = docker.getContainer(containerName(root));
+  const container = docker.getContainer(containerName(root, record));
   const graceSeconds = record.stopTimeout + 5;
   switch (action as Action) {
     case 'start':

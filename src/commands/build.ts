@@ -34,6 +34,7 @@ export async function prepareToolchain(options: BuildOptions, progress: (line: s
     modWsgi: await resolveModWsgiSource(parseModWsgiSource(options.modWsgi), modWsgiIndex, progress),
     python: parsePythonSource(options.python, options.pythonFrom),
     apache: parseApacheSource(options.apache),
+    prefix: options.toolchainPrefix,
   };
   const toolchain = await ensureToolchain(docker, request, progress);
   checkAgainstToolchain(options, toolchain.facts);

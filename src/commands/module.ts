@@ -16,7 +16,7 @@ import { prepareToolchain } from './build.js';
 export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
 
 /** The options of these commands: the ones that choose a toolchain. */
-export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'pythonFrom', 'modWsgi', 'indexUrl', 'extraIndexUrls', 'findLinks', 'trustedHosts'];
+export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'pythonFrom', 'modWsgi', 'indexUrl', 'extraIndexUrls', 'findLinks', 'trustedHosts', 'toolchainPrefix'];
 
 interface ExportedModule {
   hostPath: string;

@@ -11,7 +11,7 @@ import type { BuildOptions } from '../options.js';
 import { IMAGE_PATHS, ENVVARS_FILE } from '../plan.js';
 import { containerName, writeServerRoot } from '../server-root.js';
 import { buildApp, recordedCommandLine } from './build.js';
-import type { PublishOptions } from './start-server.js';
+import { containerNameFromTag, type PublishOptions } from './start-server.js';
 
 export async function runSetupServer(
   app: string,
@@ -24,7 +24,7 @@ export async function runSetupServer(
   const root = path.resolve(serverRoot);
   const { docker, plan, result } = await buildApp(app, options, argv, progress);
   const [conf] = await readImagePath(docker, result.imageId, `${IMAGE_PATHS.configDir}/httpd.conf`);
-  const { keptEnvvars } = writeServerRoot(root, {
+  const record = {
     commandLine: recordedCommandLine(argv),
     image: plan.tag,
     imageId: result.imageId,
@@ -32,9 +32,11 @@ export async function runSetupServer(
     stopTimeout: options.stopTimeout,
     imageEnvvars: options.envvarsScript ? ENVVARS_FILE : '',
     publish,
-  }, conf.content.toString('utf8'));
+    containerName: publish.name ?? `${containerNameFromTag(plan.tag)}-server`,
+  };
+  const { keptEnvvars } = writeServerRoot(root, record, conf.content.toString('utf8'));
   if (keptEnvvars) progress(`Kept ${root}/envvars (yours to edit; setup-server never overwrites it)`);
-  const running = await docker.getContainer(containerName(root)).inspect().catch(() => undefined);
+  const running = await docker.getContainer(containerName(root, record)).inspect().catch(() => undefined);
   if (running?.State.Running && running.Image !== result.imageId) {
     progress(`The server is running the previous image; ${root}/apachectl restart serves the new one`);
   }

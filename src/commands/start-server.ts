@@ -5,6 +5,7 @@
  * status as this command's.
  */
 import type Docker from 'dockerode';
+import { UsageError } from '../errors.js';
 import type { BuildOptions } from '../options.js';
 import { buildApp } from './build.js';
 
@@ -15,6 +16,34 @@ export interface PublishOptions {
   publishPort?: number;
   /** KEY=VALUE pairs for the container environment (what --passenv reads). */
   env: string[];
+  /** --name: the container's name (default: from the tag). */
+  name?: string;
+}
+
+/** Marks the containers start-server made: one of these left by a crash may be replaced, another container never. */
+export const START_SERVER_LABEL = 'io.mwe-image.start-server';
+
+/**
+ * A container name from an image tag: the repository path with / as -, and the
+ * tag unless it is latest (mwe-app/hello:latest -> mwe-app-hello, hello:1 -> hello-1).
+ */
+export function containerNameFromTag(tag: string): string {
+  const lastColon = tag.lastIndexOf(':');
+  const hasTag = lastColon > tag.lastIndexOf('/');
+  const repository = hasTag ? tag.slice(0, lastColon) : tag;
+  const version = hasTag ? tag.slice(lastColon + 1) : 'latest';
+  const name = `${repository.replace(/^[^/]*[.:][^/]*\//, '')}${version === 'latest' ? '' : `-${version}`}`;
+  return name.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 128) || 'mwe-server';
+}
+
+/** Frees `name` for a new container: removes a stopped one start-server left, refuses anything else. */
+async function claimName(docker: Docker, name: string, label: string): Promise<void> {
+  const existing = await docker.getContainer(name).inspect().catch(() => undefined);
+  if (!existing) return;
+  if (existing.State.Running || existing.Config.Labels?.[label] === undefined) {
+    throw new UsageError(`--name: a container named ${name} ${existing.State.Running ? 'is running' : 'exists'}; stop it (docker rm -f ${name}) or give another --name`);
+  }
+  await docker.getContainer(name).remove({ force: true });
 }
 
 /**
@@ -43,8 +72,16 @@ export async function runStartServer(
   argv: string[],
   progress: (line: string) => void,
 ): Promise<number> {
-  const { docker, plan } = await buildApp(app, options, argv, progress);
-  const container = await docker.createContainer(serverContainer(plan.tag, options.port, publish, options.httpsPort));
+  const { docker, plan, result } = await buildApp(app, options, argv, progress);
+  if (options.setupOnly) {
+    // mod_wsgi-express --setup-only writes the server and does not run it; here the image is the setup.
+    process.stdout.write(`${plan.tag} ${result.imageId}\n`);
+    progress(`--setup-only: built ${plan.tag}; run it with docker run or mwe-image start-server without --setup-only`);
+    return 0;
+  }
+  const name = publish.name ?? containerNameFromTag(plan.tag);
+  await claimName(docker, name, START_SERVER_LABEL);
+  const container = await docker.createContainer({ ...serverContainer(plan.tag, options.port, publish, options.httpsPort), name, Labels: { [START_SERVER_LABEL]: '1' } });
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   docker.modem.demuxStream(stream, process.stdout, process.stderr);
   let stops = 0;
@@ -60,7 +97,7 @@ export async function runStartServer(
   try {
     await container.start();
     const https = options.httpsPort === undefined ? '' : ` and ${serverUrl(options.httpsPort, { ...publish, publishPort: undefined }).replace('http:', 'https:')}`;
-    progress(`Serving ${plan.tag} on ${serverUrl(options.port, publish)}${https} (Ctrl-C stops it)`);
+    progress(`Serving ${plan.tag} as container ${name} on ${serverUrl(options.port, publish)}${https} (Ctrl-C stops it)`);
     const result = await container.wait();
     return result.StatusCode;
   } finally {

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { connectEngine } from '../docker/engine.js';
 import { readImagePath } from '../docker/image-files.js';
 import { TOOLCHAIN_FACTS_PATH, type ToolchainFacts } from '../toolchain-facts.js';
-import { TOOLCHAIN_REPOSITORY } from '../toolchain.js';
+import { toolchainRepository } from '../toolchain.js';
 
 interface ToolchainEntry {
   tag: string;
@@ -18,12 +18,14 @@ interface ToolchainEntry {
   usedBy: string[];
 }
 
-async function toolchains(docker: Docker): Promise<ToolchainEntry[]> {
+/** The toolchains under one prefix (--toolchain-prefix, MWE_TOOLCHAIN_PREFIX or mwe-image). */
+async function toolchains(docker: Docker, prefix?: string): Promise<ToolchainEntry[]> {
+  const repository = toolchainRepository(prefix);
   const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain'] } });
   const apps = await docker.listImages({ filters: { label: ['io.mwe-image.toolchain'] } });
   const entries: ToolchainEntry[] = [];
   for (const image of images) {
-    for (const tag of (image.RepoTags ?? []).filter((name) => name.startsWith(`${TOOLCHAIN_REPOSITORY}:`))) {
+    for (const tag of (image.RepoTags ?? []).filter((name) => name.startsWith(`${repository}:`))) {
       const [file] = await readImagePath(docker, image.Id, TOOLCHAIN_FACTS_PATH).catch(() => []);
       entries.push({
         tag,
@@ -43,9 +45,9 @@ async function toolchains(docker: Docker): Promise<ToolchainEntry[]> {
 
 const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
-export async function runToolchainList(): Promise<number> {
+export async function runToolchainList(prefix?: string): Promise<number> {
   const docker = await connectEngine();
-  const rows = (await toolchains(docker)).map((entry) => [
+  const rows = (await toolchains(docker, prefix)).map((entry) => [
     entry.tag,
     entry.base,
     entry.facts ? `Python ${entry.facts.pythonVersion}${entry.facts.pythonFreeThreaded ? 't' : ''}` : '?',
@@ -63,9 +65,9 @@ export async function runToolchainList(): Promise<number> {
   return 0;
 }
 
-export async function runToolchainPrune(dryRun: boolean): Promise<number> {
+export async function runToolchainPrune(dryRun: boolean, prefix?: string): Promise<number> {
   const docker = await connectEngine();
-  const unused = (await toolchains(docker)).filter((entry) => entry.usedBy.length === 0);
+  const unused = (await toolchains(docker, prefix)).filter((entry) => entry.usedBy.length === 0);
   for (const entry of unused) {
     if (!dryRun) await docker.getImage(entry.tag).remove();
     process.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${entry.tag} (${megabytes(entry.size)})\n`);

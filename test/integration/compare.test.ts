@@ -258,4 +258,75 @@ compare('generated proxy, HTTPS and auth configuration matches mod_wsgi-express 
   }
 });
 
+/** Directive lines with their continuation lines joined, one string each, as Apache reads them. */
+const joined = (config: string): string => config.replace(/\\\n\s*/g, ' ');
+
+/** The options of the first WSGIDaemonProcess (the application's) among `names`, as name=value. */
+function daemonOptions(config: string, names: string[], defines?: Set<string>): string[] {
+  const line = activeLines(joined(config), defines).find((candidate) => /^WSGIDaemonProcess\b/.test(candidate)) ?? '';
+  return line.split(/\s+/).filter((word) => names.includes(word.split('=')[0])).sort();
+}
+
+/** Lines (trimmed, spaces squeezed) inside the <IfDefine> blocks that hold for `defines` (all, without them). */
+function activeLines(config: string, defines?: Set<string>): string[] {
+  const active: boolean[] = [];
+  const lines: string[] = [];
+  for (const line of config.split('\n')) {
+    const open = /^\s*<IfDefine\s+(!?)([\w.-]+)\s*>/i.exec(line);
+    if (open) active.push(!defines || defines.has(open[2]) !== (open[1] === '!'));
+    else if (/^\s*<\/IfDefine\s*>/i.test(line)) active.pop();
+    else if (active.every(Boolean) && line.trim()) lines.push(line.trim().replace(/\s+/g, ' '));
+  }
+  return lines;
+}
+
+/** What express's setup-server writes for these options: the configuration and the -D names its apachectl passes. */
+function expressSetup(name: string, options: string[]): { config: string; defines: Set<string> } {
+  const root = path.join(work, name);
+  const setup = spawnSync(express, ['setup-server', site('wsgi.py'), '--server-root', root, ...options], { encoding: 'utf8' });
+  assert.is(setup.status, 0, setup.stderr);
+  const httpdArgs = /^HTTPD_ARGS="(.*)"$/m.exec(readFileSync(path.join(root, 'apachectl'), 'utf8'))?.[1] ?? '';
+  return { config: readFileSync(path.join(root, 'httpd.conf'), 'utf8'), defines: new Set([...httpdArgs.matchAll(/-D(\S+)/g)].map((match) => match[1])) };
+}
+
+async function oursConfig(options: string[]): Promise<string> {
+  const config = await runCli(['config', site('wsgi.py'), ...options]);
+  assert.is(config.code, 0, config.stderr.trim().split('\n').pop());
+  return config.stdout;
+}
+
+/** mod_wsgi 6's daemon options and directives that mwe-image renders, by default and when given. */
+const MWSGI6_DAEMON_OPTIONS = ['interrupt-timeout', 'response-flush-delay', 'switch-interval'];
+const MWSGI6_CASES: [string, string[]][] = [
+  ['defaults', []],
+  ['given', ['--interrupt-timeout', '7', '--response-flush-delay', '20', '--switch-interval', '0.002']],
+  ['whole-second switch interval', ['--switch-interval', '1']],
+];
+
+for (const [name, options] of MWSGI6_CASES) {
+  compare(`mod_wsgi 6 daemon options and WSGISwitchInterval (${name}) match mod_wsgi-express 6`, async () => {
+    const theirs = expressSetup(`setup-mwsgi6-${name.replace(/\W+/g, '-')}`, options);
+    const ours = await oursConfig(options);
+    const sides = (a: string[], b: string[]) => `\nmod_wsgi-express ${version}: ${a.join(' ')}\nmwe-image config: ${b.join(' ')}\n`;
+    const theirsOptions = daemonOptions(theirs.config, MWSGI6_DAEMON_OPTIONS, theirs.defines);
+    const oursOptions = daemonOptions(ours, MWSGI6_DAEMON_OPTIONS);
+    assert.ok(theirsOptions.length >= 2, `express ${version} wrote no mod_wsgi 6 daemon options`);
+    assert.equal(oursOptions, theirsOptions, sides(theirsOptions, oursOptions));
+    const switchLines = (lines: string[]) => lines.filter((line) => line.startsWith('WSGISwitchInterval'));
+    const theirsSwitch = switchLines(activeLines(theirs.config, theirs.defines));
+    assert.equal(switchLines(activeLines(ours)), theirsSwitch, sides(theirsSwitch, switchLines(activeLines(ours))));
+  });
+}
+
+compare('--enable-docs aliases /__wsgi__/docs and /__wsgi__/images to the mod_wsgi package as mod_wsgi-express 6 does', async () => {
+  // The package directory differs (the host's venv, the image's site-packages): compare below it.
+  const docs = (lines: string[]) => lines.filter((line) => /^Alias \/__wsgi__\//.test(line) || line === 'DirectoryIndex index.html')
+    .map((line) => line.replace(/'[^']*\/mod_wsgi\//, "'MOD_WSGI/"));
+  const theirs = expressSetup('setup-docs', ['--enable-docs']);
+  const expected = docs(activeLines(theirs.config, theirs.defines));
+  assert.equal(expected, ["Alias /__wsgi__/docs 'MOD_WSGI/docs'", "Alias /__wsgi__/images 'MOD_WSGI/images'", 'DirectoryIndex index.html']);
+  assert.equal(docs(activeLines(await oursConfig(['--enable-docs']))), expected);
+  assert.equal(docs(activeLines(await oursConfig([]))), [], 'no aliases without --enable-docs');
+});
+
 compare.run();

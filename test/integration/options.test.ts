@@ -228,7 +228,8 @@ options('every tuning option renders a configuration Apache accepts and serves',
     '--max-clients', '60', '--initial-workers', '0.3', '--minimum-spare-workers', '0.2', '--maximum-spare-workers', '0.8',
     '--server-mpm', 'worker', '--http2', '--server-metrics', '--server-status', '--orphan-interpreter', '--ignore-activity', '/health',
     '--trust-proxy-header', 'X-Forwarded-For', '--trust-proxy', '10.0.0.0/8', '--process-name', 'mysite',
-    '--socket-prefix', '/tmp/mwe-sockets', '--pid-file', '/tmp/mwe-image/apache.pid'];
+    '--socket-prefix', '/tmp/mwe-sockets', '--pid-file', '/tmp/mwe-image/apache.pid',
+    '--response-flush-delay', '10', '--switch-interval', '0.01', '--enable-docs'];
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/tuning', ...tuning]);
   const server = await serve('mwe-test/tuning');
   assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
@@ -237,7 +238,8 @@ options('every tuning option renders a configuration Apache accepts and serves',
     'RequestReadTimeout header=10-20,MinRate=400 body=10-60,MinRate=400', 'KeepAlive Off', 'WSGIMapHEADToGET Off',
     'EnableSendfile On', 'WSGIChunkedRequest On', 'WSGIScriptReloading Off', 'ErrorLogFormat "[%t] \\"%M\\""',
     'AllowOverride FileInfo Indexes', 'LimitRequestBody 1048576', 'LoadModule mpm_worker_module', 'Protocols h2 h2c http/1.1',
-    'WSGIServerMetrics On', 'WSGITrustedProxies 10.0.0.0/8']) {
+    'WSGIServerMetrics On', 'WSGITrustedProxies 10.0.0.0/8', 'response-flush-delay=10', 'switch-interval=0.01', 'WSGISwitchInterval 0.01',
+    'interrupt-timeout=0']) {
     assert.ok(config.output.includes(expected), `missing ${expected}`);
   }
   // --max-clients 60 with 2 x 4 threads: 60 / (3 + 1) = 15 per child, 4 children.
@@ -250,6 +252,10 @@ options('every tuning option renders a configuration Apache accepts and serves',
   const inside = await execIn(server.container, ['env', 'MWE_HEALTHCHECK_PATH=/server-status', '/usr/local/bin/mwe-healthcheck']);
   assert.match(inside.output, /answered 200/);
   assert.is((await httpGet(server.url('/server-status'))).status, 403);
+  // --enable-docs: the mod_wsgi package's images, as mod_wsgi-express serves them.
+  const image = await httpGet(server.url('/__wsgi__/images/snake-whiskey.jpg'));
+  assert.is(image.status, 200);
+  assert.is(image.headers['content-type'], 'image/jpeg');
 
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/prefork', '--server-mpm', 'prefork']);
   const prefork = await serve('mwe-test/prefork');
@@ -274,6 +280,17 @@ options('--mount-point, --working-directory, per-request --application-group, --
   assert.ok(image.Config.Env.includes('MWE_STOP_TIMEOUT=20'), image.Config.Env.join(' '));
 });
 
+options('--interrupt-timeout: an overrunning request is interrupted (504) and its daemon process keeps serving', async () => {
+  await buildWithCli([fixture('faults', 'wsgi.py'), '--tag', 'mwe-test/interrupt', '--threads', '1', '--request-timeout', '2', '--interrupt-timeout', '10']);
+  const server = await serve('mwe-test/interrupt', {}, '/');
+  const before = (await httpGet(server.url('/pid'))).body;
+  const started = Date.now();
+  const spun = await httpGet(server.url('/spin?s=60'), 40000);
+  assert.is(spun.status, 504, spun.body);
+  assert.ok(Date.now() - started < 30000, `interrupted after ${(Date.now() - started) / 1000} s`);
+  assert.is((await httpGet(server.url('/pid'))).body, before, 'the same daemon process serves on');
+});
+
 options('--free-threading and telemetry are refused with the reason when the toolchain lacks them', async () => {
   const freeThreading = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-ft', '--free-threading']);
   assert.is(freeThreading.code, 2);
@@ -282,7 +299,11 @@ options('--free-threading and telemetry are refused with the reason when the too
   const telemetry = await runCli(['build', site('wsgi.py'), '--mod-wsgi', 'debian', '--tag', 'mwe-test/never-tm', '--telemetry-service', 'unix:/tmp/t.sock']);
   assert.is(telemetry.code, 2);
   assert.match(telemetry.stderr.trim().split('\n').pop()!, /--telemetry-service: mod_wsgi 5\.0\.2 has no WSGITelemetryService directive \(telemetry came with mod_wsgi 6\); build with --mod-wsgi pypi/);
-  for (const tag of ['mwe-test/never-ft', 'mwe-test/never-tm']) {
+  // So are mod_wsgi 6's daemon options.
+  const interrupt = await runCli(['build', site('wsgi.py'), '--mod-wsgi', 'debian', '--tag', 'mwe-test/never-it', '--interrupt-timeout', '5']);
+  assert.is(interrupt.code, 2);
+  assert.match(interrupt.stderr.trim().split('\n').pop()!, /--interrupt-timeout: mod_wsgi 5\.0\.2 has no interrupt-timeout option on WSGIDaemonProcess/);
+  for (const tag of ['mwe-test/never-ft', 'mwe-test/never-tm', 'mwe-test/never-it']) {
     assert.is((await docker.listImages({ filters: { reference: [tag] } })).length, 0);
   }
 });

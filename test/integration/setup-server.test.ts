@@ -10,7 +10,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { docker, execIn, httpGet, removeContainer, runCli, startContainer, until, waitFor200, type CliResult, type Running } from '../helpers/docker.js';
 import { example } from '../helpers/paths.js';
-import { containerName } from '../../src/server-root.js';
 
 const setup = suite('setup-server');
 const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'mwe-server-root-')), 'server');
@@ -35,8 +34,12 @@ async function refused(target: string): Promise<boolean> {
 
 const DIAGNOSTICS = ['--application-type', 'module', 'mod_wsgi.diagnostics.environ', '--tag', 'mwe-test/setup-server', '--publish-port', String(port)];
 
+/** The container name setup-server derives from the tag (no --name given). */
+const CONTAINER = 'mwe-test-setup-server-server';
+const containerExists = (name: string) => docker.getContainer(name).inspect().then(() => true, () => false);
+
 setup.after(async () => {
-  await docker.getContainer(containerName(root)).remove({ force: true }).catch(() => undefined);
+  await docker.getContainer(CONTAINER).remove({ force: true }).catch(() => undefined);
   await removeContainer(inImage);
 });
 
@@ -54,7 +57,7 @@ setup('writes httpd.conf, envvars, server.json and apachectl; apachectl start/st
   assert.match(again.stdout, /already running/);
   const status = await apachectl('status');
   assert.is(status.code, 0);
-  assert.match(status.stdout, /^running: mwe-server-\S+ mwe-test\/setup-server on http:\/\/127\.0\.0\.1:\d+\/; healthy/);
+  assert.match(status.stdout, /^running: mwe-test-setup-server-server mwe-test\/setup-server on http:\/\/127\.0\.0\.1:\d+\/; healthy/);
   const configtest = await apachectl('configtest');
   assert.is(configtest.code, 0);
   assert.match(configtest.stderr, /Syntax OK/);
@@ -64,6 +67,7 @@ setup('writes httpd.conf, envvars, server.json and apachectl; apachectl start/st
   const stopped = await apachectl('status');
   assert.is(stopped.code, 3);
   assert.match(stopped.stdout, /^not running/);
+  assert.not.ok(await containerExists(CONTAINER), 'apachectl stop leaves no exited container behind');
 });
 
 setup('envvars is sourced in the container and kept on re-run; restart serves a rebuilt image with the new options', async () => {

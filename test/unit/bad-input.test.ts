@@ -149,7 +149,10 @@ export const USAGE_CASES: Case[] = [
 
   // The command line itself.
   ['unknown option', build('--no-such-option'), /unknown option '--no-such-option'/],
-  ['no APP', ['build'], /missing required argument 'APP'/],
+  ['no APP', ['build'], /^mwe-image: build: give APP .* or --entry-point/],
+  ['a refused debugging option', build('--enable-debugger'), /^mwe-image: --enable-debugger: pdb post-mortem needs .*docker run -it/],
+  ['--switch-interval 0', build('--switch-interval', '0'), /^mwe-image: --switch-interval: 0 is out of range/],
+  ['--server-root relative', build('--server-root', 'srv'), /^mwe-image: --server-root:/],
   ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
   ['option without its value', build('--port'), /option '--port <NUMBER>' argument missing/],
   ['wheel dir missing', build('--wheel-dir', MISSING), /--wheel-dir: '.*' does not exist/],

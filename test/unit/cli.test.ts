@@ -30,7 +30,7 @@ test('usage errors are one line naming the option, exit 2', () => {
   oneLineUsageError(['build', app, '--url-alias', '/static/'], /--url-alias needs two values/);
   oneLineUsageError(['build', app, '--mount-point', "/x'\nListen 1"], /--mount-point/);
   oneLineUsageError(['build', app, '--no-such-option'], /unknown option '--no-such-option'/);
-  oneLineUsageError(['build'], /missing required argument 'APP'/);
+  oneLineUsageError(['build'], /build: give APP .* or --entry-point/);
   oneLineUsageError(['build', '/no/such/app.py'], /APP: '\/no\/such\/app.py' does not exist/);
   oneLineUsageError(['frobnicate'], /unknown command 'frobnicate'/);
   oneLineUsageError(['base', 'bootstrap', '--suite', 'sid'], /--suite/);

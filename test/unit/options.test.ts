@@ -80,7 +80,7 @@ test('every option given on a command line reaches its key in the build options'
     expected[spec.key] = spec.kind === 'flag' ? true : spec.repeatable ? [sample] : sample;
   }
   const { app, raw } = parseBuildArgv(argv);
-  assert.is(app, 'app.py');
+  assert.is(app, 'v-entryPoint', '--entry-point wins over the APP argument');
   assert.equal(raw, expected);
 });
 

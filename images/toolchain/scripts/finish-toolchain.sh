@@ -28,6 +28,11 @@ for d in WSGIFreeThreading WSGITelemetryService WSGITelemetryOptions WSGISlowReq
          WSGIPerInterpreterGIL WSGISocketRotation WSGIDestroyInterpreter; do
     if grep -q "$d" "$module"; then directives="$directives\"$d\","; fi
 done
+daemon_options=""
+# WSGIDaemonProcess options that came with mod_wsgi 6 (its WSGIDaemonProcess docs), emitted only where known.
+for option in interrupt-timeout response-flush-delay switch-interval; do
+    if grep -q -- "$option" "$module"; then daemon_options="$daemon_options\"$option\","; fi
+done
 mod_wsgi_version=$(cd "/out$site" && "$python" -c 'import mod_wsgi; print(getattr(mod_wsgi, "version", ""))' 2>/dev/null || true)
 if [ -z "$mod_wsgi_version" ]; then
     mod_wsgi_version=$(ls -d "/out$site"/mod_wsgi-*.dist-info 2>/dev/null | sed 's/.*mod_wsgi-\(.*\)\.dist-info/\1/')
@@ -65,6 +70,7 @@ cat > /out/usr/local/lib/mwe-image/toolchain.json <<JSON
   "rotatelogsExecutable": "$rotatelogs",
   "sitePackages": "$site",
   "directives": [${directives%,}],
+  "daemonOptions": [${daemon_options%,}],
   "apacheModules": [$(ls "$modules_dir" | sed -n 's/^mod_\(.*\)\.so$/"\1"/p' | paste -sd, -)],
   "locales": [$(locale -a 2>/dev/null | sed 's/.*/"&"/' | paste -sd, -)]
 }
