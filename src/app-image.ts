@@ -11,13 +11,15 @@ import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan, type TlsRole } from './plan.js';
 import { packageVersion } from './paths.js';
-import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
+import { checkPathsScript, installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
   const context = new ContextBuilder();
   context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain)));
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
+  const checkPaths = checkPathsScript(plan.options);
+  if (checkPaths) context.addFile('check-paths.sh', checkPaths);
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));

@@ -11,6 +11,7 @@ import type { BuildOptions } from './options.js';
 import { ENVVARS_FILE, IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
+import { shellQuote } from './shell-quote.js';
 
 /** Apache modules every generated config loads (unless built in). */
 export const APACHE_MODULES = [
@@ -326,10 +327,13 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   // when the application imports an extension module that does not declare free-threading
   // support (which would otherwise turn the GIL back on for the whole process).
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
+  // The #! of the apachectl that the image's setup-server writes.
+  if (plan.options.shellExecutable) environment.MWE_SHELL_EXECUTABLE = plan.options.shellExecutable;
   return render('Dockerfile.mustache', {
     ports: [plan.options.port, ...(plan.options.httpsPort === undefined ? [] : [plan.options.httpsPort]), ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
+    checkPaths: checkPathsScript(plan.options) !== undefined,
     dependencies: plan.dependencies && {
       file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.
@@ -349,6 +353,41 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
  */
 export function dockerfileQuoted(value: string): string {
   return value.replace(/[\\"$]/g, '\\$&').replace(/[\u0000-\u001f]/g, ' ');
+}
+
+/** Paths inside the image that options name, with what each must be there. */
+const IMAGE_PATH_OPTIONS: [keyof BuildOptions, string, 'executable' | 'directory' | 'file'][] = [
+  ['httpdExecutable', '--httpd-executable', 'executable'],
+  ['rotatelogsExecutable', '--rotatelogs-executable', 'executable'],
+  ['shellExecutable', '--shell-executable', 'executable'],
+  ['modulesDirectory', '--modules-directory', 'directory'],
+  ['mimeTypes', '--mime-types', 'file'],
+];
+
+/**
+ * The build step that checks the in-image paths the options name (a failing
+ * check stops the build with one `mwe-image:` line naming the option, rather
+ * than Apache failing when a container starts); undefined when none is given.
+ */
+export function checkPathsScript(options: BuildOptions): string | undefined {
+  const checks = IMAGE_PATH_OPTIONS.filter(([key]) => options[key] !== undefined)
+    .map(([key, flag, kind]) => `check ${flag} ${kind} ${shellQuote(String(options[key]))}`);
+  if (!checks.length) return undefined;
+  return [
+    '#!/bin/sh',
+    '# Paths inside the image that the build options name; run when the image is built.',
+    'check() { # FLAG KIND PATH',
+    '    case $2 in',
+    '        executable) [ -f "$3" ] && [ -x "$3" ] && return; what=\'an executable file\' ;;',
+    '        directory) [ -d "$3" ] && return; what=\'a directory\' ;;',
+    '        *) [ -f "$3" ] && return; what=\'a file\' ;;',
+    '    esac',
+    '    echo "mwe-image: $1: $3 is not $what in the image; give a path inside the image (not on the host) or drop $1" >&2',
+    '    exit 1',
+    '}',
+    ...checks,
+    '',
+  ].join('\n');
 }
 
 /** True when the telemetry UI listens where a published port reaches it (not loopback). */

@@ -90,7 +90,7 @@ fi
 # The image's own --envvars-script first, then this server root's.
 envvars=${MWE_ENVVARS:+$MWE_ENVVARS:}$root/envvars
 {
-    echo '#!/bin/sh'
+    echo "#!${MWE_SHELL_EXECUTABLE:-/bin/sh}"
     echo "# Written by: $command_line" | tr -d '\n\r'
     echo
     echo '# The options are cached here; re-run setup-server to change them.'

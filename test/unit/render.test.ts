@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild } from '../../src/plan.js';
-import { renderDockerfile, renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
+import { checkPathsScript, renderDockerfile, renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
 import { appContext } from '../../src/app-image.js';
 import type { Toolchain } from '../../src/toolchain.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
@@ -292,6 +293,22 @@ test('--https-port: EXPOSEd, the key written with mode 0640 whatever its mode on
   assert.is(modes['config/ssl/server.key'], 0o640);
   assert.is(modes['config/ssl/server.crt'], 0o644);
   assert.is(modes['config/ssl/client-ca.crt'], 0o644);
+});
+
+test('the in-image path check: no step without such options, one mwe-image line naming the option when a path is wrong', () => {
+  assert.is(checkPathsScript(resolveBuildOptions({})), undefined);
+  assert.not.match(renderDockerfile(planBuild(example('hello', 'wsgi.py'), resolveBuildOptions({})), TRIXIE_FACTS), /check-paths/);
+  const run = (raw: Record<string, unknown>) => spawnSync('sh', ['-c', checkPathsScript(resolveBuildOptions(raw))!], { encoding: 'utf8' });
+  // Run here against this machine's files: what exists passes, what does not stops with the option named.
+  assert.is(run({ httpdExecutable: '/bin/sh', modulesDirectory: '/usr', mimeTypes: '/etc/passwd', shellExecutable: '/bin/sh' }).status, 0);
+  const missing = run({ httpdExecutable: '/bin/sh', rotatelogsExecutable: '/no/such/rotatelogs' });
+  assert.is(missing.status, 1);
+  assert.is(missing.stderr, 'mwe-image: --rotatelogs-executable: /no/such/rotatelogs is not an executable file in the image; give a path inside the image (not on the host) or drop --rotatelogs-executable\n');
+  assert.match(run({ modulesDirectory: '/etc/passwd' }).stderr, /^mwe-image: --modules-directory: \/etc\/passwd is not a directory in the image/);
+  assert.match(run({ shellExecutable: '/etc/passwd' }).stderr, /^mwe-image: --shell-executable: \/etc\/passwd is not an executable file/);
+  const dockerfile = renderDockerfile(planBuild(example('hello', 'wsgi.py'), resolveBuildOptions({ shellExecutable: '/bin/bash' })), TRIXIE_FACTS);
+  assert.match(dockerfile, /^RUN \/bin\/sh \/tmp\/mwe-check-paths\.sh && rm \/tmp\/mwe-check-paths\.sh$/m);
+  assert.match(dockerfile, /MWE_SHELL_EXECUTABLE="\/bin\/bash"/);
 });
 
 test.run();
