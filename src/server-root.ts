@@ -27,6 +27,8 @@ export interface ServerRecord {
   /** The image's own --envvars-script, sourced before the server root's. */
   imageEnvvars: string;
   publish: PublishOptions;
+  /** The container starts as root (a privileged port, or --user/--group to switch to; see startsAsRoot). */
+  asRoot?: boolean;
   /** The container's name: --name, else from the tag (server roots written before it: from the path). */
   containerName?: string;
 }

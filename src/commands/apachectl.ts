@@ -26,7 +26,7 @@ export const APACHECTL_ACTIONS = ['start', 'stop', 'graceful-stop', 'restart', '
 type Action = (typeof APACHECTL_ACTIONS)[number];
 
 function containerOptions(root: string, record: ServerRecord, name?: string, cmd?: string[]): Docker.ContainerCreateOptions {
-  const base = serverContainer(record.imageId, record.port, record.publish);
+  const base = serverContainer(record.imageId, record.port, record.publish, undefined, record.asRoot);
   return {
     ...base,
     name,

@@ -11,7 +11,7 @@ import type { BuildOptions } from '../options.js';
 import { IMAGE_PATHS, ENVVARS_FILE } from '../plan.js';
 import { containerName, writeServerRoot } from '../server-root.js';
 import { buildApp, recordedCommandLine } from './build.js';
-import { containerNameFromTag, type PublishOptions } from './start-server.js';
+import { containerNameFromTag, startsAsRoot, type PublishOptions } from './start-server.js';
 
 export async function runSetupServer(
   app: string,
@@ -33,6 +33,7 @@ export async function runSetupServer(
     imageEnvvars: options.envvarsScript ? ENVVARS_FILE : '',
     publish,
     containerName: publish.name ?? `${containerNameFromTag(plan.tag)}-server`,
+    asRoot: startsAsRoot(options),
   };
   const { keptEnvvars } = writeServerRoot(root, record, conf.content.toString('utf8'));
   if (keptEnvvars) progress(`Kept ${root}/envvars (yours to edit; setup-server never overwrites it)`);

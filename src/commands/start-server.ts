@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { UsageError } from '../errors.js';
-import type { BuildOptions } from '../options.js';
+import { OPTION_SPECS, type BuildOptions } from '../options.js';
 import { buildApp } from './build.js';
 
 export interface PublishOptions {
@@ -47,13 +47,27 @@ async function claimName(docker: Docker, name: string, label: string): Promise<v
 }
 
 /**
- * A container serving `image` with its port published as asked (start-server,
- * apachectl start); an --https-port on the same number of the same interface.
+ * The document's privileged-port pattern: the container starts as root when
+ * Apache must bind a port below 1024, or switch to a --user/--group other than
+ * the image's own; Apache binds, then its children and the daemon processes
+ * run as --user/--group.
  */
-export function serverContainer(image: string, port: number, publish: PublishOptions, httpsPort?: number): Docker.ContainerCreateOptions {
+export function startsAsRoot(options: BuildOptions): boolean {
+  const fallback = (key: string) => OPTION_SPECS.find((spec) => spec.key === key)!.default;
+  const privileged = (port: number | undefined) => port !== undefined && port < 1024;
+  return privileged(options.port) || privileged(options.httpsPort) || options.user !== fallback('user') || options.group !== fallback('group');
+}
+
+/**
+ * A container serving `image` with its port published as asked (start-server,
+ * apachectl start); an --https-port on the same number of the same interface;
+ * started as root when `asRoot` (see startsAsRoot).
+ */
+export function serverContainer(image: string, port: number, publish: PublishOptions, httpsPort?: number, asRoot = false): Docker.ContainerCreateOptions {
   const ports = [[port, publish.publishPort ?? port], ...(httpsPort === undefined ? [] : [[httpsPort, httpsPort]])];
   return {
     Image: image,
+    ...(asRoot ? { User: '0:0' } : {}),
     Env: publish.env,
     ExposedPorts: Object.fromEntries(ports.map(([inside]) => [`${inside}/tcp`, {}])),
     HostConfig: { PortBindings: Object.fromEntries(ports.map(([inside, outside]) => [`${inside}/tcp`, [{ HostIp: publish.publishHost, HostPort: String(outside) }]])) },
@@ -81,7 +95,7 @@ export async function runStartServer(
   }
   const name = publish.name ?? containerNameFromTag(plan.tag);
   await claimName(docker, name, START_SERVER_LABEL);
-  const container = await docker.createContainer({ ...serverContainer(plan.tag, options.port, publish, options.httpsPort), name, Labels: { [START_SERVER_LABEL]: '1' } });
+  const container = await docker.createContainer({ ...serverContainer(plan.tag, options.port, publish, options.httpsPort, startsAsRoot(options)), name, Labels: { [START_SERVER_LABEL]: '1' } });
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   docker.modem.demuxStream(stream, process.stdout, process.stderr);
   let stops = 0;

@@ -94,6 +94,30 @@ setup('envvars is sourced in the container and kept on re-run; restart serves a 
   assert.ok(await refused(url));
 });
 
+setup('--name names a server root\'s container; a second server root of the same image needs its own', async () => {
+  const first = path.join(path.dirname(root), 'first');
+  const second = path.join(path.dirname(root), 'second');
+  const secondPort = port + 1;
+  try {
+    assert.is((await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', first])).code, 0);
+    assert.is((await runCli(['apachectl', '--server-root', first, 'start'])).code, 0);
+    // Same image, no --name: the default name is taken by the first server root.
+    assert.is((await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', second, '--publish-port', String(secondPort)])).code, 0);
+    const clash = await runCli(['apachectl', '--server-root', second, 'start']);
+    assert.is(clash.code, 2);
+    assert.match(clash.stderr, /^mwe-image: apachectl start: a container named mwe-test-setup-server-server exists and is not this server root's; .* --name\n$/);
+    assert.is((await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', second, '--publish-port', String(secondPort), '--name', 'mwe-test-second'])).code, 0);
+    assert.is((await runCli(['apachectl', '--server-root', second, 'start'])).code, 0);
+    assert.match((await runCli(['apachectl', '--server-root', second, 'status'])).stdout, /^running: mwe-test-second /);
+    assert.is((await httpGet(`http://127.0.0.1:${secondPort}/`)).status, 200);
+  } finally {
+    await runCli(['apachectl', '--server-root', second, 'stop']);
+    await runCli(['apachectl', '--server-root', first, 'stop']);
+  }
+  assert.not.ok(await containerExists('mwe-test-second'));
+  assert.not.ok(await containerExists(CONTAINER));
+});
+
 setup('usage errors: no --server-root, an unknown action, a directory setup-server never wrote', async () => {
   const missing = await runCli(['setup-server', example('hello', 'wsgi.py')]);
   assert.is(missing.code, 2);
