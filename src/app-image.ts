@@ -9,7 +9,7 @@ import { SLIM_DPKG_CONFIG } from './base.js';
 import { stageFiles } from './dependencies.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
-import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan, type TlsRole } from './plan.js';
+import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, configDirectory, type BuildPlan, type TlsRole } from './plan.js';
 import { packageVersion } from './paths.js';
 import { checkPathsScript, installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
@@ -87,7 +87,7 @@ function appLabels(plan: BuildPlan, toolchain: Toolchain): Record<string, string
     'io.mwe-image.mod-wsgi-version': toolchain.facts.modWsgiVersion,
     'io.mwe-image.port': String(plan.options.port),
     ...(plan.options.httpsPort === undefined ? {} : { 'io.mwe-image.https-port': String(plan.options.httpsPort) }),
-    'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
+    'io.mwe-image.config': `${configDirectory(plan.options)}/httpd.conf`,
   };
 }
 

@@ -52,6 +52,26 @@ export const TLS_FILES = {
 
 export type TlsRole = keyof typeof TLS_FILES;
 
+/** Where the generated configuration lives in the image: --server-root, else /etc/mwe-image. */
+export function configDirectory(options: Pick<BuildOptions, 'serverRoot'>): string {
+  return options.serverRoot ?? IMAGE_PATHS.configDir;
+}
+
+/** Where the runtime state (pid file, sockets) lives in a container: --server-root, else /tmp/mwe-image. */
+export function runtimeDirectory(options: Pick<BuildOptions, 'serverRoot'>): string {
+  return options.serverRoot ?? IMAGE_PATHS.runtimeDir;
+}
+
+/** Where a --https-port certificate file is in the image: under the configuration directory (--server-root too). */
+export function tlsFile(options: Pick<BuildOptions, 'serverRoot'>, role: TlsRole): string {
+  return path.posix.join(configDirectory(options), path.posix.relative(IMAGE_PATHS.configDir, TLS_FILES[role].imagePath));
+}
+
+/** Where --envvars-script lands in the image. */
+export function envvarsFile(options: Pick<BuildOptions, 'serverRoot'>): string {
+  return path.posix.join(configDirectory(options), path.posix.basename(ENVVARS_FILE));
+}
+
 /** A host path and where it is copied to inside the image. */
 export interface CopyItem {
   hostPath: string;
@@ -278,7 +298,7 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     return imagePath;
   };
   const configFile = (given: string, name: string, flag: string): string => {
-    const imagePath = path.posix.join(IMAGE_PATHS.configDir, name);
+    const imagePath = path.posix.join(configDirectory(options), name);
     copy(resolved(given), imagePath, flag);
     return imagePath;
   };
@@ -325,7 +345,7 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
       ...options.serviceScripts.map(([name, script]) => ({
         name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`, '--service-script'),
       })),
-      ...(options.enableTelemetry ? [{ name: 'telemetry', imagePath: TELEMETRY.script }] : []),
+      ...(options.enableTelemetry ? [{ name: 'telemetry', imagePath: path.posix.join(configDirectory(options), path.posix.basename(TELEMETRY.script)) }] : []),
     ],
     includeFiles: options.includeFiles.map((file, index) => configFile(file, `include/${index}-${path.basename(file)}`, '--include-file')),
     rewriteRules: options.rewriteRules ? configFile(options.rewriteRules, 'rewrite.conf', '--rewrite-rules') : undefined,

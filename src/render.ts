@@ -8,7 +8,7 @@ import Mustache from 'mustache';
 import { DJANGO_CONFIG } from './django.js';
 import { VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
-import { ENVVARS_FILE, IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan } from './plan.js';
+import { IMAGE_PATHS, READINESS, TELEMETRY, configDirectory, envvarsFile, runtimeDirectory, tlsFile, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
 import { shellQuote } from './shell-quote.js';
@@ -19,7 +19,6 @@ export const APACHE_MODULES = [
   'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
 ];
 
-const DEFAULT_PYTHON_EGGS = `${IMAGE_PATHS.runtimeDir}/python-eggs`;
 
 /** RequestReadTimeout as mod_wsgi-express builds it from the header and body settings. */
 export function requestReadTimeout(options: BuildOptions): string {
@@ -64,8 +63,8 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     // Where the application runs: mod_wsgi daemon processes, or Apache's own children (--embedded-mode).
     MWE_WSGI_MODE: options.embeddedMode ? 'embedded' : 'daemon',
     MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
-    MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',
-    MWE_DIRECTORIES: [options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]
+    MWE_ENVVARS: options.envvarsScript ? envvarsFile(options) : '',
+    MWE_DIRECTORIES: [options.serverRoot, options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]
       .filter((dir): dir is string => Boolean(dir) && dir !== IMAGE_PATHS.runtimeDir).join(':'),
     MWE_MAX_CLIENTS: options.maxClients === undefined ? '' : String(options.maxClients),
     MWE_INITIAL_WORKERS: options.initialWorkers === undefined ? '' : String(options.initialWorkers),
@@ -74,7 +73,7 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_PROCESS_NAME: options.processName ?? '',
     MWE_HTTPD: options.httpdExecutable ?? facts?.httpdExecutable ?? '',
     // Runtime state (pid file, sockets); a server root written by setup-server has its own.
-    MWE_RUNTIME_DIR: IMAGE_PATHS.runtimeDir,
+    MWE_RUNTIME_DIR: runtimeDirectory(options),
     MWE_PID_FILE: options.pidFile ?? '',
   };
 }
@@ -140,10 +139,10 @@ function httpsView(plan: BuildPlan, listenHost: string | undefined) {
   return {
     port: options.httpsPort,
     listen: listenHost ? `${listenHost}:${options.httpsPort}` : String(options.httpsPort),
-    certificateFile: TLS_FILES.certificate.imagePath,
-    keyFile: TLS_FILES.key.imagePath,
-    chainFile: plan.tls.chain && TLS_FILES.chain.imagePath,
-    caFile: plan.tls.clientCa && TLS_FILES.clientCa.imagePath,
+    certificateFile: tlsFile(options, 'certificate'),
+    keyFile: tlsFile(options, 'key'),
+    chainFile: plan.tls.chain && tlsFile(options, 'chain'),
+    caFile: plan.tls.clientCa && tlsFile(options, 'clientCa'),
     hstsPolicy: options.httpsOnly ? options.hstsPolicy : undefined,
     sslEnvironment: options.sslEnvironment,
   };
@@ -177,7 +176,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   const mountDirectory = path.posix.join(plan.documentRoot, options.mountPoint, '/');
   // Two <Directory> sections for one directory: the later one's rewrite rules replace the earlier's.
   const rewriteRulesInMount = hasApplication && mountDirectory === path.posix.join(plan.documentRoot, '/');
-  const pythonEggs = options.pythonEggs ?? DEFAULT_PYTHON_EGGS;
+  const pythonEggs = options.pythonEggs ?? `${runtimeDirectory(options)}/python-eggs`;
   const nickname = ['common', 'combined'].includes(options.accessLogFormat) ? options.accessLogFormat : 'custom';
   return {
     ...options,
@@ -189,7 +188,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     runUser: options.user,
     runGroup: options.group,
     runtimeDir: RUNTIME_DIR_REFERENCE,
-    configDir: IMAGE_PATHS.configDir,
+    configDir: configDirectory(options),
     modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
     mimeTypes: options.mimeTypes ?? facts.mimeTypes ?? '/etc/mime.types',
     apacheModules: [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
@@ -327,6 +326,8 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   // when the application imports an extension module that does not declare free-threading
   // support (which would otherwise turn the GIL back on for the whole process).
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
+  // --server-root: the entrypoint and the in-image setup-server read the configuration there.
+  if (plan.options.serverRoot) environment.MWE_HTTPD_CONF = `${plan.options.serverRoot}/httpd.conf`;
   // The #! of the apachectl that the image's setup-server writes.
   if (plan.options.shellExecutable) environment.MWE_SHELL_EXECUTABLE = plan.options.shellExecutable;
   return render('Dockerfile.mustache', {
@@ -334,6 +335,8 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     checkPaths: checkPathsScript(plan.options) !== undefined,
+    configDir: configDirectory(plan.options),
+    serverRoot: plan.options.serverRoot,
     dependencies: plan.dependencies && {
       file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.

@@ -95,7 +95,7 @@ async function start(docker: Docker, root: string, record: ServerRecord): Promis
     process.stdout.write(`httpd (container ${name}) already running\n`);
     return 0;
   }
-  if (state) await existing.remove({ force: true });
+  if (state) await existing.remove({ force: true, v: true });
   const container = await docker.createContainer(containerOptions(root, record, name));
   await container.start();
   await waitUntilServing(container);
@@ -106,7 +106,7 @@ async function start(docker: Docker, root: string, record: ServerRecord): Promis
 async function stop(container: Docker.Container, signal: 'SIGINT' | 'SIGTERM', seconds: number, quiet = false): Promise<number> {
   const state = await inspect(container);
   if (!state?.State.Running) {
-    if (state) await container.remove({ force: true }).catch(() => undefined); // one that exited on its own
+    if (state) await container.remove({ force: true, v: true }).catch(() => undefined); // one that exited on its own
     if (!quiet) process.stdout.write('httpd (no container) not running\n');
     return 0;
   }
@@ -120,7 +120,7 @@ async function stop(container: Docker.Container, signal: 'SIGINT' | 'SIGTERM', s
     await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     await exited;
   }
-  await container.remove({ force: true }).catch(() => undefined);
+  await container.remove({ force: true, v: true }).catch(() => undefined);
   return 0;
 }
 
@@ -132,7 +132,7 @@ async function configtest(docker: Docker, root: string, record: ServerRecord): P
     process.stderr.write(`${await logTail(container)}\n`);
     return StatusCode;
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 

@@ -43,7 +43,7 @@ async function claimName(docker: Docker, name: string, label: string): Promise<v
   if (existing.State.Running || existing.Config.Labels?.[label] === undefined) {
     throw new UsageError(`--name: a container named ${name} ${existing.State.Running ? 'is running' : 'exists'}; stop it (docker rm -f ${name}) or give another --name`);
   }
-  await docker.getContainer(name).remove({ force: true });
+  await docker.getContainer(name).remove({ force: true, v: true });
 }
 
 /**
@@ -117,6 +117,6 @@ export async function runStartServer(
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await container.remove({ force: true }).catch(() => undefined);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }

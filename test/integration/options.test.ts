@@ -291,6 +291,29 @@ options('--interrupt-timeout: an overrunning request is interrupted (504) and it
   assert.is((await httpGet(server.url('/pid'))).body, before, 'the same daemon process serves on');
 });
 
+options('--server-root: configuration and runtime state in that directory, with a read-only root and an arbitrary UID', async () => {
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/server-root', '--server-root', '/srv/server', '--shell-executable', '/bin/bash']);
+  const server = await serve('mwe-test/server-root', { user: '12345:0', hostConfig: { ReadonlyRootfs: true, Tmpfs: { '/tmp': 'size=4m' } } });
+  assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
+  const listing = (await execIn(server.container, ['ls', '/srv/server'])).output.split('\n');
+  for (const name of ['httpd.conf', 'handler.wsgi', 'httpd.pid']) assert.ok(listing.includes(name), `${name} in /srv/server: ${listing.join(' ')}`);
+  assert.match((await execIn(server.container, ['cat', '/srv/server/httpd.conf'])).output, /^WSGIHandlerScript wsgi-handler '\/srv\/server\/handler\.wsgi'/m);
+  assert.is((await execIn(server.container, ['test', '-e', '/etc/mwe-image/httpd.conf'])).code, 1, 'nothing generated in /etc/mwe-image');
+  // --shell-executable: the #! of the apachectl the image's setup-server writes.
+  await execIn(server.container, ['setup-server', '--server-root', '/tmp/root']);
+  assert.match((await execIn(server.container, ['head', '-n', '1', '/tmp/root/apachectl'])).output, /^#!\/bin\/bash$/m);
+  const info = await docker.getImage('mwe-test/server-root').inspect();
+  assert.ok(info.Config.Env.includes('MWE_HTTPD_CONF=/srv/server/httpd.conf'), info.Config.Env.join(' '));
+  assert.ok(Object.keys(info.Config.Volumes ?? {}).includes('/srv/server'));
+});
+
+options('paths inside the image are checked when it is built: a wrong one stops the build naming the option', async () => {
+  const result = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-rl', '--log-directory', '/tmp/logs', '--rotate-logs', '--rotatelogs-executable', '/usr/bin/no-rotatelogs']);
+  assert.is(result.code, 1);
+  assert.match(result.stderr.trim().split('\n').pop()!, /^mwe-image: image build failed at .*: --rotatelogs-executable: \/usr\/bin\/no-rotatelogs is not an executable file in the image; give a path inside the image \(not on the host\) or drop --rotatelogs-executable/);
+  assert.is((await docker.listImages({ filters: { reference: ['mwe-test/never-rl'] } })).length, 0);
+});
+
 options('--free-threading and telemetry are refused with the reason when the toolchain lacks them', async () => {
   const freeThreading = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-ft', '--free-threading']);
   assert.is(freeThreading.code, 2);
