@@ -62,8 +62,9 @@ const CASES: Case[] = [
     pattern: /^mwe-image: image build failed at RUN \/usr\/local\/bin\/mwe-entrypoint configtest/ },
   { name: '--include-file with an unclosed <Directory', argv: () => build('--quiet', '--allow-outside-paths', '--include-file', file('unclosed.conf', '<Directory /srv>\nRequire all granted\n'))(), code: 1, oneLine: false,
     pattern: /^mwe-image: image build failed at RUN \/usr\/local\/bin\/mwe-entrypoint configtest/ },
+  // Checked in the image when it is built, before the configuration test.
   { name: '--httpd-executable that is not there', argv: build('--httpd-executable', '/usr/sbin/no-such-httpd'), code: 1, oneLine: false,
-    pattern: /^mwe-image: image build failed at RUN \/usr\/local\/bin\/mwe-entrypoint configtest/ },
+    pattern: /^mwe-image: image build failed at RUN \/bin\/sh \/tmp\/mwe-check-paths\.sh.*: --httpd-executable: \/usr\/sbin\/no-such-httpd is not an executable file in the image/ },
 ];
 
 /** Tag -> image id of every image tagged under this task's prefix (other suites may be building concurrently). */
