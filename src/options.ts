@@ -88,6 +88,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     check: check.indexHost },
   { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
+  { flag: '--progress', key: 'progress', kind: 'choice', metavars: ['MODE'], group: 'image', default: 'auto', choices: ['auto', 'tty', 'plain', 'quiet'],
+    help: 'How build steps are shown on stderr, as docker buildx shows them: tty (a live line per running step with its time and last output line, finished steps one line each), plain (a line when a step starts and when it ends, a heartbeat each minute of a long step, cached steps only counted), quiet (none), auto (tty on a terminal, else plain). A failing step\'s last 40 lines are printed in every mode.' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
   { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
@@ -459,6 +461,7 @@ export interface BuildOptions {
   findLinks: string[];
   trustedHosts: string[];
   quiet: boolean;
+  progress: 'auto' | 'tty' | 'plain' | 'quiet';
   json: boolean;
   emitContext?: string;
   port: number;

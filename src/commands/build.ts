@@ -7,6 +7,7 @@ import { checkAgainstToolchain } from '../compatibility.js';
 import { describeDependencies } from '../dependencies.js';
 import { describeDjangoProject } from '../django.js';
 import { connectEngine } from '../docker/engine.js';
+import { resolveProgressMode } from '../docker/progress.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
 import { parseModWsgiSource, resolveModWsgiSource } from '../mod-wsgi-source.js';
@@ -35,7 +36,7 @@ export async function prepareToolchain(options: BuildOptions, progress: (line: s
     python: parsePythonSource(options.python, options.pythonFrom),
     apache: parseApacheSource(options.apache),
   };
-  const toolchain = await ensureToolchain(docker, request, progress);
+  const toolchain = await ensureToolchain(docker, request, progress, false, resolveProgressMode(options.progress, options.quiet));
   checkAgainstToolchain(options, toolchain.facts);
   return { docker, toolchain, request };
 }
@@ -66,7 +67,7 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
     report(`Warning: --telemetry-ui-host ${options.telemetryUiHost}: the telemetry UI (no authentication) answers anyone who reaches port ${options.telemetryUiPort}; publish it on 127.0.0.1 only (docker run -p 127.0.0.1:${options.telemetryUiPort}:${options.telemetryUiPort}) or keep the default 127.0.0.1`);
   }
   report(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
-  const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
+  const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress, resolveProgressMode(options.progress, options.quiet));
   return { docker, plan, toolchain, result };
 }
 
