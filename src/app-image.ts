@@ -137,6 +137,7 @@ export async function buildAppImage(
     progress,
     display,
     builder,
+    network: plan.options.buildNetwork,
     secrets: appSecrets(plan),
   });
 }

@@ -86,6 +86,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--trusted-host', key: 'trustedHosts', kind: 'string', metavars: ['HOST'], group: 'image', repeatable: true,
     help: 'Index host reached over plain HTTP or without verifying its certificate, as pip --trusted-host. Repeatable. Defaults to PIP_TRUSTED_HOST.',
     check: check.indexHost },
+  { flag: '--build-network', key: 'buildNetwork', kind: 'choice', metavars: ['MODE'], group: 'image', default: 'default', choices: ['default', 'host'],
+    help: "Network of the app image build's steps (pip in the dependencies stage): default (a bridge of their own, as docker build), or host (the host's network, for a package index or proxy on 127.0.0.1). The images are the same either way." },
   { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
   { flag: '--progress', key: 'progress', kind: 'choice', metavars: ['MODE'], group: 'image', default: 'auto', choices: ['auto', 'tty', 'plain', 'quiet'],
@@ -460,6 +462,7 @@ export interface BuildOptions {
   extraIndexUrls: string[];
   findLinks: string[];
   trustedHosts: string[];
+  buildNetwork: 'default' | 'host';
   quiet: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'quiet';
   json: boolean;

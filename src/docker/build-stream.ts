@@ -27,6 +27,8 @@ export interface BuildRequest {
   noCache?: boolean;
   /** Which builder; chooseBuilder's answer when absent. The context's Dockerfile must suit it. */
   builder?: Builder;
+  /** Network of the RUN steps: the engine's default bridge, or the host's. */
+  network?: 'default' | 'host';
   /** BuildKit secrets by id (`RUN --mount=type=secret,id=ID`), served from memory. */
   secrets?: ReadonlyMap<string, Buffer>;
 }
@@ -220,6 +222,7 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
       rm: true,
       forcerm: true,
       nocache: request.noCache ?? false,
+      networkmode: request.network ?? 'default',
     };
     if (session) Object.assign(options, { version: '2', session: session.id });
     const response = await new Promise<Readable>((resolve, reject) => {

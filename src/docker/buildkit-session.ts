@@ -19,14 +19,19 @@ export interface BuildSession {
 }
 
 const SECRETS_METHOD = '/moby.buildkit.secrets.v1.Secrets/GetSecret';
+const HEALTH_METHOD = '/grpc.health.v1.Health/Check';
 
-function secretsService(secrets: ReadonlyMap<string, Buffer>): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] {
-  const root = protobuf.loadSync(path.join(packageRoot(), 'proto', 'buildkit-secrets.proto'));
-  const request = root.lookupType('moby.buildkit.secrets.v1.GetSecretRequest');
-  const response = root.lookupType('moby.buildkit.secrets.v1.GetSecretResponse');
+type Handler = (request: Record<string, unknown>) => { reply?: object; error?: grpc.ServiceError | Partial<grpc.StatusObject> };
+
+/** One unary method: its messages (from a proto file) encoded with protobufjs, its handler. */
+function unaryMethod(protoFile: string, method: string, requestType: string, responseType: string, handler: Handler): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] {
+  const root = protobuf.loadSync(path.join(packageRoot(), 'proto', protoFile));
+  const request = root.lookupType(requestType);
+  const response = root.lookupType(responseType);
+  const name = method.slice(method.lastIndexOf('/') + 1);
   const definition: grpc.ServiceDefinition = {
-    GetSecret: {
-      path: SECRETS_METHOD,
+    [name]: {
+      path: method,
       requestStream: false,
       responseStream: false,
       requestSerialize: (value: object) => Buffer.from(request.encode(request.fromObject(value)).finish()),
@@ -36,13 +41,25 @@ function secretsService(secrets: ReadonlyMap<string, Buffer>): [grpc.ServiceDefi
     },
   };
   const implementation: grpc.UntypedServiceImplementation = {
-    GetSecret: (call: grpc.ServerUnaryCall<{ ID?: string }, { data: Buffer }>, callback: grpc.sendUnaryData<{ data: Buffer }>) => {
-      const value = secrets.get(call.request.ID ?? '');
-      if (value) callback(null, { data: value });
-      else callback({ code: grpc.status.NOT_FOUND, details: `secret ${call.request.ID} not found` });
+    [name]: (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, callback: grpc.sendUnaryData<object>) => {
+      const { reply, error } = handler(call.request);
+      if (error) callback(error);
+      else callback(null, reply);
     },
   };
   return [definition, implementation];
+}
+
+function secretsService(secrets: ReadonlyMap<string, Buffer>) {
+  return unaryMethod('buildkit-secrets.proto', SECRETS_METHOD, 'moby.buildkit.secrets.v1.GetSecretRequest', 'moby.buildkit.secrets.v1.GetSecretResponse', (request) => {
+    const value = secrets.get(String(request.ID ?? ''));
+    return value ? { reply: { data: value } } : { error: { code: grpc.status.NOT_FOUND, details: `secret ${request.ID} not found` } };
+  });
+}
+
+/** The engine checks a session's health every second and drops it at the first failure. */
+function healthService() {
+  return unaryMethod('grpc-health.proto', HEALTH_METHOD, 'grpc.health.v1.HealthCheckRequest', 'grpc.health.v1.HealthCheckResponse', () => ({ reply: { status: 1 } }));
 }
 
 /** Opens a session serving `secrets` (by id); pass its id as the build's `session` parameter. */
@@ -58,13 +75,14 @@ export async function openSession(docker: Docker, secrets: ReadonlyMap<string, B
         'X-Docker-Expose-Session-Uuid': id,
         'X-Docker-Expose-Session-Name': 'mwe-image',
         'X-Docker-Expose-Session-Sharedkey': '',
-        'X-Docker-Expose-Session-Grpc-Method': [SECRETS_METHOD],
+        'X-Docker-Expose-Session-Grpc-Method': [SECRETS_METHOD, HEALTH_METHOD],
       },
       statusCodes: { 101: true, 200: true, 400: 'bad request', 404: 'no session endpoint', 500: 'server error' },
     } as never, (error: Error | null, stream: unknown) => (error ? reject(error) : resolve(stream as Duplex)));
   });
   const server = new grpc.Server();
   server.addService(...secretsService(secrets));
+  server.addService(...healthService());
   server.createConnectionInjector(grpc.ServerCredentials.createInsecure()).injectConnection(socket);
   return {
     id,
