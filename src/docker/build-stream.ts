@@ -41,7 +41,7 @@ export interface BuildResult {
   builder: Builder;
 }
 
-interface BuildMessage {
+export interface BuildMessage {
   id?: string;
   stream?: string;
   error?: string;
@@ -200,20 +200,59 @@ function rendererFor(request: BuildRequest): ProgressRenderer {
   return new PlainRenderer(request.progress);
 }
 
+/**
+ * Follows one build's message stream (either builder's): steps to the
+ * renderer, the image id, and at the end the result or the failure with the
+ * failing step's last lines.
+ */
+export class BuildFollower {
+  private readonly tracker: StepTracker;
+  private readonly onStream: (message: BuildMessage) => void;
+  private imageId = '';
+  private failure?: string;
+
+  constructor(readonly builder: Builder, private readonly renderer: ProgressRenderer, private readonly started = Date.now()) {
+    this.tracker = new StepTracker(renderer);
+    this.onStream = builder === 'buildkit' ? buildkitMessages(this.tracker) : legacyMessages(this.tracker);
+  }
+
+  message(message: BuildMessage): void {
+    if (message.error) this.failure = message.errorDetail?.message ?? message.error;
+    else if (message.aux && typeof message.aux === 'object' && message.aux.ID) this.imageId = message.aux.ID;
+    this.onStream(message);
+  }
+
+  /** The result (imageId '' when the stream named none), or a RuntimeFailure thrown. */
+  finish(now = Date.now()): BuildResult {
+    this.tracker.finishAll(this.failure);
+    const steps = this.tracker.all().filter((step) => !UNCOUNTED.test(step.name));
+    const cached = steps.filter((step) => step.cached && !step.error);
+    const elapsed = ((now - this.started) / 1000).toFixed(1);
+    if (this.failure) {
+      this.renderer.close(`Build failed after ${elapsed}s`);
+      const step = this.tracker.failed();
+      const clean = (step?.tail ?? []).map((line) => line.replace(/\x1b\[[0-9;]*m/g, ''));
+      // A build script that knows what went wrong says so in one `mwe-image: ...` line: lead with it.
+      const reported = clean.filter((line) => line.startsWith('mwe-image: ')).pop();
+      const reason = reported ? `${reported.slice('mwe-image: '.length)} (${this.failure.trim()})` : this.failure.trim();
+      throw new RuntimeFailure(`image build failed at ${step ? step.name : 'the build'}: ${reason}`, clean.join('\n') || undefined);
+    }
+    this.renderer.close(`Built in ${elapsed}s: ${steps.length - cached.length} steps run, ${cached.length} cached`);
+    return { imageId: this.imageId, cachedSteps: cached.map((step) => step.name), steps: steps.map((step) => step.name), builder: this.builder };
+  }
+}
+
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<BuildResult> {
   const builder = request.builder ?? (await chooseBuilder(docker, request.progress));
   if (builder === 'legacy' && request.secrets?.size) {
     throw new RuntimeFailure('this build needs build secrets, which only BuildKit serves; unset DOCKER_BUILDKIT=0 or use an engine with BuildKit (Docker 18.09 or newer on Linux)');
   }
   const renderer = rendererFor(request);
-  const tracker = new StepTracker(renderer);
-  const started = Date.now();
+  const follower = new BuildFollower(builder, renderer);
   const session = builder === 'buildkit' ? await openSession(docker, request.secrets ?? new Map()).catch((error: Error) => {
     throw new RuntimeFailure(`cannot open a BuildKit session on the engine (${error.message}); set DOCKER_BUILDKIT=0 to build with the legacy builder`);
   }) : undefined;
   const ticker = setInterval(() => renderer.tick(Date.now()), 1000);
-  let imageId = '';
-  let failure: string | undefined;
   try {
     const options: Record<string, unknown> = {
       t: request.tag,
@@ -235,36 +274,16 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
         statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
       } as never, (error: Error | null, stream: unknown) => (error ? reject(error) : resolve(stream as Readable)));
     });
-    const onMessage = builder === 'buildkit' ? buildkitMessages(tracker) : legacyMessages(tracker);
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(response, (error: Error | null) => (error ? reject(error) : resolve()), (message: BuildMessage) => {
-        if (message.error) failure = message.errorDetail?.message ?? message.error;
-        else if (message.aux && typeof message.aux === 'object' && message.aux.ID) imageId = message.aux.ID;
-        onMessage(message);
-      });
+      docker.modem.followProgress(response, (error: Error | null) => (error ? reject(error) : resolve()), (message: BuildMessage) => follower.message(message));
     });
   } finally {
     clearInterval(ticker);
     session?.close();
   }
-  tracker.finishAll(failure);
-  const steps = tracker.all().filter((step) => !UNCOUNTED.test(step.name));
-  const cached = steps.filter((step) => step.cached && !step.error);
-  const elapsed = ((Date.now() - started) / 1000).toFixed(1);
-
-  if (failure) {
-    renderer.close(`Build failed after ${elapsed}s`);
-    const step = tracker.failed();
-    const tail = step?.tail ?? [];
-    const clean = tail.map((line) => line.replace(/\x1b\[[0-9;]*m/g, ''));
-    // A build script that knows what went wrong says so in one `mwe-image: ...` line: lead with it.
-    const reported = clean.filter((line) => line.startsWith('mwe-image: ')).pop();
-    const reason = reported ? `${reported.slice('mwe-image: '.length)} (${failure.trim()})` : failure.trim();
-    throw new RuntimeFailure(`image build failed at ${step ? displayName(step.name) : 'the build'}: ${reason}`, clean.join('\n') || undefined);
-  }
-  renderer.close(`Built in ${elapsed}s: ${steps.length - cached.length} steps run, ${cached.length} cached`);
-  if (!imageId) imageId = (await docker.getImage(request.tag).inspect()).Id;
-  return { imageId, cachedSteps: cached.map((step) => step.name), steps: steps.map((step) => step.name), builder };
+  const result = follower.finish();
+  if (!result.imageId) result.imageId = (await docker.getImage(request.tag).inspect()).Id;
+  return result;
 }
 
 /** BuildKit: trace messages carry vertexes (steps) and their logs. */
