@@ -131,9 +131,14 @@ export async function buildAppImage(
   display: ProgressMode = 'plain',
 ): Promise<BuildResult> {
   const builder = await chooseBuilder(docker, progress);
+  const context = appContext(plan, toolchain, commandLine, builder);
+  const settings = appBuildSettings(plan, toolchain);
+  // BuildKit 0.11 and later stamp history and layers with it; older ones ignore an undeclared argument.
+  const buildArgs: Record<string, string> = builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(sourceDateEpoch(context)) } : settings.buildArgs;
   return buildImage(docker, {
-    context: appContext(plan, toolchain, commandLine, builder).toStream(),
-    ...appBuildSettings(plan, toolchain),
+    context: context.toStream(),
+    ...settings,
+    buildArgs,
     progress,
     display,
     builder,
