@@ -178,14 +178,31 @@ class StepTracker {
     return [...this.steps.values()].filter((step) => step.started !== undefined).sort((a, b) => a.number - b.number);
   }
 
-  failed(): Step | undefined {
-    return this.all().find((step) => step.error) ?? this.all().filter((step) => !step.ended || step.error).pop();
+  /**
+   * The step that failed the build: the one whose error is the build's (steps
+   * running beside it in parallel stages end as canceled), else the first
+   * error that is not a cancellation.
+   */
+  failed(failure: string): Step | undefined {
+    const failing = this.all().filter((step) => step.error);
+    return failing.find((step) => step.error!.trim() === failure.trim())
+      ?? failing.find((step) => !/context canceled/.test(step.error!))
+      ?? failing[0];
   }
 }
 
 /** Vertexes that are plumbing, not a Dockerfile step: shown only when they fail. */
 function hiddenVertex(name: string): boolean {
   return /^\[internal\]|^\[auth\]|^copy \/context \/$|^\[[^\]]+\] FROM /.test(name) || name === '';
+}
+
+/**
+ * The engine's reason for a failed step, the same from either builder: a
+ * command's exit status without the command again (it is the step's name).
+ */
+function engineReason(message: string): string {
+  const status = /^(?:executor failed running \[[\s\S]*\]: exit code: |The command '[\s\S]*' returned a non-zero code: )(\d+)$/.exec(message.trim());
+  return status ? `the command returned a non-zero code: ${status[1]}` : message.trim();
 }
 
 /** Vertexes shown while they run but not counted as steps (an unchanged rebuild runs no step). */
@@ -230,12 +247,15 @@ export class BuildFollower {
     const elapsed = ((now - this.started) / 1000).toFixed(1);
     if (this.failure) {
       this.renderer.close(`Build failed after ${elapsed}s`);
-      const step = this.tracker.failed();
+      const step = this.tracker.failed(this.failure);
       const clean = (step?.tail ?? []).map((line) => line.replace(/\x1b\[[0-9;]*m/g, ''));
       // A build script that knows what went wrong says so in one `mwe-image: ...` line: lead with it.
       const reported = clean.filter((line) => line.startsWith('mwe-image: ')).pop();
-      const reason = reported ? `${reported.slice('mwe-image: '.length)} (${this.failure.trim()})` : this.failure.trim();
-      throw new RuntimeFailure(`image build failed at ${step ? step.name : 'the build'}: ${reason}`, clean.join('\n') || undefined);
+      const failure = engineReason(this.failure);
+      const reason = reported ? `${reported.slice('mwe-image: '.length)} (${failure})` : failure;
+      // The instruction alone: its stage and position are in the progress lines.
+      const where = step ? step.name.replace(/^\[[^\]]*\] /, '') : 'the build';
+      throw new RuntimeFailure(`image build failed at ${where}: ${reason}`, clean.join('\n') || undefined);
     }
     this.renderer.close(`Built in ${elapsed}s: ${steps.length - cached.length} steps run, ${cached.length} cached`);
     return { imageId: this.imageId, cachedSteps: cached.map((step) => step.name), steps: steps.map((step) => step.name), builder: this.builder };
