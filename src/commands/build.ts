@@ -20,7 +20,9 @@ import { shellQuote } from '../shell-quote.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted, no URL credentials. */
 export function recordedCommandLine(argv: string[]): string {
-  return ['mwe-image', ...argv].map((arg) => shellQuote(redactUrl(arg))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+  // How progress is shown is not part of the image: the same build from a terminal and from CI gives the same image.
+  const shown = argv.filter((arg, index) => !arg.startsWith('--progress=') && arg !== '--progress' && argv[index - 1] !== '--progress');
+  return ['mwe-image', ...shown].map((arg) => shellQuote(redactUrl(arg))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */

@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sourceDateEpoch } from '../../src/app-image.js';
+import { recordedCommandLine } from '../../src/commands/build.js';
 import { ContextBuilder } from '../../src/docker/context.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -80,6 +81,11 @@ reproducible('SOURCE_DATE_EPOCH: taken when set, else the newest host file, else
     assert.instance(error, UsageError);
     assert.match((error as Error).message, /^SOURCE_DATE_EPOCH: 'yesterday' is not a number of seconds since 1970-01-01; /);
   }
+});
+
+reproducible('the command line recorded in the image leaves out how progress was shown', () => {
+  assert.is(recordedCommandLine(['build', 'app.py', '--progress', 'tty', '--port', '80']), 'mwe-image build app.py --port 80');
+  assert.is(recordedCommandLine(['build', 'app.py', '--progress=plain']), 'mwe-image build app.py');
 });
 
 reproducible.run();
