@@ -107,11 +107,10 @@ slice('a rebuild after changing only the app reuses the toolchain and the module
     const before = await imageLayers('mwe-test/rebuild:1');
     const after = await imageLayers('mwe-test/rebuild:2');
     assert.is(before.length, after.length);
-    // On the base: runtime packages list, packages, user, then the module (COPY --from=toolchain /out/).
-    const moduleLayer = (await imageLayers('debian:trixie-slim')).length + 3;
-    assert.equal(after.slice(0, moduleLayer + 1), before.slice(0, moduleLayer + 1));
-    // The app layer (after the config layer) is the one that changed.
-    assert.is.not(after[moduleLayer + 2], before[moduleLayer + 2]);
+    // Only the last layers differ (config, which records the command line, the app, the config check):
+    // the packages and the module (COPY --from=toolchain /out/) are reused, whichever builder laid them out.
+    const firstChanged = after.findIndex((layer, index) => layer !== before[index]);
+    assert.ok(firstChanged >= after.length - 3, `layer ${firstChanged} of ${after.length} changed`);
 
     const server = await serve('mwe-test/rebuild:2');
     assert.is((await httpGet(server.url('/'))).body, 'Hello again!');
