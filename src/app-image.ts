@@ -6,17 +6,37 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { SLIM_DPKG_CONFIG } from './base.js';
-import { stageFiles } from './dependencies.js';
-import { buildImage, type BuildResult } from './docker/build-stream.js';
+import { PIP_SOURCES_SECRET, stageFiles } from './dependencies.js';
+import { buildImage, chooseBuilder, dockerfileFor, type Builder, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
+import type { ProgressMode } from './docker/progress.js';
+import { UsageError } from './errors.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, configDirectory, type BuildPlan, type TlsRole } from './plan.js';
 import { packageVersion } from './paths.js';
 import { checkPathsScript, installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
-export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
+/**
+ * SOURCE_DATE_EPOCH when set, else the newest time of the files the context
+ * copies from the host (the app's), else 0: what the image's creation label
+ * says, so that the same inputs give the same image.
+ */
+export function sourceDateEpoch(context: ContextBuilder, environment = process.env): number {
+  const given = environment.SOURCE_DATE_EPOCH;
+  if (given === undefined || given === '') return context.newestHostTime();
+  if (!/^\d{1,11}$/.test(given.trim())) {
+    throw new UsageError(`SOURCE_DATE_EPOCH: '${given}' is not a number of seconds since 1970-01-01; give one (e.g. $(git log -1 --format=%ct)) or unset it`);
+  }
+  return Number(given.trim());
+}
+
+/**
+ * The app image's build context. Its Dockerfile is for `builder`; the
+ * default (for --emit-context) builds anywhere, keeping only a secret mount
+ * the build cannot do without.
+ */
+export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string, builder?: Builder): ContextBuilder {
   const context = new ContextBuilder();
-  context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain)));
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   const checkPaths = checkPathsScript(plan.options);
   if (checkPaths) context.addFile('check-paths.sh', checkPaths);
@@ -60,7 +80,19 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   if (plan.applicationType !== 'static' && plan.options.mountPoint !== '/') {
     addParents(`rootfs${path.posix.join(plan.documentRoot, plan.options.mountPoint)}`.replace(/\/+$/, ''));
   }
+  const epoch = sourceDateEpoch(context);
+  if (process.env.SOURCE_DATE_EPOCH) context.clampTimes(epoch);
+  const dockerfile = renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain, epoch));
+  context.addFile('Dockerfile', dockerfileFor(builder ?? 'legacy', dockerfile, (mount) => !builder && mount.startsWith('--mount=type=secret,')));
   return context;
+}
+
+/** The build secrets of an app image build: credentialed pip arguments, one a line. */
+export function appSecrets(plan: BuildPlan): Map<string, Buffer> {
+  const secrets = new Map<string, Buffer>();
+  const args = plan.dependencies?.secretSourceArgs;
+  if (args) secrets.set(PIP_SOURCES_SECRET, Buffer.from(args.map((arg) => `${arg}\n`).join('')));
+  return secrets;
 }
 
 /** Tag and build arguments of an app image build (also what --emit-context writes down). */
@@ -75,11 +107,12 @@ export function appBuildSettings(plan: BuildPlan, toolchain: Toolchain) {
 }
 
 /** The app image's labels, written into its Dockerfile. */
-function appLabels(plan: BuildPlan, toolchain: Toolchain): Record<string, string> {
+function appLabels(plan: BuildPlan, toolchain: Toolchain, epoch: number): Record<string, string> {
   return {
     'org.opencontainers.image.title': plan.appName,
     'org.opencontainers.image.description': `WSGI application ${plan.entryPoint} served by Apache/mod_wsgi ${toolchain.facts.modWsgiVersion} (Python ${toolchain.facts.pythonVersion})`,
-    'org.opencontainers.image.created': new Date().toISOString(),
+    // Not the wall clock: the same inputs give the same image (SOURCE_DATE_EPOCH or the app's newest file).
+    'org.opencontainers.image.created': new Date(epoch * 1000).toISOString(),
     'org.opencontainers.image.base.name': plan.options.baseImage,
     'org.opencontainers.image.vendor': 'mwe-image',
     'org.opencontainers.image.version': packageVersion(),
@@ -97,10 +130,21 @@ export async function buildAppImage(
   toolchain: Toolchain,
   commandLine: string,
   progress?: (line: string) => void,
+  display: ProgressMode = 'plain',
 ): Promise<BuildResult> {
+  const builder = await chooseBuilder(docker, progress);
+  const context = appContext(plan, toolchain, commandLine, builder);
+  const settings = appBuildSettings(plan, toolchain);
+  // BuildKit 0.11 and later stamp history and layers with it; older ones ignore an undeclared argument.
+  const buildArgs: Record<string, string> = builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(sourceDateEpoch(context)) } : settings.buildArgs;
   return buildImage(docker, {
-    context: appContext(plan, toolchain, commandLine).toStream(),
-    ...appBuildSettings(plan, toolchain),
+    context: context.toStream(),
+    ...settings,
+    buildArgs,
     progress,
+    display,
+    builder,
+    network: plan.options.buildNetwork,
+    secrets: appSecrets(plan),
   });
 }

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
-import type { IndexConfig } from './package-index.js';
+import { redactUrl, type IndexConfig } from './package-index.js';
 
 /** The virtualenv in the image, and a stable link to its site-packages (the Python version varies). */
 export const VENV = '/opt/venv';
@@ -67,8 +67,10 @@ export interface DependenciesPlan {
   findLinkDirectories: string[];
   /** The host's CA bundle for the index, copied into the build context (certificates, no secret). */
   caBundle?: string;
-  /** Where pip finds distributions, as pip arguments. */
+  /** Where pip finds distributions, as pip arguments; URL credentials redacted (what the Dockerfile shows). */
   sourceArgs: string[];
+  /** The same arguments with their credentials, when any URL has some: a build secret, never a layer. */
+  secretSourceArgs?: string[];
 }
 
 /** A pyproject.toml lists dependencies when its [project] table has a dependencies key. */
@@ -140,6 +142,15 @@ function pipSourceArgs(options: BuildOptions, index: IndexConfig, findLinkDirect
   return args;
 }
 
+/** The build secret (BuildKit) that carries credentialed pip arguments; install-dependencies.sh reads /run/secrets/ + it. */
+export const PIP_SOURCES_SECRET = 'mwe-pip-sources';
+
+/** The arguments as the Dockerfile may show them, and as a secret when they hold credentials. */
+function sourceArguments(args: string[]): Pick<DependenciesPlan, 'sourceArgs' | 'secretSourceArgs'> {
+  const redacted = args.map(redactUrl);
+  return redacted.some((arg, index) => arg !== args[index]) ? { sourceArgs: redacted, secretSourceArgs: args } : { sourceArgs: args };
+}
+
 export function planDependencies(options: BuildOptions, appDir: string | undefined, index: () => IndexConfig): DependenciesPlan | undefined {
   const source = dependencySource(options, appDir);
   const extraRequirements = options.enableTelemetry ? [TELEMETRY_PACKAGE] : [];
@@ -154,6 +165,6 @@ export function planDependencies(options: BuildOptions, appDir: string | undefin
     wheelDir: options.wheelDir ? path.resolve(options.wheelDir) : undefined,
     findLinkDirectories: findLinkDirectories.map((directory) => path.resolve(directory)),
     caBundle: options.wheelDir ? undefined : config.caBundle,
-    sourceArgs: pipSourceArgs(options, config, findLinkDirectories),
+    ...sourceArguments(pipSourceArgs(options, config, findLinkDirectories)),
   };
 }

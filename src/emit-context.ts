@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { shellQuote } from './shell-quote.js';
 import { appBuildSettings, appContext } from './app-image.js';
+import { PIP_SOURCES_SECRET } from './dependencies.js';
 import { UsageError } from './errors.js';
 import type { BuildPlan } from './plan.js';
 import { toolchainContext, toolchainSettings, type Toolchain, type ToolchainRequest } from './toolchain.js';
@@ -21,12 +22,15 @@ interface BuildStep {
   buildArgs: Record<string, string>;
   /** Labels given to the builder (the app's are in its Dockerfile). */
   labels?: Record<string, string>;
+  /** Build secrets the step needs (BuildKit): id -> the environment variable naming the file that holds it. */
+  secrets?: Record<string, string>;
 }
 
 function buildCommand(step: BuildStep): string {
   const lines = [`docker build -t ${shellQuote(step.tag)}`];
   for (const [name, value] of Object.entries(step.buildArgs)) lines.push(`--build-arg ${shellQuote(`${name}=${value}`)}`);
   for (const [name, value] of Object.entries(step.labels ?? {})) lines.push(`--label ${shellQuote(`${name}=${value}`)}`);
+  for (const [id, variable] of Object.entries(step.secrets ?? {})) lines.push(`--secret id=${id},src="\${${variable}:?set ${variable} to a file with pip's index arguments (with credentials), one a line}"`);
   lines.push(step.context);
   return lines.join(' \\\n    ');
 }
@@ -46,7 +50,9 @@ function prepareDirectory(directory: string): void {
 export function emitContext(directory: string, plan: BuildPlan, request: ToolchainRequest, toolchain: Toolchain, commandLine: string): string {
   prepareDirectory(directory);
   const toolchainStep: BuildStep = { context: 'toolchain', tag: toolchain.tag, ...toolchainSettings(request) };
-  const appStep: BuildStep = { context: 'app', ...appBuildSettings(plan, toolchain) };
+  // Index credentials are never written down: the app step reads them from a file the caller names.
+  const secrets = plan.dependencies?.secretSourceArgs ? { [PIP_SOURCES_SECRET]: 'MWE_PIP_SOURCES' } : undefined;
+  const appStep: BuildStep = { context: 'app', ...appBuildSettings(plan, toolchain), ...(secrets && { secrets }) };
   toolchainContext(request).writeTo(path.join(directory, 'toolchain'));
   appContext(plan, toolchain, commandLine).writeTo(path.join(directory, 'app'));
   writeFileSync(path.join(directory, 'build.json'), `${JSON.stringify({ steps: [toolchainStep, appStep] }, null, 2)}\n`);

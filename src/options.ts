@@ -99,8 +99,12 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--toolchain-prefix', key: 'toolchainPrefix', kind: 'string', metavars: ['NAME'], group: 'image', fidelity: 'own',
     help: 'Repository the toolchain images are tagged in, as NAME/toolchain:KEY, so that users or CI jobs sharing an engine keep theirs apart (toolchain list and prune see only theirs). Defaults to MWE_TOOLCHAIN_PREFIX, else mwe-image.',
     check: check.repositoryPath },
+  { flag: '--build-network', key: 'buildNetwork', kind: 'choice', metavars: ['MODE'], group: 'image', fidelity: 'own', default: 'default', choices: ['default', 'host'],
+    help: "Network of the app image build's steps (pip in the dependencies stage): default (a bridge of their own, as docker build), or host (the host's network, for a package index or proxy on 127.0.0.1). The images are the same either way." },
   { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
+  { flag: '--progress', key: 'progress', kind: 'choice', metavars: ['MODE'], group: 'image', fidelity: 'own', default: 'auto', choices: ['auto', 'tty', 'plain', 'quiet'],
+    help: 'How build steps are shown on stderr, as docker buildx shows them: tty (a live line per running step with its time and last output line, finished steps one line each), plain (a line when a step starts and when it ends, a heartbeat each minute of a long step, cached steps only counted), quiet (none), auto (tty on a terminal, else plain). A failing step\'s last 40 lines are printed in every mode.' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
   { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image', fidelity: 'own',
@@ -558,7 +562,9 @@ export interface BuildOptions {
   findLinks: string[];
   trustedHosts: string[];
   toolchainPrefix?: string;
+  buildNetwork: 'default' | 'host';
   quiet: boolean;
+  progress: 'auto' | 'tty' | 'plain' | 'quiet';
   json: boolean;
   emitContext?: string;
   port: number;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { DJANGO_CONFIG } from './django.js';
-import { VENV } from './dependencies.js';
+import { PIP_SOURCES_SECRET, VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, configDirectory, envvarsFile, runtimeDirectory, tlsFile, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
@@ -342,6 +342,7 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
       // Exec form: the values are JSON strings, no shell sees them.
       command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
       venv: VENV,
+      secret: plan.dependencies.secretSourceArgs ? PIP_SOURCES_SECRET : undefined,
     },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
     // One LABEL instruction (the engine's labels parameter adds a build step per label).

@@ -9,8 +9,9 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { describeApacheSource, type ApacheSource } from './apache-source.js';
 import { RuntimeFailure } from './errors.js';
-import { buildImage } from './docker/build-stream.js';
+import { buildImage, chooseBuilder, dockerfileFor, type Builder } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
+import type { ProgressMode } from './docker/progress.js';
 import { findImage } from './docker/engine.js';
 import { readImagePath } from './docker/image-files.js';
 import { describeModWsgiSource, type ModWsgiSource } from './mod-wsgi-source.js';
@@ -99,10 +100,11 @@ export function toolchainTag(request: ToolchainRequest): string {
   return `${toolchainRepository(request.prefix)}:${hash.digest('hex').slice(0, 16)}`;
 }
 
-export function toolchainContext(request: ToolchainRequest): ContextBuilder {
+/** The toolchain's build context; its Dockerfile as `builder` reads it (the legacy form builds anywhere). */
+export function toolchainContext(request: ToolchainRequest, builder: Builder = 'legacy'): ContextBuilder {
   const context = new ContextBuilder();
   const recipe = path.join(imagesDir(), 'toolchain');
-  context.addHostPath('Dockerfile', path.join(recipe, 'Dockerfile'));
+  context.addFile('Dockerfile', dockerfileFor(builder, readFileSync(path.join(recipe, 'Dockerfile'), 'utf8')));
   context.addHostPath('scripts', path.join(recipe, 'scripts'));
   context.addHostPath('diagnostics', path.join(recipe, 'diagnostics'));
   context.addHostPath('express', path.join(recipe, 'express'));
@@ -132,6 +134,7 @@ export async function ensureToolchain(
   request: ToolchainRequest,
   progress?: (line: string) => void,
   rebuild = false,
+  display: ProgressMode = 'plain',
 ): Promise<Toolchain> {
   const tag = toolchainTag(request);
   let built = false;
@@ -139,12 +142,15 @@ export async function ensureToolchain(
     const python = request.python.from === 'distro' ? '' : `, Python ${describePythonSource(request.python)} compiled first (several minutes)`;
     const apache = request.apache.from === 'distro' ? '' : `, Apache httpd from ${describeApacheSource(request.apache)} compiled into /opt/apache`;
     progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}${apache}); this is done once per combination.`);
+    const builder = await chooseBuilder(docker, progress);
     await buildImage(docker, {
-      context: toolchainContext(request).toStream(),
+      context: toolchainContext(request, builder).toStream(),
       tag,
       ...toolchainSettings(request),
       progress,
+      display,
       noCache: rebuild,
+      builder,
     });
     built = true;
   }

@@ -3,15 +3,25 @@
 # a build stage on the toolchain image (compilers available for sdists).
 # Usage: install-dependencies.sh PYTHON requirements|pyproject|uv|poetry|pipenv|none [PIP-ARGUMENT...]
 # extra-requirements.txt (what the options add, e.g. the telemetry ingester) is installed too.
+# Index credentials come as a BuildKit secret, /run/secrets/mwe-pip-sources:
+# the PIP-ARGUMENTs again, one a line, with the credentials the command line
+# has redacted; they replace those (in memory only).
 set -eu
 python=$1 kind=$2
 shift 2
+if [ -f /run/secrets/mwe-pip-sources ]; then
+    set --
+    while IFS= read -r argument || [ -n "$argument" ]; do set -- "$@" "$argument"; done < /run/secrets/mwe-pip-sources
+fi
 cd /tmp/dependencies
 if ! "$python" -m pip --version >/dev/null 2>&1; then "$python" -m ensurepip >/dev/null; fi
+# pip's cache only where BuildKit mounts one (it then stays out of the layer).
+cache=--no-cache-dir
+if grep -q ' /root/.cache/pip ' /proc/self/mountinfo; then cache=; fi
 pip_install() {
     target=$1
     shift
-    "$python" -m pip --python "$target" install --no-cache-dir --disable-pip-version-check \
+    "$python" -m pip --python "$target" install $cache --disable-pip-version-check \
         --no-input --progress-bar off "$@"
 }
 

@@ -7,6 +7,7 @@ import { checkAgainstToolchain } from '../compatibility.js';
 import { describeDependencies } from '../dependencies.js';
 import { describeDjangoProject } from '../django.js';
 import { connectEngine } from '../docker/engine.js';
+import { resolveProgressMode } from '../docker/progress.js';
 import type { BuildOptions } from '../options.js';
 import { planBuild, type BuildPlan } from '../plan.js';
 import { parseModWsgiSource, resolveModWsgiSource } from '../mod-wsgi-source.js';
@@ -19,7 +20,9 @@ import { shellQuote } from '../shell-quote.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted, no URL credentials. */
 export function recordedCommandLine(argv: string[]): string {
-  return ['mwe-image', ...argv].map((arg) => shellQuote(redactUrl(arg))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+  // How progress is shown is not part of the image: the same build from a terminal and from CI gives the same image.
+  const shown = argv.filter((arg, index) => !arg.startsWith('--progress=') && arg !== '--progress' && argv[index - 1] !== '--progress');
+  return ['mwe-image', ...shown].map((arg) => shellQuote(redactUrl(arg))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */
@@ -36,7 +39,7 @@ export async function prepareToolchain(options: BuildOptions, progress: (line: s
     apache: parseApacheSource(options.apache),
     prefix: options.toolchainPrefix,
   };
-  const toolchain = await ensureToolchain(docker, request, progress);
+  const toolchain = await ensureToolchain(docker, request, progress, false, resolveProgressMode(options.progress, options.quiet));
   checkAgainstToolchain(options, toolchain.facts);
   return { docker, toolchain, request };
 }
@@ -67,7 +70,7 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
     report(`Warning: --telemetry-ui-host ${options.telemetryUiHost}: the telemetry UI (no authentication) answers anyone who reaches port ${options.telemetryUiPort}; publish it on 127.0.0.1 only (docker run -p 127.0.0.1:${options.telemetryUiPort}:${options.telemetryUiPort}) or keep the default 127.0.0.1`);
   }
   report(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
-  const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress);
+  const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress, resolveProgressMode(options.progress, options.quiet));
   return { docker, plan, toolchain, result };
 }
 

@@ -1,9 +1,10 @@
 /**
- * Build contexts as tar streams. Generated entries get a fixed time and all
- * entries a fixed owner (root), so the engine's layer cache sees only real
- * changes; host files and directories keep their mtime (Apache derives
- * Last-Modified and ETag from it) and their permission bits, as Docker's COPY
- * keeps them: a 0600 file stays unreadable to the app user.
+ * Build contexts as tar streams. Deterministic, so that the same inputs give
+ * the same layers and image: entries sorted by name, generated entries at a
+ * fixed time, all owned by root (no user or group names); host files keep
+ * their mtime (Apache derives Last-Modified and ETag from it), clamped to
+ * SOURCE_DATE_EPOCH when one is given, and their permission bits, as Docker's
+ * COPY keeps them: a 0600 file stays unreadable to the app user.
  */
 import { chmodSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -166,6 +167,20 @@ export class ContextBuilder {
     return this;
   }
 
+  /** The newest mtime of the host files in the context, in whole seconds since the epoch (0 when none). */
+  newestHostTime(): number {
+    const times = this.entries.flatMap((entry) => (entry.kind === 'host-file' ? [entry.mtime.getTime()] : []));
+    return Math.floor(Math.max(0, ...times) / 1000);
+  }
+
+  /** Host files newer than `epoch` (seconds) get that time in the tar, as reproducible builds clamp them. */
+  clampTimes(epoch: number): this {
+    this.clamp = new Date(epoch * 1000);
+    return this;
+  }
+
+  private clamp?: Date;
+
   /** Names of all entries, for tests and for --emit-context. */
   names(): string[] {
     return this.entries.map((entry) => entry.name);
@@ -208,14 +223,16 @@ export class ContextBuilder {
 
   toStream(): Readable {
     const pack = tar.pack();
-    const entries = [...this.entries];
+    // By name: a parent sorts before its children, and the order never depends on how the context was assembled.
+    const entries = [...this.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const clamp = this.clamp;
     const next = (): void => {
       const entry = entries.shift();
       if (!entry) {
         pack.finalize();
         return;
       }
-      const header = { name: entry.name, mtime: FIXED_TIME, uid: 0, gid: 0 };
+      const header = { name: entry.name, mtime: FIXED_TIME, uid: 0, gid: 0, uname: '', gname: '' };
       switch (entry.kind) {
         case 'file':
           pack.entry({ ...header, mode: entry.mode }, entry.content, (error) => (error ? pack.destroy(error) : next()));
@@ -227,7 +244,8 @@ export class ContextBuilder {
           pack.entry({ ...header, type: 'symlink', linkname: entry.target }, (error) => (error ? pack.destroy(error) : next()));
           break;
         case 'host-file': {
-          const sink = pack.entry({ ...header, mode: entry.mode, size: entry.size, mtime: entry.mtime }, (error) => (error ? pack.destroy(error) : next()));
+          const mtime = clamp && entry.mtime > clamp ? clamp : entry.mtime;
+          const sink = pack.entry({ ...header, mode: entry.mode, size: entry.size, mtime }, (error) => (error ? pack.destroy(error) : next()));
           createReadStream(entry.hostPath).on('error', (error) => pack.destroy(error)).pipe(sink);
           break;
         }

@@ -4,7 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import tar from 'tar-stream';
 import { CLI } from './paths.js';
 
 export const docker = new Docker();
@@ -192,4 +194,37 @@ export async function serveImage(running: Running[], image: string, options: Sta
   const url = server.url(options.probe ?? '/');
   await (options.ok ? waitFor200(url) : waitForHttp(url));
   return server;
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Every file of `docker save` (and every file inside each layer tar) that holds `needle`, with the number of layer tars seen. */
+export async function scanImage(image: string, needle: string): Promise<{ hits: string[]; layers: number }> {
+  const hits: string[] = [];
+  let layers = 0;
+  const outer = tar.extract();
+  ((await docker.getImage(image).get()) as unknown as Readable).pipe(outer);
+  for await (const entry of outer) {
+    const content = await readAll(entry);
+    // A layer: layer.tar in docker save's format (an empty one is all zeros), or any other tar.
+    if (entry.header.name.endsWith('/layer.tar') || (content.length > 512 && content.subarray(257, 262).toString() === 'ustar')) {
+      layers += 1;
+      const inner = tar.extract();
+      const files = (async () => {
+        for await (const file of inner) {
+          const data = await readAll(file);
+          if (data.includes(needle) || file.header.name.includes(needle)) hits.push(`${entry.header.name}:${file.header.name}`);
+        }
+      })();
+      inner.end(content);
+      await files;
+    } else if (content.includes(needle)) {
+      hits.push(entry.header.name);
+    }
+  }
+  return { hits, layers };
 }

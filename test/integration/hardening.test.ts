@@ -15,12 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type CliResult, type Running,
+  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, scanImage, startContainer, startOnHostNetwork, waitForHttp, type CliResult, type Running,
 } from '../helpers/docker.js';
 
 const hardening = suite('hardening');
@@ -111,41 +109,10 @@ hardening('likely secrets are left out with one warning line naming each; the ne
   assert.not.match(listing, /\n(\.env|\.env\.production|id_rsa|server\.pem|site\.key|\.ssh)\n/);
 });
 
-async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Every file of `docker save` (and every file inside each layer tar) that holds `needle`, with the number of layer tars seen. */
-async function scanImage(image: string, needle: string): Promise<{ hits: string[]; layers: number }> {
-  const hits: string[] = [];
-  let layers = 0;
-  const outer = tar.extract();
-  ((await docker.getImage(image).get()) as unknown as Readable).pipe(outer);
-  for await (const entry of outer) {
-    const content = await readAll(entry);
-    if (content.length > 512 && content.subarray(257, 262).toString() === 'ustar') {
-      layers += 1;
-      const inner = tar.extract();
-      const files = (async () => {
-        for await (const file of inner) {
-          const data = await readAll(file);
-          if (data.includes(needle) || file.header.name.includes(needle)) hits.push(`${entry.header.name}:${file.header.name}`);
-        }
-      })();
-      inner.end(content);
-      await files;
-    } else if (content.includes(needle)) {
-      hits.push(entry.header.name);
-    }
-  }
-  return { hits, layers };
-}
-
 hardening('no secret file is in any layer, history entry or the config; the negated .env.example is', async () => {
   const { hits, layers } = await scanImage(IMAGE, MARK);
-  assert.is(layers, (await imageLayers(IMAGE)).length, 'every layer of the image was scanned');
+  // docker save writes a layer once however often the image lists it (BuildKit repeats empty ones).
+  assert.is(layers, new Set(await imageLayers(IMAGE)).size, 'every layer of the image was scanned');
   assert.equal(hits.filter((hit) => !hit.endsWith('srv/app/.env.example')), [], `secrets found in ${hits.join(', ')}`);
   assert.ok(hits.some((hit) => hit.endsWith('srv/app/.env.example')), `the negated .env.example is not in the image: ${hits.join(', ')}`);
   assert.not.ok(JSON.stringify(await docker.getImage(IMAGE).history()).includes(MARK));

@@ -100,16 +100,17 @@ slice('a rebuild after changing only the app reuses the toolchain and the module
     writeFileSync(script, readFileSync(script, 'utf8').replace("b'Hello World!'", "b'Hello again!'"));
     const second = await buildWithCli([script, '--tag', 'mwe-test/rebuild:2']);
     assert.not.match(second.stderr, /Building toolchain/);
-    assert.match(second.stderr, /COPY --from=toolchain \/out\/ \/\n ---> Using cache/);
+    // Progress shows the steps that run: the module's copy is not one of them.
+    assert.match(second.stderr, /\nBuilt in [\d.]+s: \d+ steps run, [1-9]\d* cached\n/);
+    assert.not.match(second.stderr, /^#\d+ .*COPY --from=toolchain \/out\/ \//m);
 
     const before = await imageLayers('mwe-test/rebuild:1');
     const after = await imageLayers('mwe-test/rebuild:2');
     assert.is(before.length, after.length);
-    // On the base: runtime packages list, packages, user, then the module (COPY --from=toolchain /out/).
-    const moduleLayer = (await imageLayers('debian:trixie-slim')).length + 3;
-    assert.equal(after.slice(0, moduleLayer + 1), before.slice(0, moduleLayer + 1));
-    // The app layer (after the config layer) is the one that changed.
-    assert.is.not(after[moduleLayer + 2], before[moduleLayer + 2]);
+    // Only the last layers differ (config, which records the command line, the app, the config check):
+    // the packages and the module (COPY --from=toolchain /out/) are reused, whichever builder laid them out.
+    const firstChanged = after.findIndex((layer, index) => layer !== before[index]);
+    assert.ok(firstChanged >= after.length - 3, `layer ${firstChanged} of ${after.length} changed`);
 
     const server = await serve('mwe-test/rebuild:2');
     assert.is((await httpGet(server.url('/'))).body, 'Hello again!');

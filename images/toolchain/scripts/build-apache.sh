@@ -13,14 +13,18 @@
 # distribution, and the runtime image installs their runtime packages. Only
 # the modules the generated configuration can load are built, all shared.
 # Leaves the apxs to build mod_wsgi with in /build/apxs.
+# With the argument `packages`: installs the build packages only (the stage
+# that takes the built httpd needs APR and the other libraries it links).
 set -eu
 . /mwe/scripts/sources.sh
+mkdir -p /out /build
 if [ "$APACHE_FROM" = distro ]; then
     command -v apxs > /build/apxs
     exit 0
 fi
 apt-get install -y --no-install-recommends libapr1-dev libaprutil1-dev libpcre2-dev zlib1g-dev libnghttp2-dev libssl-dev \
     bzip2 xz-utils >/dev/null
+[ "${1:-}" = packages ] && exit 0
 mkdir -p /build/apache-download && cd /build/apache-download
 case "$APACHE_FROM" in
 debian)

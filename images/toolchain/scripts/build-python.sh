@@ -7,14 +7,18 @@
 #   PYTHON_FROM=url      the tarball at PYTHON_URL (e.g. python.org)
 #   PYTHON_FROM=local    the tarball copied into /build/python-src
 # Leaves the interpreter's path in /build/python for the later steps.
+# With the argument `packages`: installs the build packages only (the stage
+# that takes the built Python needs the libraries it links).
 set -eu
 . /mwe/scripts/sources.sh
+mkdir -p /out /build
 if [ "$PYTHON_FROM" = distro ]; then
     echo python3 > /build/python
     exit 0
 fi
 apt-get install -y --no-install-recommends xz-utils pkg-config libssl-dev libffi-dev zlib1g-dev \
     libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev uuid-dev libexpat1-dev >/dev/null
+[ "${1:-}" = packages ] && exit 0
 mkdir -p /build/python-download && cd /build/python-download
 case "$PYTHON_FROM" in
 debian)

@@ -2,6 +2,12 @@
 # Build dependencies for mod_wsgi and the entrypoint, plus deb-src entries so
 # that `apt-get source` can fetch upstream tarballs from Debian's archive.
 set -eu
+# A BuildKit cache mount on /var/cache/apt keeps downloaded packages between
+# builds: Debian's docker-clean hook would delete them after each install.
+apt_cache_mounted() { grep -q ' /var/cache/apt ' /proc/self/mountinfo; }
+if apt_cache_mounted; then
+    rm -f /etc/apt/apt.conf.d/docker-clean
+fi
 if [ -f /etc/apt/sources.list.d/debian.sources ]; then
     sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
 fi
@@ -12,4 +18,4 @@ apt-get update
 apt-get install -y --no-install-recommends \
     apache2-dev python3-dev python3-pip python3-setuptools python3-wheel \
     gcc libc6-dev make ca-certificates
-rm -rf /var/cache/apt/archives/*.deb
+apt_cache_mounted || rm -rf /var/cache/apt/archives/*.deb

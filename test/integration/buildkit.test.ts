@@ -1,0 +1,106 @@
+/**
+ * Builds on BuildKit: the image is BuildKit's, an unchanged rebuild runs no
+ * step, prints at most 15 lines in plain mode and gives the same image ID; a
+ * changed app file gives another; the creation label is the app's newest file
+ * time or SOURCE_DATE_EPOCH; DOCKER_BUILDKIT=0 falls back to the legacy
+ * builder with one notice line; a failing step shows its last lines and one
+ * reason line.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { docker, runCli, serveImage, removeContainer, type CliResult, type Running } from '../helpers/docker.js';
+import { example } from '../helpers/paths.js';
+
+const buildkit = suite('BuildKit builds');
+const IMAGE = 'mwe-test/buildkit-app';
+const app = path.join(mkdtempSync(path.join(tmpdir(), 'mwe-buildkit-')), 'hello');
+const running: Running[] = [];
+
+const build = (args: string[] = [], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCli(['build', path.join(app, 'wsgi.py'), '--tag', IMAGE, '--progress', 'plain', ...args], env);
+
+/** The image ID a successful build printed (`TAG ID` on stdout). */
+function imageId(result: CliResult): string {
+  assert.is(result.code, 0, result.stderr.slice(-3000));
+  const [tag, id] = result.stdout.trim().split(' ');
+  assert.is(tag, IMAGE);
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  return id;
+}
+
+let first = '';
+
+/** Every file of the app at `time`, wsgi.py at `newest`: the creation label's default is the newest. */
+function setTimes(time: number, newest: number): void {
+  for (const entry of readdirSync(app, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) utimesSync(path.join(entry.parentPath, entry.name), time, time);
+  }
+  utimesSync(path.join(app, 'wsgi.py'), newest, newest);
+}
+
+const NEWEST = 1_650_000_000;
+
+buildkit.before(async () => {
+  cpSync(example('hello'), app, { recursive: true });
+  setTimes(1_600_000_000, NEWEST);
+  first = imageId(await build());
+});
+
+buildkit.after(async () => {
+  for (const server of running) await removeContainer(server);
+});
+
+buildkit('the image is built by BuildKit, serves, and is labelled with its newest file time, not the clock', async () => {
+  const image = await docker.getImage(IMAGE).inspect();
+  assert.is(image.Id, first);
+  const history = await docker.getImage(IMAGE).history();
+  assert.ok(history.some((entry: { Comment?: string }) => entry.Comment === 'buildkit.dockerfile.v0'), JSON.stringify(history.slice(0, 3)));
+  assert.is(image.Config.Labels['org.opencontainers.image.created'], new Date(NEWEST * 1000).toISOString());
+  await serveImage(running, IMAGE, { ok: true });
+});
+
+buildkit('an unchanged rebuild runs no step, prints at most 15 lines in plain mode and gives the same image ID', async () => {
+  const again = await build();
+  assert.is(imageId(again), first);
+  const lines = again.stderr.trimEnd().split('\n');
+  assert.ok(lines.length <= 15, `${lines.length} lines:\n${again.stderr}`);
+  assert.match(again.stderr, /\nBuilt in [\d.]+s: 0 steps run, \d+ cached\n/);
+  assert.not.match(again.stderr, /\x1b\[/, 'no escape sequences without a terminal');
+});
+
+buildkit('a changed app file gives another image ID; SOURCE_DATE_EPOCH sets the creation label', async () => {
+  writeFileSync(path.join(app, 'wsgi.py'), `# changed\n${readFileSync(example('hello', 'wsgi.py'), 'utf8')}`);
+  setTimes(1_600_000_000, NEWEST);
+  const changed = imageId(await build());
+  assert.is.not(changed, first);
+  const dated = imageId(await build([], { SOURCE_DATE_EPOCH: '1500000000' }));
+  assert.is((await docker.getImage(dated).inspect()).Config.Labels['org.opencontainers.image.created'], '2017-07-14T02:40:00.000Z');
+  assert.is(imageId(await build([], { SOURCE_DATE_EPOCH: '1500000000' })), dated, 'reproducible with SOURCE_DATE_EPOCH too');
+  const bad = await build([], { SOURCE_DATE_EPOCH: 'yesterday' });
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /^mwe-image: SOURCE_DATE_EPOCH: 'yesterday' is not a number of seconds since 1970-01-01; .*\n$/m);
+});
+
+buildkit('DOCKER_BUILDKIT=0: the legacy builder, announced in one line, builds the same Dockerfile without its cache mounts', async () => {
+  const legacy = await runCli(['build', path.join(app, 'wsgi.py'), '--tag', 'mwe-test/buildkit-legacy', '--progress', 'plain'], { DOCKER_BUILDKIT: '0' });
+  assert.is(legacy.code, 0, legacy.stderr.slice(-3000));
+  const notices = legacy.stderr.split('\n').filter((line) => /legacy builder/.test(line));
+  assert.equal(notices, ['Notice: DOCKER_BUILDKIT=0: building with the legacy builder (no parallel stages, cache mounts or build secrets)'], legacy.stderr);
+  const history = await docker.getImage('mwe-test/buildkit-legacy').history();
+  assert.not.ok(history.some((entry: { Comment?: string }) => entry.Comment === 'buildkit.dockerfile.v0'));
+  assert.not.match(JSON.stringify(history), /--mount=/);
+});
+
+buildkit('a failing step: its last lines, then one line with the step and the reason, exit 1', async () => {
+  const failed = await build(['--system-packages', 'mwe-no-such-package']);
+  assert.is(failed.code, 1, failed.stderr.slice(-2000));
+  const lines = failed.stderr.trimEnd().split('\n');
+  assert.match(lines[lines.length - 1], /^mwe-image: image build failed at RUN apt-get update .*mwe-no-such-package.*: the command returned a non-zero code: 100$/);
+  assert.ok(lines.some((line) => /Unable to locate package mwe-no-such-package/.test(line)), failed.stderr.slice(-2000));
+  assert.not.match(failed.stderr, /\n\s+at /, 'no stack trace');
+});
+
+buildkit.run();
