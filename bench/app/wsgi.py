@@ -2,22 +2,32 @@
 /static/NAME sends the file from ./static itself (only servers without a
 static file server reach it; Apache answers /static/ with --url-alias),
 /flask/json is a Flask JSON endpoint and /django/page a Django template page
-(both present only where Flask and Django are installed: requirements.txt)."""
+(both present only where Flask and Django are installed:
+requirements-frameworks.txt). The frameworks are imported on their first
+request, so that the time to a server's first 200 is the server's own."""
+import importlib
 import os
+import threading
 import time
 from urllib.parse import parse_qs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATIC = os.path.join(HERE, 'static')
 
-try:
-    from flask_app import app as flask_application
-except ImportError:
-    flask_application = None
-try:
-    from django_app import application as django_application
-except ImportError:
-    django_application = None
+_frameworks = {}
+_import_lock = threading.Lock()
+
+
+def _framework(module, name):
+    """The WSGI callable NAME of MODULE (flask_app, django_app), or None where its framework is not installed."""
+    if module not in _frameworks:
+        with _import_lock:
+            if module not in _frameworks:
+                try:
+                    _frameworks[module] = getattr(importlib.import_module(module), name)
+                except ImportError:
+                    _frameworks[module] = None
+    return _frameworks[module]
 
 
 def _not_found(start_response):
@@ -27,10 +37,9 @@ def _not_found(start_response):
 
 def application(environ, start_response):
     path = environ.get('PATH_INFO', '')
-    if path.startswith('/flask/'):
-        return flask_application(environ, start_response) if flask_application else _not_found(start_response)
-    if path.startswith('/django/'):
-        return django_application(environ, start_response) if django_application else _not_found(start_response)
+    if path.startswith('/flask/') or path.startswith('/django/'):
+        app = _framework('flask_app', 'app') if path.startswith('/flask/') else _framework('django_app', 'application')
+        return app(environ, start_response) if app else _not_found(start_response)
     if path == '/slow':
         time.sleep(float(parse_qs(environ.get('QUERY_STRING', '')).get('seconds', ['2'])[0]))
         body = b'slow done'
