@@ -29,7 +29,7 @@
  *
  *   npm run bench [-- --repeat 3] [-- --duration 3] [-- --cpus 1] [-- --build-repeat 1]
  *     [-- --only throughput,start,stop,rolling,builds] [-- --networks host,published]
- *     [-- --servers ours,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian]
+ *     [-- --servers ours,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian] [-- --out compare]
  *
  * Prints markdown tables, writes bench/results/compare.json (the README's
  * tables come from it: npm run bench:readme). Numbers, not a test.
@@ -64,6 +64,9 @@ const cpus = numberArgument('cpus', 1);
 const sections = listArgument('only', ['throughput', 'start', 'stop', 'rolling', 'builds']);
 const networks = listArgument('networks', ['host', 'published']);
 const servers = listArgument('servers', ['ours', 'express', ...PEERS.map((peer) => peer.id)]);
+// A partial run (--only, --networks, --servers) does not replace the results the README is made from, unless --out compare says so.
+const partial = process.argv.some((argument) => ['--only', '--networks', '--servers'].includes(argument));
+const resultsName = listArgument('out', [partial ? 'compare-partial' : 'compare'])[0];
 const PROCESSES = 2;
 const THREADS = 5;
 const CONNECTIONS = 8;
@@ -540,7 +543,7 @@ async function main(): Promise<void> {
       sections, networks, servers, expressVersion: express.version, toolchain: toolchain.tag,
     };
     if (throughputTableRows.length) console.log(`${throughputTable(throughputTableRows)}\n`);
-    report('compare',
+    report(resultsName,
       `Side by side, ${repeat} interleaved runs per server figure and ${buildRepeat} per build figure; ratio = ours / reference per run; `
         + `--processes ${PROCESSES} --threads ${THREADS} (workers and threads) for every server, --cpus ${cpus}; `
         + `1-minute load average during the run ${formatStats(loadDuringRun, 1)}.`,

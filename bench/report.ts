@@ -107,7 +107,13 @@ export interface ThroughputRow {
  * analysis), keyed "serverId|endpoint" or "serverId|*". A win without an
  * entry here is printed as not yet explained.
  */
-export const WHY_PEER_WINS: Record<string, string> = {};
+export const WHY_PEER_WINS: Record<string, string> = {
+  'granian|*': 'it parses HTTP and calls the app in one process (Rust, no hop), where Apache hands each request over a Unix socket to a mod_wsgi daemon process (about 8 context switches and 70 system calls a request, mod_wsgi-express the same), and it runs Python in Debian\'s python3 executable (built with PGO and LTO), where mod_wsgi embeds libpython3.13.so (-O2: 1.4x the CPU on a pure-Python loop, measured in the toolchain)',
+  'uwsgi|*': 'it parses HTTP in the worker that runs the app (no hop to a daemon process); like ours it embeds libpython3.13.so, so it does not win where the app\'s own Python dominates (Django)',
+  'gunicorn-gthread|*': 'no hop to a daemon process, and Python in Debian\'s python3 executable (PGO and LTO) where mod_wsgi embeds libpython3.13.so (-O2, 1.4x the CPU on a pure-Python loop)',
+  'gunicorn-sync|*': 'no hop to a daemon process and the python3 executable (PGO and LTO); its single-threaded workers close every connection, which costs it requests/s',
+  'express|*': 'the same Apache and mod_wsgi design outside a container: no seccomp filter on its system calls and no overlay file system under its file checks, Python 3.11 and Apache 2.4 from the host (Debian 12)',
+};
 
 const ratioCell = (values: number[] | undefined) => (values?.length ? formatStats(values, 2) : 'n/a');
 const median = (values: number[] | undefined) => (values?.length ? stats(values).median : undefined);
