@@ -30,12 +30,12 @@ function readCpuSeconds(v1Cpuacct: string | undefined, v2Group: string | undefin
   return undefined;
 }
 
-/** The cgroup of PID as the host sees it: the v1 cpuacct directory or the v2 group path. */
-function cgroupOf(pid: number): { v1Cpuacct?: string; v2Group?: string } {
+/** The cgroup of PID as the host sees it: its path, and the v1 cpuacct directory or the v2 group path. */
+function cgroupOf(pid: number): { group?: string; v1Cpuacct?: string; v2Group?: string } {
   const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
   if (V2) {
     const line = lines.find((entry) => entry.startsWith('0::'));
-    return { v2Group: line?.slice(3) };
+    return { group: line?.slice(3), v2Group: line?.slice(3) };
   }
   for (const line of lines) {
     const [, controllers, group] = line.split(':');
@@ -43,7 +43,7 @@ function cgroupOf(pid: number): { v1Cpuacct?: string; v2Group?: string } {
     if (!names.includes('cpuacct')) continue;
     for (const mount of [controllers, 'cpuacct', 'cpu,cpuacct', 'cpuacct,cpu']) {
       const directory = path.join(ROOT, mount, group);
-      if (existsSync(path.join(directory, 'cpuacct.usage'))) return { v1Cpuacct: directory };
+      if (existsSync(path.join(directory, 'cpuacct.usage'))) return { group, v1Cpuacct: directory };
     }
   }
   return {};
@@ -56,6 +56,16 @@ export async function containerCpuClock(container: Docker.Container): Promise<Cp
   return () => readCpuSeconds(v1Cpuacct, v2Group);
 }
 
+/**
+ * The group a running container's cgroup sits in (e.g. /docker): a server
+ * outside a container is put there too, so that it competes for the CPU with
+ * the same weight as the containers and not as a sibling of all of them.
+ */
+export async function containerCgroupParent(container: Docker.Container): Promise<string> {
+  const { group } = cgroupOf((await container.inspect()).State.Pid);
+  return group ? path.dirname(group) : '/';
+}
+
 export interface HostCgroup {
   /** Shell words that move the shell running them into the group (then `exec` the server). */
   enter: string;
@@ -65,24 +75,25 @@ export interface HostCgroup {
 
 /**
  * A cgroup on the host limited to CPUS CPUs (the quota `docker run --cpus`
- * sets), for a server run outside a container; undefined when this host does
+ * sets), in PARENT (containerCgroupParent), for a server run outside a
+ * container; undefined when this host does
  * not let us make one (not root, or v2 without the cpu controller delegated).
  */
-export function hostCgroup(name: string, cpus: number): HostCgroup | undefined {
+export function hostCgroup(name: string, cpus: number, parent = '/'): HostCgroup | undefined {
   const quota = String(Math.round(cpus * PERIOD_US));
   try {
     if (V2) {
-      const group = path.join(ROOT, name);
+      const group = path.join(ROOT, parent, name);
       mkdirSync(group, { recursive: true });
       writeFileSync(path.join(group, 'cpu.max'), `${quota} ${PERIOD_US}`);
       return {
         enter: `echo $$ > ${path.join(group, 'cgroup.procs')}`,
-        clock: () => readCpuSeconds(undefined, `/${name}`),
+        clock: () => readCpuSeconds(undefined, path.join(parent, name)),
         remove: () => rmdirSync(group),
       };
     }
-    const cpu = path.join(ROOT, 'cpu', name);
-    const cpuacct = path.join(ROOT, 'cpuacct', name);
+    const cpu = path.join(ROOT, 'cpu', parent, name);
+    const cpuacct = path.join(ROOT, 'cpuacct', parent, name);
     mkdirSync(cpu, { recursive: true });
     mkdirSync(cpuacct, { recursive: true });
     writeFileSync(path.join(cpu, 'cpu.cfs_period_us'), String(PERIOD_US));

@@ -51,7 +51,7 @@ import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Ru
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
 import { floorSize, mb } from './build.js';
-import { type CpuClock, containerCpuClock, hostCgroup } from './cgroup.js';
+import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
 import { formatStats, listArgument, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats, throughputTable, type ThroughputRow } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
@@ -176,8 +176,8 @@ async function containerTarget(server: string, name: string, network: string, ru
   return { server, name, network, url: running.url(''), clock: await containerCpuClock(running.container), close: () => removeContainer(running) };
 }
 
-async function expressTarget(express: Reference, app: App, pythonPath: string, work: string): Promise<Target> {
-  const cgroup = hostCgroup(`mwe-bench-express-${process.pid}`, cpus);
+async function expressTarget(express: Reference, app: App, pythonPath: string, work: string, parent: string): Promise<Target> {
+  const cgroup = hostCgroup(`mwe-bench-express-${process.pid}`, cpus, parent);
   const server = startExpress(express.path, app.script, expressOptions(app.staticDir, pythonPath), path.join(work, 'root-wrk'), cgroup?.enter);
   const close = async () => {
     await server.stop();
@@ -196,7 +196,12 @@ async function startTargets(express: Reference | undefined, app: App, pythonPath
   const wanted = (server: string, network: string) => servers.includes(server) && networks.includes(network);
   if (wanted('ours', 'host')) targets.push(await containerTarget('ours', 'ours', HOST_NETWORK, await startHostNetwork(OURS)));
   if (wanted('ours', 'published')) targets.push(await containerTarget('ours', 'ours', PUBLISHED, await startContainer(OURS, { hostConfig: containerLimits() })));
-  if (express && pythonPath && wanted('express', 'host')) targets.push(await expressTarget(express, app, pythonPath, work));
+  if (express && pythonPath && wanted('express', 'host')) {
+    // Beside the containers in the CPU scheduler's tree: a sibling of Docker's whole group would get as much CPU as all containers together.
+    const probe = await startContainer(OURS, { hostConfig: containerLimits() });
+    const parent = await containerCgroupParent(probe.container).finally(() => removeContainer(probe));
+    targets.push(await expressTarget(express, app, pythonPath, work, parent));
+  }
   for (const peer of PEERS) {
     if (wanted(peer.id, 'host')) {
       targets.push(await containerTarget(peer.id, peer.name, HOST_NETWORK,
