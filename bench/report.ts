@@ -158,6 +158,7 @@ interface CompareResults {
   threads: number;
   expressVersion: string;
   throughput?: ThroughputRow[];
+  start?: Record<string, number[]>;
   rows?: { figure: string; ours: string; oursValues: number[]; reference: string; referenceValues: number[]; digits: number; oursNote?: string; referenceNote?: string }[];
 }
 
@@ -185,6 +186,12 @@ export function readmeSection(results: CompareResults): string {
     '',
   ];
   if (results.throughput?.length) lines.push(throughputTable(results.throughput), '', ceiling(results.throughput), '');
+  const floor = results.start?.floor;
+  if (floor) {
+    const over = (name: string) => results.start?.[name] ? formatStats(results.start[name].map((value, index) => value - floor[index])) : 'n/a';
+    lines.push(`Start to first 200 minus the runtime's floor (\`docker run --rm BASE true\` in the same repetition), ms: host network ${over('ours, host network')}, `
+      + `published port ${over('ours, published port')}.`, '');
+  }
   if (results.rows?.length) {
     lines.push(markdownTable(['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'],
       results.rows.map((row) => [row.figure, row.ours, `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`, row.reference,
