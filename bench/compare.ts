@@ -1,15 +1,24 @@
 /**
- * Side by side (issue #7): every figure of an mwe-image container measured in
- * the same run as its reference, repetitions interleaved, reported as the
- * ratio ours / reference of each repetition's pair, median (min–max).
+ * Side by side (issues #7 and #18): every figure of an mwe-image container
+ * measured in the same run as its references, repetitions interleaved,
+ * reported as median (min–max) and as the ratio ours / reference of each
+ * repetition's pair.
  *
- * - wrk (Debian's package) on 127.0.0.1 for hello world and a 100 KB static
- *   file: our container (published on 127.0.0.1, and on the host network) vs
- *   the real mod_wsgi-express on the host, mod_wsgi from PyPI in the version
- *   our toolchain compiled (same --processes/--threads and --url-alias), vs
- *   Debian's gunicorn (sync workers, same count) in a container of the same
- *   base; gunicorn sends the static file from the app.
- * - docker run -> first 200 vs mod_wsgi-express start-server -> first 200.
+ * - Throughput (wrk from Debian, 127.0.0.1 only, -c 8, bounded in time):
+ *   hello world, a 100 KB static file, a Flask JSON endpoint and a Django
+ *   template page (bench/app), for ours; the real mod_wsgi-express on the
+ *   host (mod_wsgi from PyPI in the version our toolchain compiled, same
+ *   --processes/--threads and --url-alias, Flask and Django installed for the
+ *   host's Python); gunicorn sync and gthread, uWSGI and granian from PyPI in
+ *   one image on the same base (bench/peers.ts). Same workers and threads
+ *   everywhere, the same CPU quota (--cpus) for every container and for
+ *   mod_wsgi-express's cgroup; on the host network and through a published
+ *   port (docker-proxy). Requests/s, p50 and p99 latency, and CPU seconds
+ *   per 10,000 requests from each server's cgroup (bench/cgroup.ts).
+ *   Also our WSGI hello world against a 12-byte static file from the same
+ *   Apache (the ceiling the WSGI path is measured against).
+ * - docker run -> first 200 vs `docker run --rm BASE true` (the container
+ *   runtime's floor) and mod_wsgi-express start-server -> first 200.
  * - Stop with a 2 s request in flight: docker stop vs SIGTERM (and SIGWINCH,
  *   apachectl graceful-stop) to the host's httpd vs docker stop of gunicorn.
  * - Rolling replacement of two replicas behind HAProxy under wrk load:
@@ -18,14 +27,18 @@
  *   change) vs bench/handwritten/Dockerfile; image size vs that image and vs
  *   the floor (base + runtime packages).
  *
- *   npm run bench [-- --repeat 3] [-- --build-repeat 3] [-- --duration 10]
+ *   npm run bench [-- --repeat 3] [-- --duration 3] [-- --cpus 1] [-- --build-repeat 1]
+ *     [-- --only throughput,start,stop,rolling,builds] [-- --networks host,published]
+ *     [-- --servers ours,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian] [-- --out compare]
  *
- * Prints one markdown table, writes bench/results/compare.json. Numbers, not a test.
+ * Prints markdown tables, writes bench/results/compare.json (the README's
+ * tables come from it: npm run bench:readme). Numbers, not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { appContext } from '../src/app-image.js';
 import { parseBuildArgv } from '../src/cli.js';
 import { prepareToolchain } from '../src/commands/build.js';
@@ -34,26 +47,40 @@ import { ContextBuilder } from '../src/docker/context.js';
 import { resolveBuildOptions } from '../src/options.js';
 import { planBuild } from '../src/plan.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../src/toolchain.js';
-import { buildWithCli, docker, httpGet, removeContainer, startContainer, startOnHostNetwork, type Running } from '../test/helpers/docker.js';
+import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Running } from '../test/helpers/docker.js';
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
 import { floorSize, mb } from './build.js';
-import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats } from './report.js';
+import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
+import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
+import { formatStats, listArgument, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats, throughputTable, type ThroughputRow } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
+import { wrk, type WrkResult } from './wrk.js';
 
 const repeat = numberArgument('repeat', 3);
-const buildRepeat = numberArgument('build-repeat', 3);
-const duration = numberArgument('duration', 10);
+const buildRepeat = numberArgument('build-repeat', 1);
+const duration = numberArgument('duration', 3);
+const cpus = numberArgument('cpus', 1);
+const sections = listArgument('only', ['throughput', 'start', 'stop', 'rolling', 'builds']);
+const networks = listArgument('networks', ['host', 'published']);
+const servers = listArgument('servers', ['ours', 'express', ...PEERS.map((peer) => peer.id)]);
+// A partial run (--only, --networks, --servers) does not replace the results the README is made from, unless --out compare says so.
+const partial = process.argv.some((argument) => ['--only', '--networks', '--servers'].includes(argument));
+const resultsName = listArgument('out', [partial ? 'compare-partial' : 'compare'])[0];
 const PROCESSES = 2;
 const THREADS = 5;
 const CONNECTIONS = 8;
 const BASE = 'debian:trixie-slim';
 const STATIC_FILE = '/static/100k.txt';
 const STATIC_BYTES = 102400;
+const HELLO_FILE = '/static/hello.txt';
+const HELLO = 'Hello World!';
 const OURS = 'mwe-bench/compare';
 const OURS_COLD = 'mwe-bench/compare-cold';
-const GUNICORN = 'mwe-bench/gunicorn';
 const HANDWRITTEN = 'mwe-bench/handwritten';
+const WHEELHOUSE = path.join(os.tmpdir(), 'mwe-bench-wheelhouse');
+const HOST_NETWORK = 'host network';
+const PUBLISHED = 'published port';
 
 interface Row {
   figure: string;
@@ -71,24 +98,44 @@ const rows: Row[] = [];
 
 // ---------------------------------------------------------------- the app
 
-function prepareApp(work: string): { app: string; script: string; staticDir: string } {
+interface App {
+  app: string;
+  script: string;
+  staticDir: string;
+  requirements: string;
+}
+
+function prepareApp(work: string): App {
   const app = path.join(work, 'app');
   const staticDir = path.join(app, 'static');
   mkdirSync(staticDir, { recursive: true });
-  copyFileSync(path.join(ROOT, 'bench', 'app', 'wsgi.py'), path.join(app, 'wsgi.py'));
+  cpSync(path.join(ROOT, 'bench', 'app'), app, { recursive: true });
   const line = 'mwe-image benchmark static file, 64 bytes a line..................\n'.slice(0, 64);
   writeFileSync(path.join(staticDir, '100k.txt'), line.repeat(STATIC_BYTES / line.length));
+  writeFileSync(path.join(staticDir, 'hello.txt'), HELLO);
   chmodSync(work, 0o755); // the host's Apache children (www-data) read the app and the server root
-  return { app, script: path.join(app, 'wsgi.py'), staticDir };
+  return { app, script: path.join(app, 'wsgi.py'), staticDir, requirements: path.join(app, 'requirements-frameworks.txt') };
 }
 
-const oursArgs = (script: string, staticDir: string, tag: string) =>
-  [script, '--tag', tag, '--base-image', BASE, '--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`];
-const expressOptions = (staticDir: string) =>
-  ['--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`];
+const oursArgs = (app: App, tag: string) =>
+  [app.script, '--tag', tag, '--base-image', BASE, '--processes', String(PROCESSES), '--threads', String(THREADS),
+    '--url-alias', '/static/', `${app.staticDir}/`, '--requirements', app.requirements, '--wheel-dir', WHEELHOUSE];
+/** pythonPath: Flask and Django for the host's Python; the app's directory too, as mod_wsgi-express's home is the current directory. */
+const expressOptions = (staticDir: string, pythonPath?: string) =>
+  ['--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`,
+    ...(pythonPath ? ['--python-path', pythonPath, '--python-path', path.dirname(staticDir)] : [])];
 
 function dockerfileContext(dockerfile: string, app: string): ContextBuilder {
   return new ContextBuilder().addHostPath('Dockerfile', path.join(ROOT, 'bench', dockerfile, 'Dockerfile')).addHostPath('app', app);
+}
+
+/** Flask and Django for the host's mod_wsgi-express: installed for its venv's Python into a directory given as --python-path. */
+function hostFrameworks(express: string, work: string, requirements: string): string {
+  const target = path.join(work, 'host-packages');
+  const python = path.join(path.dirname(express), 'python');
+  const result = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--target', target, '-r', requirements], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`pip install of Flask and Django for the host's Python failed:\n${result.stderr.slice(-2000)}`);
+  return target;
 }
 
 // ---------------------------------------------------------------- servers
@@ -100,70 +147,133 @@ interface Reference {
 }
 
 interface Target {
+  /** ours, express, or a peer's id. */
+  server: string;
   name: string;
+  network: string;
   url: string;
+  clock: CpuClock;
   close: () => Promise<void>;
 }
 
-async function containerTarget(name: string, running: Running): Promise<Target> {
+const containerLimits = (): Docker.HostConfig => ({ NanoCpus: Math.round(cpus * 1e9) });
+
+/** A container on the host network, PORT in its environment and on its command line. */
+async function startHostNetwork(image: string, command?: (port: number) => string[]): Promise<Running> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const container = await docker.createContainer({
+    Image: image, Env: [`PORT=${port}`], Cmd: command?.(port), HostConfig: { NetworkMode: 'host', ...containerLimits() },
+  });
+  await container.start();
+  return { container, port, url: (urlPath = '/') => `http://127.0.0.1:${port}${urlPath}` };
+}
+
+async function containerTarget(server: string, name: string, network: string, running: Running): Promise<Target> {
   await untilOk(running.url('/'), performance.now()).catch(async (error) => {
     await removeContainer(running);
     throw error;
   });
-  return { name, url: running.url(''), close: () => removeContainer(running) };
+  return { server, name, network, url: running.url(''), clock: await containerCpuClock(running.container), close: () => removeContainer(running) };
 }
 
-async function expressTarget(express: Reference, script: string, staticDir: string, work: string): Promise<Target> {
-  const server = startExpress(express.path, script, expressOptions(staticDir), path.join(work, 'root-wrk'));
-  await untilOk(`${server.url}/`, performance.now()).catch((error) => {
+async function expressTarget(express: Reference, app: App, pythonPath: string, work: string, parent: string): Promise<Target> {
+  const cgroup = hostCgroup(`mwe-bench-express-${process.pid}`, cpus, parent);
+  const server = startExpress(express.path, app.script, expressOptions(app.staticDir, pythonPath), path.join(work, 'root-wrk'), cgroup?.enter);
+  const close = async () => {
+    await server.stop();
     server.kill();
+    cgroup?.remove();
+  };
+  await untilOk(`${server.url}/`, performance.now()).catch(async (error) => {
+    await close();
     throw error;
   });
-  return { name: `mod_wsgi-express ${express.version} on the host`, url: server.url, close: async () => { await server.stop(); server.kill(); } };
+  return { server: 'express', name: `mod_wsgi-express ${express.version} on the host`, network: HOST_NETWORK, url: server.url, clock: cgroup?.clock ?? (() => undefined), close };
 }
 
-// ---------------------------------------------------------------- wrk
-
-interface WrkResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: string[];
+async function startTargets(express: Reference | undefined, app: App, pythonPath: string | undefined, work: string): Promise<Target[]> {
+  const targets: Target[] = [];
+  const wanted = (server: string, network: string) => servers.includes(server) && networks.includes(network);
+  if (wanted('ours', 'host')) targets.push(await containerTarget('ours', 'ours', HOST_NETWORK, await startHostNetwork(OURS)));
+  if (wanted('ours', 'published')) targets.push(await containerTarget('ours', 'ours', PUBLISHED, await startContainer(OURS, { hostConfig: containerLimits() })));
+  if (express && pythonPath && wanted('express', 'host')) {
+    // Beside the containers in the CPU scheduler's tree: a sibling of Docker's whole group would get as much CPU as all containers together.
+    const probe = await startContainer(OURS, { hostConfig: containerLimits() });
+    const parent = await containerCgroupParent(probe.container).finally(() => removeContainer(probe));
+    targets.push(await expressTarget(express, app, pythonPath, work, parent));
+  }
+  for (const peer of PEERS) {
+    if (wanted(peer.id, 'host')) {
+      targets.push(await containerTarget(peer.id, peer.name, HOST_NETWORK,
+        await startHostNetwork(PEERS_IMAGE, (port) => peer.command(port, PROCESSES, THREADS))));
+    }
+    if (wanted(peer.id, 'published')) {
+      targets.push(await containerTarget(peer.id, peer.name, PUBLISHED,
+        await startContainer(PEERS_IMAGE, { cmd: peer.command(8000, PROCESSES, THREADS), hostConfig: containerLimits() })));
+    }
+  }
+  return targets;
 }
 
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000 };
+// ---------------------------------------------------------------- throughput
 
-function latencyMs(output: string, percentile: string): number {
-  const match = new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(output);
-  if (!match) throw new Error(`wrk printed no ${percentile}% latency:\n${output}`);
-  return Number(match[1]) * UNIT_MS[match[2]];
+interface Endpoint {
+  label: string;
+  path: string;
+  check: (body: string) => boolean;
+  /** Measured only for these servers (default: all). */
+  only?: string[];
 }
 
-function wrk(url: string, seconds: number): WrkResult {
-  const run = spawnSync('wrk', ['-t', '2', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--latency', url], { encoding: 'utf8' });
-  if (run.error || run.status !== 0) throw new Error(`wrk failed (install Debian's wrk: apt-get install wrk): ${run.error?.message ?? run.stderr}`);
-  const output = run.stdout;
-  const requests = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
-  if (!requests) throw new Error(`wrk printed no Requests/sec:\n${output}`);
-  const errors = output.split('\n').filter((line) => /Non-2xx|Socket errors/.test(line)).map((line) => line.trim());
-  return { requestsPerSecond: Number(requests[1]), p50Ms: latencyMs(output, '50'), p99Ms: latencyMs(output, '99'), errors };
+const ENDPOINTS: Endpoint[] = [
+  { label: 'hello world', path: '/', check: (body) => body === HELLO },
+  { label: '100 KB static file', path: STATIC_FILE, check: (body) => body.length === STATIC_BYTES },
+  { label: 'Flask JSON', path: '/flask/json', check: (body) => body.includes('"message":"Hello World!"') },
+  { label: 'Django template page', path: '/django/page', check: (body) => body.includes('BENCHMARK PAGE') },
+  // The ceiling of the WSGI hello world: the same bytes as a static file from the same Apache.
+  { label: 'hello world as a 12 B static file', path: HELLO_FILE, check: (body) => body === HELLO, only: ['ours', 'express'] },
+];
+
+interface Sample extends WrkResult {
+  cpuSeconds?: number;
+  cpuSecondsPer10k?: number;
 }
 
-async function throughput(targets: Target[]): Promise<Record<string, Record<string, WrkResult[]>>> {
-  const results: Record<string, Record<string, WrkResult[]>> = {};
-  const paths = { 'hello world': '/', '100 KB static file': STATIC_FILE };
+type Results = Record<string, Record<string, Sample[]>>;
+
+const key = (target: Target) => `${target.name}, ${target.network}`;
+
+function measure(target: Target, endpoint: Endpoint, seconds: number): Sample {
+  const before = target.clock();
+  const result = wrk(`${target.url}${endpoint.path}`, seconds, CONNECTIONS);
+  const after = target.clock();
+  if (before === undefined || after === undefined || !result.requests) return result;
+  const cpuSeconds = after - before;
+  return { ...result, cpuSeconds, cpuSecondsPer10k: (cpuSeconds / result.requests) * 10000 };
+}
+
+const endpointsOf = (target: Target) => ENDPOINTS.filter((endpoint) => !endpoint.only || endpoint.only.includes(target.server));
+
+async function throughput(targets: Target[]): Promise<Results> {
+  const results: Results = {};
   for (const target of targets) {
-    const file = await httpGet(`${target.url}${STATIC_FILE}`);
-    if (file.status !== 200 || file.body.length !== STATIC_BYTES) throw new Error(`${target.name}: ${STATIC_FILE} answered ${file.status} with ${file.body.length} bytes`);
-    results[target.name] = {};
-    for (const [label, urlPath] of Object.entries(paths)) {
-      wrk(`${target.url}${urlPath}`, 1); // warm up: daemon processes loaded, connections made
-      results[target.name][label] = [];
+    results[key(target)] = {};
+    for (const endpoint of endpointsOf(target)) {
+      const response = await httpGet(`${target.url}${endpoint.path}`);
+      if (response.status !== 200 || !endpoint.check(response.body)) {
+        throw new Error(`${key(target)}: ${endpoint.path} answered ${response.status}: ${response.body.slice(0, 300)}`);
+      }
+      wrk(`${target.url}${endpoint.path}`, 1, CONNECTIONS); // warm up: daemon processes loaded, connections made
+      results[key(target)][endpoint.label] = [];
     }
   }
   for (let run = 0; run < repeat; run += 1) {
-    for (const target of targets) {
-      for (const [label, urlPath] of Object.entries(paths)) results[target.name][label].push(wrk(`${target.url}${urlPath}`, duration));
+    // Interleaved, and each repetition starts with another server: drift in the machine's load is shared out.
+    const order = targets.map((_, index) => targets[(index + run) % targets.length]);
+    for (const endpoint of ENDPOINTS) {
+      for (const target of order) {
+        if (endpointsOf(target).includes(endpoint)) results[key(target)][endpoint.label].push(measure(target, endpoint, duration));
+      }
     }
   }
   return results;
@@ -172,23 +282,31 @@ async function throughput(targets: Target[]): Promise<Record<string, Record<stri
 /** Marks a figure whose runs saw non-2xx answers or socket errors (the details are in the JSON). */
 function wrkErrors(runs: WrkResult[]): string {
   const failed = runs.filter((run) => run.errors.length).length;
-  return failed ? `, errors in ${failed}/${runs.length} runs` : '';
+  return failed ? `errors in ${failed}/${runs.length} runs` : '';
 }
 
-function throughputRows(results: Record<string, Record<string, WrkResult[]>>, pairs: [string, string][]): void {
-  const metrics: [keyof WrkResult, string, number][] = [['requestsPerSecond', 'requests/s', 0], ['p50Ms', 'p50 latency ms', 2], ['p99Ms', 'p99 latency ms', 2]];
-  for (const label of ['hello world', '100 KB static file']) {
-    for (const [key, metric, digits] of metrics) {
-      for (const [ours, reference] of pairs) {
-        rows.push({
-          figure: `wrk -c ${CONNECTIONS} ${duration} s, ${label}: ${metric}`,
-          ours, oursValues: results[ours][label].map((result) => result[key] as number), oursNote: wrkErrors(results[ours][label]),
-          reference, referenceValues: results[reference][label].map((result) => result[key] as number), referenceNote: wrkErrors(results[reference][label]),
-          digits,
+function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
+  const table: ThroughputRow[] = [];
+  for (const network of [HOST_NETWORK, PUBLISHED]) {
+    const ours = targets.find((target) => target.server === 'ours' && target.network === network);
+    for (const endpoint of ENDPOINTS) {
+      for (const target of targets.filter((candidate) => candidate.network === network && endpointsOf(candidate).includes(endpoint))) {
+        const samples = results[key(target)][endpoint.label];
+        const oursSamples = ours ? results[key(ours)][endpoint.label] : undefined;
+        const values = (list: Sample[] | undefined, field: keyof Sample) => (list ?? []).map((sample) => sample[field] as number);
+        const ratio = (field: keyof Sample) => oursSamples && !values(samples, field).some((value) => value === undefined)
+          ? pairedRatios(values(oursSamples, field), values(samples, field)) : undefined;
+        table.push({
+          endpoint: endpoint.label, server: target.name, serverId: target.server, network,
+          requestsPerSecond: values(samples, 'requestsPerSecond'), p50Ms: values(samples, 'p50Ms'), p99Ms: values(samples, 'p99Ms'),
+          cpuSecondsPer10k: samples.every((sample) => sample.cpuSecondsPer10k !== undefined) ? values(samples, 'cpuSecondsPer10k') : undefined,
+          oursOverIt: { requestsPerSecond: ratio('requestsPerSecond'), p99Ms: ratio('p99Ms'), cpuSecondsPer10k: ratio('cpuSecondsPer10k') },
+          errors: wrkErrors(samples),
         });
       }
     }
   }
+  return table;
 }
 
 // ---------------------------------------------------------------- start and stop
@@ -197,9 +315,30 @@ interface StartStop extends StopSample {
   firstOkMs: number;
 }
 
-async function containerStartStop(image: string): Promise<StartStop> {
+/** `docker run --rm BASE true` through the same Engine API calls: the container runtime's own floor. */
+async function runtimeFloor(): Promise<number> {
   const started = performance.now();
-  const server = await startContainer(image);
+  const container = await docker.createContainer({ Image: BASE, Cmd: ['true'], HostConfig: { AutoRemove: true } });
+  const exited = container.wait();
+  await container.start();
+  await exited;
+  return performance.now() - started;
+}
+
+/** docker run -> first 200 (on the host network, or published on 127.0.0.1), then removed. */
+async function containerFirst200(image: string, network: string, command?: (port: number) => string[]): Promise<number> {
+  const started = performance.now();
+  const server = network === HOST_NETWORK ? await startHostNetwork(image, command) : await startContainer(image, { cmd: command?.(8000) });
+  try {
+    return await untilOk(server.url('/'), started);
+  } finally {
+    await removeContainer(server);
+  }
+}
+
+async function containerStartStop(image: string, command?: string[]): Promise<StartStop> {
+  const started = performance.now();
+  const server = await startContainer(image, { cmd: command });
   try {
     const firstOkMs = await untilOk(server.url('/'), started);
     const stop = await stopWithSlowRequest(server.url(''), async () => { await server.container.stop({ t: 30 }); });
@@ -209,9 +348,9 @@ async function containerStartStop(image: string): Promise<StartStop> {
   }
 }
 
-async function expressStartStop(express: Reference, script: string, staticDir: string, work: string, signal: NodeJS.Signals): Promise<StartStop> {
+async function expressStartStop(express: Reference, app: App, work: string, signal: NodeJS.Signals): Promise<StartStop> {
   const started = performance.now();
-  const server: HostServer = startExpress(express.path, script, expressOptions(staticDir), path.join(work, `root-${signal}`));
+  const server: HostServer = startExpress(express.path, app.script, expressOptions(app.staticDir), path.join(work, `root-${signal}`));
   try {
     const firstOkMs = await untilOk(`${server.url}/`, started);
     const stop = await stopWithSlowRequest(server.url, () => server.stop(signal));
@@ -223,25 +362,44 @@ async function expressStartStop(express: Reference, script: string, staticDir: s
 
 const completed = (samples: StopSample[]) => `, ${samples.filter((sample) => sample.slowRequestCompleted).length}/${samples.length} completed`;
 
-async function startAndStop(express: Reference, script: string, staticDir: string, work: string): Promise<Record<string, StartStop[]>> {
+async function startRows(express: Reference, app: App, work: string): Promise<Record<string, number[]>> {
+  const gunicorn = PEERS.find((peer) => peer.id === 'gunicorn-sync')!;
+  const variants: Record<string, () => Promise<number>> = {
+    floor: runtimeFloor,
+    'ours, host network': () => containerFirst200(OURS, HOST_NETWORK),
+    'ours, published port': () => containerFirst200(OURS, PUBLISHED),
+    express: async () => (await expressStartStop(express, app, work, 'SIGTERM')).firstOkMs,
+    'gunicorn sync, published port': () => containerFirst200(PEERS_IMAGE, PUBLISHED, (port) => gunicorn.command(port, PROCESSES, THREADS)),
+  };
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (let run = 0; run < repeat; run += 1) {
+    for (const [name, measureOne] of Object.entries(variants)) samples[name].push(await measureOne());
+  }
+  const row = (ours: string, reference: string, name: string): Row => ({
+    figure: 'start → first 200 ms', ours: `docker run, ${ours.replace('ours, ', '')}`, oursValues: samples[ours], reference, referenceValues: samples[name], digits: 0,
+  });
+  rows.push(
+    row('ours, host network', 'docker run --rm BASE true (the runtime\'s floor)', 'floor'),
+    row('ours, published port', 'docker run --rm BASE true (the runtime\'s floor)', 'floor'),
+    row('ours, host network', 'mod_wsgi-express start-server on the host', 'express'),
+    row('ours, published port', 'gunicorn sync, docker run (published port)', 'gunicorn sync, published port'),
+  );
+  return samples;
+}
+
+async function stopRows(express: Reference, app: App, work: string): Promise<Record<string, StartStop[]>> {
+  const gunicorn = PEERS.find((peer) => peer.id === 'gunicorn-sync')!;
   const variants: Record<string, () => Promise<StartStop>> = {
     ours: () => containerStartStop(OURS),
-    'mod_wsgi-express, SIGTERM': () => expressStartStop(express, script, staticDir, work, 'SIGTERM'),
-    'mod_wsgi-express, SIGWINCH': () => expressStartStop(express, script, staticDir, work, 'SIGWINCH'),
-    gunicorn: () => containerStartStop(GUNICORN),
+    'mod_wsgi-express, SIGTERM': () => expressStartStop(express, app, work, 'SIGTERM'),
+    'mod_wsgi-express, SIGWINCH': () => expressStartStop(express, app, work, 'SIGWINCH'),
+    gunicorn: () => containerStartStop(PEERS_IMAGE, gunicorn.command(8000, PROCESSES, THREADS)),
   };
   const samples: Record<string, StartStop[]> = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
   for (let run = 0; run < repeat; run += 1) {
-    for (const [name, measure] of Object.entries(variants)) samples[name].push(await measure());
+    for (const [name, measureOne] of Object.entries(variants)) samples[name].push(await measureOne());
   }
-  const first200 = (name: string) => samples[name].map((sample) => sample.firstOkMs);
   const stopMs = (name: string) => samples[name].map((sample) => sample.stopMs);
-  rows.push(
-    { figure: 'start → first 200 ms', ours: 'docker run (published port)', oursValues: first200('ours'),
-      reference: 'mod_wsgi-express start-server on the host', referenceValues: first200('mod_wsgi-express, SIGTERM'), digits: 0 },
-    { figure: 'start → first 200 ms', ours: 'docker run (published port)', oursValues: first200('ours'),
-      reference: 'gunicorn, docker run', referenceValues: first200('gunicorn'), digits: 0 },
-  );
   const stopRow = (reference: string, name: string): Row => ({
     figure: 'stop with a 2 s request in flight ms', ours: 'docker stop', oursValues: stopMs('ours'), oursNote: completed(samples.ours),
     reference, referenceValues: stopMs(name), referenceNote: completed(samples[name]), digits: 0,
@@ -249,7 +407,7 @@ async function startAndStop(express: Reference, script: string, staticDir: strin
   rows.push(
     stopRow('mod_wsgi-express on the host, SIGTERM to httpd', 'mod_wsgi-express, SIGTERM'),
     stopRow('mod_wsgi-express on the host, SIGWINCH (apachectl graceful-stop)', 'mod_wsgi-express, SIGWINCH'),
-    stopRow('gunicorn, docker stop', 'gunicorn'),
+    stopRow('gunicorn sync, docker stop', 'gunicorn'),
   );
   return samples;
 }
@@ -283,10 +441,10 @@ async function rollingRows(): Promise<Record<string, RollingResult[]>> {
 // ---------------------------------------------------------------- builds
 
 /** No layer cache anywhere: the toolchain, then the app image on it. */
-async function oursColdBuild(wanted: ToolchainRequest, script: string, staticDir: string): Promise<{ seconds: number; toolchain: Toolchain }> {
+async function oursColdBuild(wanted: ToolchainRequest, bench: App): Promise<{ seconds: number; toolchain: Toolchain }> {
   const start = performance.now();
   const toolchain = await ensureToolchain(docker, wanted, undefined, true);
-  const { app, raw } = parseBuildArgv(['build', ...oursArgs(script, staticDir, OURS_COLD)]);
+  const { app, raw } = parseBuildArgv(['build', ...oursArgs(bench, OURS_COLD)]);
   const plan = planBuild(app, resolveBuildOptions(raw));
   await buildImage(docker, {
     context: appContext(plan, toolchain, 'mwe-image build (bench, no cache)').toStream(),
@@ -307,11 +465,12 @@ function touch(script: string, run: number): void {
   writeFileSync(script, `${readFileSync(script, 'utf8')}\n# change ${run} ${Date.now()}\n`);
 }
 
-async function builds(wanted: ToolchainRequest, app: string, script: string, staticDir: string): Promise<Record<string, unknown>> {
+async function builds(wanted: ToolchainRequest, bench: App): Promise<Record<string, unknown>> {
+  const { app, script } = bench;
   const cold = { ours: [] as number[], handwritten: [] as number[] };
   let toolchain: Toolchain | undefined;
   for (let run = 0; run < buildRepeat; run += 1) {
-    const ours = await oursColdBuild(wanted, script, staticDir);
+    const ours = await oursColdBuild(wanted, bench);
     toolchain = ours.toolchain;
     cold.ours.push(ours.seconds);
     cold.handwritten.push(await handwrittenBuild(app, true));
@@ -320,7 +479,7 @@ async function builds(wanted: ToolchainRequest, app: string, script: string, sta
   for (let run = 0; run < buildRepeat; run += 1) {
     touch(script, run);
     const start = performance.now();
-    await buildWithCli(oursArgs(script, staticDir, OURS));
+    await buildWithCli(oursArgs(bench, OURS));
     warm.ours.push(seconds(start));
     warm.handwritten.push(await handwrittenBuild(app, false));
   }
@@ -353,26 +512,29 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const load = sampleLoad();
   try {
-    const { app, script, staticDir } = prepareApp(work);
+    const app = prepareApp(work);
+    mkdirSync(WHEELHOUSE, { recursive: true }); // filled once the toolchain says which Python it is for
     // The default toolchain, as `mwe-image build` picks it (its mod_wsgi source resolved and pinned).
-    const { raw } = parseBuildArgv(['build', ...oursArgs(script, staticDir, OURS)]);
+    const { raw } = parseBuildArgv(['build', ...oursArgs(app, OURS)]);
     const { toolchain, request: wanted } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
-    await buildWithCli(oursArgs(script, staticDir, OURS));
-    await buildImage(docker, { context: dockerfileContext('gunicorn', app).toStream(), tag: GUNICORN, buildArgs: { WORKERS: String(PROCESSES) } });
+    await fillWheelhouse(WHEELHOUSE, toolchain);
+    await buildWithCli(oursArgs(app, OURS));
+    await buildPeersImage(BASE, WHEELHOUSE, app.app);
     const express: Reference = { version: toolchain.facts.modWsgiVersion, path: referenceExpress(toolchain.facts.modWsgiVersion) };
+    const data: Record<string, unknown> = {};
 
-    targets.push(await containerTarget('ours, -p 127.0.0.1 (docker-proxy)', await startContainer(OURS)));
-    targets.push(await containerTarget('ours, host network', await startOnHostNetwork(OURS)));
-    targets.push(await expressTarget(express, script, staticDir, work));
-    targets.push(await containerTarget('gunicorn (Debian), -p 127.0.0.1 (docker-proxy)', await startContainer(GUNICORN)));
-    const [published, hostNetwork, host, gunicorn] = targets.map((target) => target.name);
-    const wrkResults = await throughput(targets);
-    await Promise.all(targets.splice(0).map((target) => target.close()));
-    throughputRows(wrkResults, [[hostNetwork, host], [published, host], [published, gunicorn]]);
-
-    const startStop = await startAndStop(express, script, staticDir, work);
-    const rolling = await rollingRows();
-    const buildResults = await builds(wanted, app, script, staticDir);
+    let throughputTableRows: ThroughputRow[] = [];
+    if (sections.includes('throughput')) {
+      const pythonPath = servers.includes('express') ? hostFrameworks(express.path, work, app.requirements) : undefined;
+      targets.push(...(await startTargets(express, app, pythonPath, work)));
+      data.wrk = await throughput(targets);
+      throughputTableRows = throughputRows(data.wrk as Results, targets);
+      await Promise.all(targets.splice(0).map((target) => target.close()));
+    }
+    if (sections.includes('start')) data.start = await startRows(express, app, work);
+    if (sections.includes('stop')) data.stop = await stopRows(express, app, work);
+    if (sections.includes('rolling')) data.rolling = await rollingRows();
+    if (sections.includes('builds')) data.builds = await builds(wanted, app);
 
     const header = ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'];
     const table = rows.map((row) => [
@@ -381,16 +543,22 @@ async function main(): Promise<void> {
       formatStats(pairedRatios(row.oursValues, row.referenceValues), 2),
     ]);
     const loadDuringRun = load();
-    report('compare',
+    const setup = {
+      repeat, buildRepeat, durationSeconds: duration, cpus, connections: CONNECTIONS, processes: PROCESSES, threads: THREADS,
+      sections, networks, servers, expressVersion: express.version, toolchain: toolchain.tag,
+    };
+    if (throughputTableRows.length) console.log(`${throughputTable(throughputTableRows)}\n`);
+    report(resultsName,
       `Side by side, ${repeat} interleaved runs per server figure and ${buildRepeat} per build figure; ratio = ours / reference per run; `
-        + `--processes ${PROCESSES} --threads ${THREADS} for both mod_wsgi servers, ${PROCESSES} sync gunicorn workers; `
+        + `--processes ${PROCESSES} --threads ${THREADS} (workers and threads) for every server, --cpus ${cpus}; `
         + `1-minute load average during the run ${formatStats(loadDuringRun, 1)}.`,
       header, table,
       {
-        repeat, buildRepeat, durationSeconds: duration, loadDuringRun, connections: CONNECTIONS, processes: PROCESSES, threads: THREADS,
+        ...setup, loadDuringRun,
+        throughput: throughputTableRows,
         rows: rows.map((row) => ({ ...row, oursStats: stats(row.oursValues), referenceStats: stats(row.referenceValues),
           ratio: stats(pairedRatios(row.oursValues, row.referenceValues)) })),
-        wrk: wrkResults, startStop, rolling, builds: buildResults,
+        ...data,
       });
   } finally {
     await Promise.all(targets.map((target) => target.close()));

@@ -56,12 +56,18 @@ export interface HostServer {
   kill: () => void;
 }
 
-/** `mod_wsgi-express start-server SCRIPT` on 127.0.0.1 (as www-data when run as root); resolves once spawned. */
-export function startExpress(express: string, script: string, options: string[], serverRoot: string): HostServer {
+/**
+ * `mod_wsgi-express start-server SCRIPT` on 127.0.0.1 (as www-data when run as
+ * root); resolves once spawned. `enter`: shell words run first in the same
+ * process (e.g. joining a cgroup), which then becomes mod_wsgi-express.
+ */
+export function startExpress(express: string, script: string, options: string[], serverRoot: string, enter?: string): HostServer {
   const port = 21000 + Math.floor(Math.random() * 9000);
   const user = process.getuid?.() === 0 ? ['--user', 'www-data', '--group', 'www-data'] : [];
-  const child = spawn(express, ['start-server', script, '--host', '127.0.0.1', '--port', String(port), ...user,
-    '--server-root', serverRoot, ...options], { detached: true, stdio: 'ignore' });
+  const args = ['start-server', script, '--host', '127.0.0.1', '--port', String(port), ...user, '--server-root', serverRoot, ...options];
+  const child = enter
+    ? spawn('sh', ['-c', `${enter} && exec "$0" "$@"`, express, ...args], { detached: true, stdio: 'ignore' })
+    : spawn(express, args, { detached: true, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `http://127.0.0.1:${port}`,
