@@ -10,14 +10,19 @@ import { stageFiles } from './dependencies.js';
 import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan, type TlsRole } from './plan.js';
-import { packageVersion } from './paths.js';
-import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
+import { imagesDir, packageVersion } from './paths.js';
+import { installDependenciesScript, loadedModuleFiles, renderDockerfile, SBOM_PATH, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
   const context = new ContextBuilder();
   context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain)));
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
+  context.addDirectory('assembly');
+  context.addHostPath('assembly/assemble-rootfs.py', path.join(imagesDir(), 'runtime', 'assemble-rootfs.py'));
+  context.addHostPath('assembly/sbom.py', path.join(imagesDir(), 'runtime', 'sbom.py'));
+  context.addFile('assembly/modules.txt', loadedModuleFiles(plan, toolchain.facts).map((file) => `${file}\n`).join(''));
+  context.addFile('assembly/system-packages.txt', plan.options.systemPackages.map((name) => `${name}\n`).join(''));
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
@@ -86,6 +91,7 @@ function appLabels(plan: BuildPlan, toolchain: Toolchain): Record<string, string
     'io.mwe-image.port': String(plan.options.port),
     ...(plan.options.httpsPort === undefined ? {} : { 'io.mwe-image.https-port': String(plan.options.httpsPort) }),
     'io.mwe-image.config': `${IMAGE_PATHS.configDir}/httpd.conf`,
+    'io.mwe-image.sbom': SBOM_PATH,
   };
 }
 
