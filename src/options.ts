@@ -90,6 +90,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
+  { flag: '--sbom', key: 'sbom', kind: 'string', metavars: ['FILE'], group: 'image',
+    help: 'Also write the image\'s software bill of materials to FILE: CycloneDX 1.5 JSON listing the Debian packages (with versions, from the build\'s dpkg state), the Python distributions in the image and its virtualenv, mod_wsgi, Apache, Python and the base image. Every image carries the same document at /usr/share/mwe-image/sbom.cdx.json (label io.mwe-image.sbom).',
+    check: check.outputFile },
   { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Instead of building the app image, write its build context and the toolchain\'s (Dockerfiles, generated config, app files) to DIRECTORY with build.sh and build.json, for CI builders without a Docker daemon (kaniko, buildx). The toolchain is built (or reused) once here, because the generated config depends on what it contains. DIRECTORY must be new, empty, or an earlier --emit-context output.',
     check: check.singleLine },
@@ -461,6 +464,7 @@ export interface BuildOptions {
   quiet: boolean;
   json: boolean;
   emitContext?: string;
+  sbom?: string;
   port: number;
   host?: string;
   processes?: number | 'auto';
@@ -677,6 +681,7 @@ function checkCombinations(options: BuildOptions): void {
   if (options.wheelDir && (options.indexUrl || options.findLinks.length)) fail('--wheel-dir installs from that directory only; drop --index-url/--find-links or --wheel-dir');
   if (options.ignoreRequirements && options.requirements) fail('--ignore-requirements and --requirements contradict each other; keep one');
   if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
+  if (options.emitContext && options.sbom) fail('--emit-context builds no image to take an SBOM from: drop --sbom (the image carries it at /usr/share/mwe-image/sbom.cdx.json)');
   const python = parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
   if (options.modWsgi === 'debian-package' && (python.from !== 'distro' || options.apache !== 'distro')) {
     fail("--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache; drop it, or --python-from/--apache");
