@@ -23,22 +23,19 @@
  * Prints one markdown table, writes bench/results/compare.json. Numbers, not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appContext } from '../src/app-image.js';
 import { parseBuildArgv } from '../src/cli.js';
 import { prepareToolchain } from '../src/commands/build.js';
 import { buildImage } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
 import { resolveBuildOptions } from '../src/options.js';
-import { planBuild } from '../src/plan.js';
-import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../src/toolchain.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, startOnHostNetwork, type Running } from '../test/helpers/docker.js';
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
-import { floorSize, mb } from './build.js';
-import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats } from './report.js';
+import { measureBuilds, mb } from './build.js';
+import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, stats } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
 
 const repeat = numberArgument('repeat', 3);
@@ -51,7 +48,6 @@ const BASE = 'debian:trixie-slim';
 const STATIC_FILE = '/static/100k.txt';
 const STATIC_BYTES = 102400;
 const OURS = 'mwe-bench/compare';
-const OURS_COLD = 'mwe-bench/compare-cold';
 const GUNICORN = 'mwe-bench/gunicorn';
 const HANDWRITTEN = 'mwe-bench/handwritten';
 
@@ -282,48 +278,9 @@ async function rollingRows(): Promise<Record<string, RollingResult[]>> {
 
 // ---------------------------------------------------------------- builds
 
-/** No layer cache anywhere: the toolchain, then the app image on it. */
-async function oursColdBuild(wanted: ToolchainRequest, script: string, staticDir: string): Promise<{ seconds: number; toolchain: Toolchain }> {
-  const start = performance.now();
-  const toolchain = await ensureToolchain(docker, wanted, undefined, true);
-  const { app, raw } = parseBuildArgv(['build', ...oursArgs(script, staticDir, OURS_COLD)]);
-  const plan = planBuild(app, resolveBuildOptions(raw));
-  await buildImage(docker, {
-    context: appContext(plan, toolchain, 'mwe-image build (bench, no cache)').toStream(),
-    tag: OURS_COLD,
-    buildArgs: { TOOLCHAIN_IMAGE: toolchain.tag, BASE_IMAGE: plan.options.baseImage },
-    noCache: true,
-  });
-  return { seconds: seconds(start), toolchain };
-}
-
-async function handwrittenBuild(app: string, noCache: boolean): Promise<number> {
-  const start = performance.now();
-  await buildImage(docker, { context: dockerfileContext('handwritten', app).toStream(), tag: HANDWRITTEN, noCache });
-  return seconds(start);
-}
-
-function touch(script: string, run: number): void {
-  writeFileSync(script, `${readFileSync(script, 'utf8')}\n# change ${run} ${Date.now()}\n`);
-}
-
-async function builds(wanted: ToolchainRequest, app: string, script: string, staticDir: string): Promise<Record<string, unknown>> {
-  const cold = { ours: [] as number[], handwritten: [] as number[] };
-  let toolchain: Toolchain | undefined;
-  for (let run = 0; run < buildRepeat; run += 1) {
-    const ours = await oursColdBuild(wanted, script, staticDir);
-    toolchain = ours.toolchain;
-    cold.ours.push(ours.seconds);
-    cold.handwritten.push(await handwrittenBuild(app, true));
-  }
-  const warm = { ours: [] as number[], handwritten: [] as number[] };
-  for (let run = 0; run < buildRepeat; run += 1) {
-    touch(script, run);
-    const start = performance.now();
-    await buildWithCli(oursArgs(script, staticDir, OURS));
-    warm.ours.push(seconds(start));
-    warm.handwritten.push(await handwrittenBuild(app, false));
-  }
+async function builds(app: string, script: string, staticDir: string): Promise<Record<string, unknown>> {
+  const measured = await measureBuilds({ app, script, args: (tag) => oursArgs(script, staticDir, tag) }, buildRepeat);
+  const { cold, warm, sizeBytes: sizes } = measured;
   // The hand-written image must work too, or its size and build times mean nothing.
   const check = await startContainer(HANDWRITTEN);
   try {
@@ -331,8 +288,6 @@ async function builds(wanted: ToolchainRequest, app: string, script: string, sta
   } finally {
     await removeContainer(check);
   }
-  const size = async (tag: string) => (await docker.getImage(tag).inspect()).Size;
-  const sizes = { ours: await size(OURS), handwritten: await size(HANDWRITTEN), floor: await floorSize(BASE, toolchain!.tag) };
   rows.push(
     { figure: 'cold build s (no layer cache)', ours: 'toolchain + app image', oursValues: cold.ours,
       reference: 'hand-written single-stage Dockerfile', referenceValues: cold.handwritten, digits: 1 },
@@ -343,7 +298,7 @@ async function builds(wanted: ToolchainRequest, app: string, script: string, sta
     { figure: 'image size MB', ours: 'app image', oursValues: [sizes.ours / 2 ** 20],
       reference: 'floor: base + runtime packages', referenceValues: [sizes.floor / 2 ** 20], digits: 1 },
   );
-  return { toolchain: toolchain!.tag, coldSeconds: cold, warmSeconds: warm, sizeBytes: sizes, sizeMb: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, mb(v)])) };
+  return { toolchain: measured.toolchain, coldSeconds: cold, warmSeconds: warm, sizeBytes: sizes, sizeMb: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, mb(v)])) };
 }
 
 // ---------------------------------------------------------------- main
@@ -356,7 +311,7 @@ async function main(): Promise<void> {
     const { app, script, staticDir } = prepareApp(work);
     // The default toolchain, as `mwe-image build` picks it (its mod_wsgi source resolved and pinned).
     const { raw } = parseBuildArgv(['build', ...oursArgs(script, staticDir, OURS)]);
-    const { toolchain, request: wanted } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
+    const { toolchain } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
     await buildWithCli(oursArgs(script, staticDir, OURS));
     await buildImage(docker, { context: dockerfileContext('gunicorn', app).toStream(), tag: GUNICORN, buildArgs: { WORKERS: String(PROCESSES) } });
     const express: Reference = { version: toolchain.facts.modWsgiVersion, path: referenceExpress(toolchain.facts.modWsgiVersion) };
@@ -372,7 +327,7 @@ async function main(): Promise<void> {
 
     const startStop = await startAndStop(express, script, staticDir, work);
     const rolling = await rollingRows();
-    const buildResults = await builds(wanted, app, script, staticDir);
+    const buildResults = await builds(app, script, staticDir);
 
     const header = ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'];
     const table = rows.map((row) => [
