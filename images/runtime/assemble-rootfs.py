@@ -137,6 +137,10 @@ class RootFs:
                 self.paths.add(current)
                 resolved = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
                 rest = parts[index + 1:]
+                # A link to a directory (/bin -> usr/bin, listed by packages on a merged-/usr
+                # bookworm) is kept as a link; its target's contents are not wanted for it.
+                if not rest and os.path.isdir(resolved):
+                    return
                 self.add(os.path.join(resolved, *rest) if rest else resolved, depth + 1)
                 return
         if os.path.isdir(current):
