@@ -35,25 +35,20 @@
  * tables come from it: npm run bench:readme). Numbers, not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { appContext } from '../src/app-image.js';
 import { parseBuildArgv } from '../src/cli.js';
 import { prepareToolchain } from '../src/commands/build.js';
-import { buildImage } from '../src/docker/build-stream.js';
-import { ContextBuilder } from '../src/docker/context.js';
 import { resolveBuildOptions } from '../src/options.js';
-import { planBuild } from '../src/plan.js';
-import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../src/toolchain.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Running } from '../test/helpers/docker.js';
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
-import { floorSize, mb } from './build.js';
+import { measureBuilds, mb } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
-import { formatStats, listArgument, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds, stats, throughputTable, type ThroughputRow } from './report.js';
+import { formatStats, listArgument, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, stats, throughputTable, type ThroughputRow } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
 import { wrk, type WrkResult } from './wrk.js';
 
@@ -76,7 +71,6 @@ const STATIC_BYTES = 102400;
 const HELLO_FILE = '/static/hello.txt';
 const HELLO = 'Hello World!';
 const OURS = 'mwe-bench/compare';
-const OURS_COLD = 'mwe-bench/compare-cold';
 const HANDWRITTEN = 'mwe-bench/handwritten';
 const WHEELHOUSE = path.join(os.tmpdir(), 'mwe-bench-wheelhouse');
 const HOST_NETWORK = 'host network';
@@ -124,10 +118,6 @@ const oursArgs = (app: App, tag: string) =>
 const expressOptions = (staticDir: string, pythonPath?: string) =>
   ['--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`,
     ...(pythonPath ? ['--python-path', pythonPath, '--python-path', path.dirname(staticDir)] : [])];
-
-function dockerfileContext(dockerfile: string, app: string): ContextBuilder {
-  return new ContextBuilder().addHostPath('Dockerfile', path.join(ROOT, 'bench', dockerfile, 'Dockerfile')).addHostPath('app', app);
-}
 
 /** Flask and Django for the host's mod_wsgi-express: installed for its venv's Python into a directory given as --python-path. */
 function hostFrameworks(express: string, work: string, requirements: string): string {
@@ -440,49 +430,9 @@ async function rollingRows(): Promise<Record<string, RollingResult[]>> {
 
 // ---------------------------------------------------------------- builds
 
-/** No layer cache anywhere: the toolchain, then the app image on it. */
-async function oursColdBuild(wanted: ToolchainRequest, bench: App): Promise<{ seconds: number; toolchain: Toolchain }> {
-  const start = performance.now();
-  const toolchain = await ensureToolchain(docker, wanted, undefined, true);
-  const { app, raw } = parseBuildArgv(['build', ...oursArgs(bench, OURS_COLD)]);
-  const plan = planBuild(app, resolveBuildOptions(raw));
-  await buildImage(docker, {
-    context: appContext(plan, toolchain, 'mwe-image build (bench, no cache)').toStream(),
-    tag: OURS_COLD,
-    buildArgs: { TOOLCHAIN_IMAGE: toolchain.tag, BASE_IMAGE: plan.options.baseImage },
-    noCache: true,
-  });
-  return { seconds: seconds(start), toolchain };
-}
-
-async function handwrittenBuild(app: string, noCache: boolean): Promise<number> {
-  const start = performance.now();
-  await buildImage(docker, { context: dockerfileContext('handwritten', app).toStream(), tag: HANDWRITTEN, noCache });
-  return seconds(start);
-}
-
-function touch(script: string, run: number): void {
-  writeFileSync(script, `${readFileSync(script, 'utf8')}\n# change ${run} ${Date.now()}\n`);
-}
-
-async function builds(wanted: ToolchainRequest, bench: App): Promise<Record<string, unknown>> {
-  const { app, script } = bench;
-  const cold = { ours: [] as number[], handwritten: [] as number[] };
-  let toolchain: Toolchain | undefined;
-  for (let run = 0; run < buildRepeat; run += 1) {
-    const ours = await oursColdBuild(wanted, bench);
-    toolchain = ours.toolchain;
-    cold.ours.push(ours.seconds);
-    cold.handwritten.push(await handwrittenBuild(app, true));
-  }
-  const warm = { ours: [] as number[], handwritten: [] as number[] };
-  for (let run = 0; run < buildRepeat; run += 1) {
-    touch(script, run);
-    const start = performance.now();
-    await buildWithCli(oursArgs(bench, OURS));
-    warm.ours.push(seconds(start));
-    warm.handwritten.push(await handwrittenBuild(app, false));
-  }
+async function builds(bench: App): Promise<Record<string, unknown>> {
+  const measured = await measureBuilds({ app: bench.app, script: bench.script, args: (tag) => oursArgs(bench, tag) }, buildRepeat);
+  const { cold, warm, sizeBytes: sizes } = measured;
   // The hand-written image must work too, or its size and build times mean nothing.
   const check = await startContainer(HANDWRITTEN);
   try {
@@ -490,8 +440,6 @@ async function builds(wanted: ToolchainRequest, bench: App): Promise<Record<stri
   } finally {
     await removeContainer(check);
   }
-  const size = async (tag: string) => (await docker.getImage(tag).inspect()).Size;
-  const sizes = { ours: await size(OURS), handwritten: await size(HANDWRITTEN), floor: await floorSize(BASE, toolchain!.tag) };
   rows.push(
     { figure: 'cold build s (no layer cache)', ours: 'toolchain + app image', oursValues: cold.ours,
       reference: 'hand-written single-stage Dockerfile', referenceValues: cold.handwritten, digits: 1 },
@@ -502,7 +450,7 @@ async function builds(wanted: ToolchainRequest, bench: App): Promise<Record<stri
     { figure: 'image size MB', ours: 'app image', oursValues: [sizes.ours / 2 ** 20],
       reference: 'floor: base + runtime packages', referenceValues: [sizes.floor / 2 ** 20], digits: 1 },
   );
-  return { toolchain: toolchain!.tag, coldSeconds: cold, warmSeconds: warm, sizeBytes: sizes, sizeMb: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, mb(v)])) };
+  return { toolchain: measured.toolchain, coldSeconds: cold, warmSeconds: warm, sizeBytes: sizes, sizeMb: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, mb(v)])) };
 }
 
 // ---------------------------------------------------------------- main
@@ -516,7 +464,7 @@ async function main(): Promise<void> {
     mkdirSync(WHEELHOUSE, { recursive: true }); // filled once the toolchain says which Python it is for
     // The default toolchain, as `mwe-image build` picks it (its mod_wsgi source resolved and pinned).
     const { raw } = parseBuildArgv(['build', ...oursArgs(app, OURS)]);
-    const { toolchain, request: wanted } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
+    const { toolchain } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
     await fillWheelhouse(WHEELHOUSE, toolchain);
     await buildWithCli(oursArgs(app, OURS));
     await buildPeersImage(BASE, WHEELHOUSE, app.app);
@@ -534,7 +482,7 @@ async function main(): Promise<void> {
     if (sections.includes('start')) data.start = await startRows(express, app, work);
     if (sections.includes('stop')) data.stop = await stopRows(express, app, work);
     if (sections.includes('rolling')) data.rolling = await rollingRows();
-    if (sections.includes('builds')) data.builds = await builds(wanted, app);
+    if (sections.includes('builds')) data.builds = await builds(app);
 
     const header = ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'];
     const table = rows.map((row) => [

@@ -12,8 +12,8 @@ import { ContextBuilder } from './docker/context.js';
 import type { ProgressMode } from './docker/progress.js';
 import { UsageError } from './errors.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, configDirectory, type BuildPlan, type TlsRole } from './plan.js';
-import { packageVersion } from './paths.js';
-import { checkPathsScript, installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
+import { imagesDir, packageVersion } from './paths.js';
+import { checkPathsScript, installDependenciesScript, loadedModuleFiles, renderDockerfile, SBOM_PATH, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 /**
@@ -40,6 +40,11 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   const checkPaths = checkPathsScript(plan.options);
   if (checkPaths) context.addFile('check-paths.sh', checkPaths);
+  context.addDirectory('assembly');
+  context.addHostPath('assembly/assemble-rootfs.py', path.join(imagesDir(), 'runtime', 'assemble-rootfs.py'));
+  context.addHostPath('assembly/sbom.py', path.join(imagesDir(), 'runtime', 'sbom.py'));
+  context.addFile('assembly/modules.txt', loadedModuleFiles(plan, toolchain.facts).map((file) => `${file}\n`).join(''));
+  context.addFile('assembly/system-packages.txt', plan.options.systemPackages.map((name) => `${name}\n`).join(''));
   context.addDirectory('config');
   context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
@@ -121,6 +126,7 @@ function appLabels(plan: BuildPlan, toolchain: Toolchain, epoch: number): Record
     'io.mwe-image.port': String(plan.options.port),
     ...(plan.options.httpsPort === undefined ? {} : { 'io.mwe-image.https-port': String(plan.options.httpsPort) }),
     'io.mwe-image.config': `${configDirectory(plan.options)}/httpd.conf`,
+    'io.mwe-image.sbom': SBOM_PATH,
   };
 }
 

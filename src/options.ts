@@ -107,6 +107,9 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'How build steps are shown on stderr, as docker buildx shows them: tty (a live line per running step with its time and last output line, finished steps one line each), plain (a line when a step starts and when it ends, a heartbeat each minute of a long step, cached steps only counted), quiet (none), auto (tty on a terminal, else plain). A failing step\'s last 40 lines are printed in every mode.' },
   { flag: '--json', key: 'json', kind: 'flag', group: 'image', fidelity: 'own', default: false,
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
+  { flag: '--sbom', key: 'sbom', kind: 'string', metavars: ['FILE'], group: 'image', fidelity: 'own',
+    help: 'Also write the image\'s software bill of materials to FILE: CycloneDX 1.5 JSON listing the Debian packages (with versions, from the build\'s dpkg state), the Python distributions in the image and its virtualenv, mod_wsgi, Apache, Python and the base image. Every image carries the same document at /usr/share/mwe-image/sbom.cdx.json (label io.mwe-image.sbom).',
+    check: check.outputFile },
   { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image', fidelity: 'own',
     help: 'Instead of building the app image, write its build context and the toolchain\'s (Dockerfiles, generated config, app files) to DIRECTORY with build.sh and build.json, for CI builders without a Docker daemon (kaniko, buildx). The toolchain is built (or reused) once here, because the generated config depends on what it contains. DIRECTORY must be new, empty, or an earlier --emit-context output.',
     check: check.singleLine },
@@ -567,6 +570,7 @@ export interface BuildOptions {
   progress: 'auto' | 'tty' | 'plain' | 'quiet';
   json: boolean;
   emitContext?: string;
+  sbom?: string;
   port: number;
   host?: string;
   processes?: number | 'auto';
@@ -792,6 +796,7 @@ function checkCombinations(options: BuildOptions): void {
   if (options.wheelDir && (options.indexUrl || options.findLinks.length)) fail('--wheel-dir installs from that directory only; drop --index-url/--find-links or --wheel-dir');
   if (options.ignoreRequirements && options.requirements) fail('--ignore-requirements and --requirements contradict each other; keep one');
   if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
+  if (options.emitContext && options.sbom) fail('--emit-context builds no image to take an SBOM from: drop --sbom (the image carries it at /usr/share/mwe-image/sbom.cdx.json)');
   const python = parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
   if (options.modWsgi === 'debian-package' && (python.from !== 'distro' || options.apache !== 'distro')) {
     fail("--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache; drop it, or --python-from/--apache");

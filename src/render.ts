@@ -19,6 +19,8 @@ export const APACHE_MODULES = [
   'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
 ];
 
+/** Where every image carries its software bill of materials (CycloneDX 1.5 JSON); --sbom copies it out. */
+export const SBOM_PATH = '/usr/share/mwe-image/sbom.cdx.json';
 
 /** RequestReadTimeout as mod_wsgi-express builds it from the header and body settings. */
 export function requestReadTimeout(options: BuildOptions): string {
@@ -148,6 +150,41 @@ function httpsView(plan: BuildPlan, listenHost: string | undefined) {
   };
 }
 
+const cgiModuleName = (options: BuildOptions, facts: ToolchainFacts): string | undefined =>
+  options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
+
+/** The Apache modules the generated configuration loads (names as in mod_NAME.so). */
+function apacheModuleNames(plan: BuildPlan, facts: ToolchainFacts): string[] {
+  const { options } = plan;
+  const hasProxies = options.proxyMountPoints.length > 0 || options.proxyVirtualHosts.length > 0;
+  const extraModules = [
+    options.directoryListing ? 'autoindex' : undefined,
+    options.http2 ? 'http2' : undefined,
+    options.serverMetrics || options.serverStatus ? 'status' : undefined,
+    options.compressResponses ? 'deflate' : undefined,
+    cgiModuleName(options, facts),
+    ...(hasProxies ? ['proxy', 'proxy_http'] : []),
+    options.httpsPort === undefined ? undefined : 'ssl',
+    // As mod_wsgi-express: both schemes' modules and authz_user whenever a user script is given.
+    ...(plan.authUserScript ? ['auth_basic', 'auth_digest', 'authz_user'] : []),
+  ].filter((name): name is string => Boolean(name));
+  return [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules];
+}
+
+/**
+ * The module files the image's Apache loads: the generated configuration's,
+ * mod_wsgi, and those an --include-file loads. Only these (and the libraries
+ * they link to) reach the runtime image.
+ */
+export function loadedModuleFiles(plan: BuildPlan, facts: ToolchainFacts): string[] {
+  const modulesDir = plan.options.modulesDirectory ?? facts.modulesDirectory;
+  const included = plan.copies
+    .filter((copy) => plan.includeFiles.includes(copy.imagePath))
+    .flatMap((copy) => [...readFileSync(copy.hostPath, 'utf8').matchAll(/^\s*LoadModule\s+\S+\s+["']?([^"'\s]+)/gim)].map((match) => match[1]))
+    .map((file) => (file.startsWith('/') ? file : path.posix.join(modulesDir, path.posix.basename(file))));
+  return [...new Set([...apacheModuleNames(plan, facts).map((name) => `${modulesDir}/mod_${name}.so`), facts.moduleLink, ...included])];
+}
+
 export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLine: string) {
   const { options } = plan;
   const host = options.host ?? 'localhost';
@@ -157,18 +194,6 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   const daemonMode = hasApplication && !options.embeddedMode;
   const locale = chooseLocale(options, facts);
   const hasProxies = options.proxyMountPoints.length > 0 || options.proxyVirtualHosts.length > 0;
-  const cgiModule = options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
-  const extraModules = [
-    options.directoryListing ? 'autoindex' : undefined,
-    options.http2 ? 'http2' : undefined,
-    options.serverMetrics || options.serverStatus ? 'status' : undefined,
-    options.compressResponses ? 'deflate' : undefined,
-    cgiModule,
-    ...(hasProxies ? ['proxy', 'proxy_http'] : []),
-    options.httpsPort === undefined ? undefined : 'ssl',
-    // As mod_wsgi-express: both schemes' modules and authz_user whenever a user script is given.
-    ...(plan.authUserScript ? ['auth_basic', 'auth_digest', 'authz_user'] : []),
-  ].filter((name): name is string => Boolean(name));
   const services = new Map(plan.serviceScripts.map((service) => [service.name, service.imagePath]));
   const serviceSetting = (pairs: [string, string][], name: string) => pairs.find(([service]) => service === name)?.[1];
   // Daemon processes search their home directory; embedded mode has no home, so list it.
@@ -191,7 +216,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     configDir: configDirectory(options),
     modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
     mimeTypes: options.mimeTypes ?? facts.mimeTypes ?? '/etc/mime.types',
-    apacheModules: [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
+    apacheModules: apacheModuleNames(plan, facts).map((name) => ({ name })),
     mpmName: `mpm_${options.serverMpm === 'prefork' ? 'event' : options.serverMpm}`,
     pidFile: options.pidFile ?? `${RUNTIME_DIR_REFERENCE}/httpd.pid`,
     socketPrefix: options.socketPrefix ?? RUNTIME_DIR_REFERENCE,
@@ -239,7 +264,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     serverAliases: options.serverAliases.join(' '),
     parentDomain: options.serverName?.startsWith('www.') ? options.serverName.slice(4) : undefined,
     allowOverride: options.allowOverride.length ? options.allowOverride.join(' ') : 'None',
-    cgiModule,
+    cgiModule: cgiModuleName(options, facts),
     documentRoot: plan.documentRoot,
     mountDirectory,
     rewriteRules: rewriteRulesInMount ? undefined : plan.rewriteRules,
@@ -337,6 +362,10 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
     checkPaths: checkPathsScript(plan.options) !== undefined,
     configDir: configDirectory(plan.options),
     serverRoot: plan.options.serverRoot,
+    // Exec form: the values are JSON strings, no shell sees them.
+    sbomCommand: JSON.stringify(['python3', '/tmp/mwe-assembly/sbom.py', '/rootfs', '/tmp/mwe-assembly/rootfs-files.txt',
+      `/sbom/${path.posix.basename(SBOM_PATH)}`, plan.options.baseImage, plan.appName, packageVersion()]),
+    sbomDirectory: path.posix.dirname(SBOM_PATH),
     dependencies: plan.dependencies && {
       file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.

@@ -11,8 +11,9 @@
  * refused. (%{...}, Apache's own syntax in --application-group and log
  * formats, is not affected.)
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { UsageError } from './errors.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -241,6 +242,18 @@ export function httpUrl(value: string, flag: string): void {
   }
   if (!['http:', 'https:'].includes(url.protocol) || /[\s'"\\]/.test(value)) {
     throw new UsageError(`${flag}: '${value}' is not an http(s) URL without spaces or quotes; give one`);
+  }
+}
+
+/** A file to write on this host: its directory exists and it is not a directory itself. */
+export function outputFile(value: string, flag: string): void {
+  singleLine(value, flag);
+  const directory = path.dirname(path.resolve(value));
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new UsageError(`${flag}: '${directory}' is not an existing directory; create it or give a file in one`);
+  }
+  if (existsSync(value) && statSync(value).isDirectory()) {
+    throw new UsageError(`${flag}: '${value}' is a directory; give a file name`);
   }
 }
 

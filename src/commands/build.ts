@@ -15,7 +15,9 @@ import { indexConfig, redactUrl, type IndexConfig } from '../package-index.js';
 import { parsePythonSource } from '../python-source.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../toolchain.js';
 import { emitContext } from '../emit-context.js';
-import { telemetryUiPublished } from '../render.js';
+import { SBOM_PATH, telemetryUiPublished } from '../render.js';
+import { readImagePath } from '../docker/image-files.js';
+import { writeFileSync } from 'node:fs';
 import { shellQuote } from '../shell-quote.js';
 
 /** The command line as recorded in the generated config: one line, shell-quoted, no URL credentials. */
@@ -74,6 +76,13 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
   return { docker, plan, toolchain, result };
 }
 
+/** The SBOM the image carries, copied out of it through the Engine API. */
+async function copySbom(docker: Docker, imageId: string, file: string): Promise<void> {
+  const [document] = await readImagePath(docker, imageId, SBOM_PATH);
+  if (!document) throw new Error(`the image has no ${SBOM_PATH}`);
+  writeFileSync(file, document.content);
+}
+
 export async function runBuild(app: string, options: BuildOptions, argv: string[], progress: (line: string) => void): Promise<number> {
   if (options.emitContext) {
     const { plan, toolchain, request } = await prepareBuild(app, options, progress);
@@ -85,6 +94,10 @@ export async function runBuild(app: string, options: BuildOptions, argv: string[
   const started = performance.now();
   // --quiet: no progress; a failing step then reports its output tail itself.
   const { docker, plan, toolchain, result } = await buildApp(app, options, argv, options.quiet ? undefined : progress);
+  if (options.sbom) {
+    await copySbom(docker, result.imageId, options.sbom);
+    if (!options.quiet && !options.json) progress(`Wrote the image's SBOM (CycloneDX 1.5) to ${options.sbom}`);
+  }
   if (options.quiet) {
     process.stdout.write(`${result.imageId}\n`);
   } else if (options.json) {

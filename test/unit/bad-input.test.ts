@@ -56,6 +56,9 @@ export const USAGE_CASES: Case[] = [
 
   // Options that contradict or need each other.
   ['--quiet with --json', build('--quiet', '--json'), /--quiet and --json/],
+  ['--sbom in a missing directory', build('--sbom', `${MISSING}/sbom.json`), /--sbom: '\/nonexistent\/mwe-image\/missing' is not an existing directory/],
+  ['--sbom naming a directory', build('--sbom', DIRECTORY), /--sbom: '.*' is a directory; give a file name/],
+  ['--sbom with --emit-context', build('--emit-context', '/tmp/x', '--sbom', '/tmp/sbom.json'), /--emit-context builds no image to take an SBOM from: drop --sbom/],
   ['--server-alias without --server-name', build('--server-alias', 'a.example.com'), /--server-alias needs --server-name/],
   ['--allow-localhost without --server-name', build('--allow-localhost'), /--allow-localhost only matters with --server-name/],
   ['--embedded-mode with --process-group', build('--embedded-mode', '--process-group', 'g'), /--process-group has no effect with --embedded-mode/],

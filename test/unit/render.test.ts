@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild } from '../../src/plan.js';
-import { checkPathsScript, renderDockerfile, renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
+import { checkPathsScript, loadedModuleFiles, renderDockerfile, renderHandlerScript, renderHttpdConf, runtimeEnvironment } from '../../src/render.js';
 import { appContext } from '../../src/app-image.js';
 import type { Toolchain } from '../../src/toolchain.js';
 import { TRIXIE_FACTS } from '../helpers/facts.js';
@@ -257,8 +260,26 @@ test('front-end tuning: MPM choice, http2, metrics, status, proxies, paths', () 
 
 test('--system-packages become one cached apt layer of the Dockerfile', () => {
   const plan = planBuild(SITE, resolveBuildOptions({ systemPackages: ['python3-flask', 'libpq5'] }));
-  assert.match(renderDockerfile(plan, TRIXIE_FACTS), /apt-get install -y --no-install-recommends python3-flask libpq5 /);
+  assert.match(renderDockerfile(plan, TRIXIE_FACTS), /apt-get install -y --no-install-recommends python3-flask libpq5$/m);
   assert.not.match(renderDockerfile(planBuild(SITE, resolveBuildOptions({})), TRIXIE_FACTS), /--system-packages/);
+});
+
+test('only the modules the config loads reach the image: the generated LoadModule lines, mod_wsgi and an --include-file\'s', () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'mwe-modules-'));
+  try {
+    const include = path.join(directory, 'proxy.conf');
+    writeFileSync(include, 'LoadModule proxy_module modules/mod_proxy.so\n  loadmodule proxy_http_module "/usr/lib/apache2/modules/mod_proxy_http.so"\n');
+    const plain = loadedModuleFiles(planBuild(SITE, resolveBuildOptions({})), TRIXIE_FACTS);
+    assert.ok(plain.includes('/usr/lib/apache2/modules/mod_mpm_event.so'));
+    assert.ok(plain.includes('/usr/lib/apache2/modules/mod_rewrite.so'));
+    assert.ok(plain.includes(TRIXIE_FACTS.moduleLink));
+    assert.not.ok(plain.some((file) => file.includes('mod_status') || file.includes('mod_proxy')));
+    const options = resolveBuildOptions({ includeFiles: [include], serverStatus: true, allowOutsidePaths: true });
+    const loaded = loadedModuleFiles(planBuild(SITE, options), TRIXIE_FACTS);
+    for (const name of ['mod_status', 'mod_proxy', 'mod_proxy_http']) assert.ok(loaded.includes(`/usr/lib/apache2/modules/${name}.so`), name);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
 
 test('custom configuration and service scripts', () => {

@@ -12,6 +12,17 @@ mkdir -p /out/usr/local/bin /out/usr/local/lib/mwe-image
 gcc -Os -Wall -Wextra -Werror -o /out/usr/local/bin/mwe-entrypoint /build/entrypoint/entrypoint.c
 strip /out/usr/local/bin/mwe-entrypoint
 ln -sf mwe-entrypoint /out/usr/local/bin/mwe-healthcheck
+# A python3 on PATH (docker exec CONTAINER python3, the image build's Python
+# steps): CPython's own main (Programs/python.c) linked to the shared
+# libpython the runtime image has anyway, or the interpreter built here.
+if [ "$python" = python3 ]; then
+    printf '#include <Python.h>\nint main(int argc, char **argv) { return Py_BytesMain(argc, argv); }\n' > /build/python3.c
+    # shellcheck disable=SC2046
+    gcc -Os -o /out/usr/local/bin/python3 /build/python3.c $(python3-config --cflags --embed --ldflags)
+    strip /out/usr/local/bin/python3
+else
+    ln -sf "$python" /out/usr/local/bin/python3
+fi
 
 if [ ! -d "/out$site/mod_wsgi/diagnostics" ]; then
     cp -a /build/diagnostics "/out$site/mod_wsgi/diagnostics"
