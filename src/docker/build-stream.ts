@@ -255,7 +255,9 @@ export class BuildFollower {
       const reason = reported ? `${reported.slice('mwe-image: '.length)} (${failure})` : failure;
       // The instruction alone: its stage and position are in the progress lines.
       const where = step ? step.name.replace(/^\[[^\]]*\] /, '') : 'the build';
-      throw new RuntimeFailure(`image build failed at ${where}: ${reason}`, clean.join('\n') || undefined);
+      // The reported line leads the reason; the step's other lines are the detail.
+      const detail = clean.filter((line) => line !== reported).join('\n');
+      throw new RuntimeFailure(`image build failed at ${where}: ${reason}`, detail.trim() ? detail : undefined);
     }
     this.renderer.close(`Built in ${elapsed}s: ${steps.length - cached.length} steps run, ${cached.length} cached`);
     return { imageId: this.imageId, cachedSteps: cached.map((step) => step.name), steps: steps.map((step) => step.name), builder: this.builder };
