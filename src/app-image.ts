@@ -11,17 +11,18 @@ import { buildImage, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan, type TlsRole } from './plan.js';
 import { packageVersion } from './paths.js';
-import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
+import { installDependenciesScript, renderDockerfile, renderHandlerScript, renderHttpdConf, renderAddHandlerScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
-export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string): ContextBuilder {
+/** `httpdConf`: the configuration already rendered for this plan, when the caller has it. */
+export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string, httpdConf = renderHttpdConf(plan, toolchain.facts, commandLine)): ContextBuilder {
   const context = new ContextBuilder();
   context.addFile('Dockerfile', renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain)));
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   context.addDirectory('config');
-  context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
+  context.addFile('config/httpd.conf', httpdConf);
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
-  if (plan.handlerScripts.length) context.addFile('config/resource.wsgi', renderResourceScript(plan));
+  if (plan.addHandlers.length) context.addFile('config/add-handler.wsgi', renderAddHandlerScript(plan));
   if (Object.keys(plan.tls).length) context.addDirectory('config/ssl');
   // Read here and written with fixed modes (owner root, group 0 in the image), whatever the host's were.
   for (const [role, hostPath] of Object.entries(plan.tls) as [TlsRole, string][]) {
@@ -95,9 +96,10 @@ export async function buildAppImage(
   toolchain: Toolchain,
   commandLine: string,
   progress?: (line: string) => void,
+  httpdConf?: string,
 ): Promise<BuildResult> {
   return buildImage(docker, {
-    context: appContext(plan, toolchain, commandLine).toStream(),
+    context: appContext(plan, toolchain, commandLine, httpdConf).toStream(),
     ...appBuildSettings(plan, toolchain),
     progress,
   });

@@ -1,9 +1,11 @@
 /**
  * The option set of `mwe-image build` (and the commands that build): the one
- * table that CLI parsing, validation, config rendering and the docs read.
+ * table that CLI parsing, validation, config rendering, the docs, the
+ * BuildOptions type and the image's runtime settings read.
  */
 import { UsageError } from './errors.js';
 import { checkApacheSource } from './apache-source.js';
+import { APACHE_MPMS, IMAGE_PATHS, RUNTIME_USER } from './contract.js';
 import { checkModWsgiSource } from './mod-wsgi-source.js';
 import { checkPythonFrom, parsePythonSource } from './python-source.js';
 import * as check from './validate.js';
@@ -13,6 +15,12 @@ export const PYTHON_SUITES: Record<string, string> = { '3.13': 'trixie', '3.11':
 
 export type OptionKind = 'flag' | 'int' | 'number' | 'string' | 'choice' | 'pair';
 
+/** The commands that take APP and build options; `module` stands for module-location, module-config and install-module. */
+export const APP_COMMANDS = ['build', 'config', 'start-server', 'setup-server'] as const;
+export type OptionCommand = (typeof APP_COMMANDS)[number] | 'module';
+/** The options that choose a toolchain: also taken by the module commands. */
+const TOOLCHAIN_COMMANDS = [...APP_COMMANDS, 'module'] as const;
+
 export interface OptionSpec {
   /** Long flag as typed, e.g. `--url-alias`. */
   flag: string;
@@ -20,15 +28,26 @@ export interface OptionSpec {
   key: string;
   kind: OptionKind;
   /** Metavariables shown in help: one for values, two for pairs. */
-  metavars?: string[];
+  metavars?: readonly string[];
   repeatable?: boolean;
+  /** The value when the option is not given; help and docs show it. */
   default?: string | number | boolean;
-  choices?: string[];
+  /** A default that is not one plain value (decided from other options or the toolchain), as help shows it. */
+  defaultText?: string;
+  choices?: readonly string[];
   min?: number;
   max?: number;
   /** Option group, for help and docs. */
   group: OptionGroup;
   help: string;
+  /** The commands that take it; all of APP_COMMANDS when absent. */
+  commands?: readonly OptionCommand[];
+  /**
+   * A runtime setting: the image's ENV variable the option becomes, which
+   * `docker run -e`, the image's setup-server and `manage.py runmodwsgi`
+   * override and the entrypoint checks (src/contract-files.ts generates what they read).
+   */
+  env?: string;
   /** Extra checks on one value (after kind checks); throws UsageError. */
   check?: (value: string, flag: string) => void;
   /** A word accepted besides numbers (int and number kinds), e.g. auto. */
@@ -40,27 +59,29 @@ export interface OptionSpec {
 export type OptionGroup = 'image' | 'server' | 'application' | 'static' | 'handlers' | 'vhost' | 'groups' | 'environment'
   | 'logging' | 'custom' | 'services' | 'telemetry' | 'tuning' | 'https' | 'proxy' | 'auth';
 
-const int = (flag: string, key: string, fallback: number, help: string, min = 0, max = 2147483647): OptionSpec =>
+const int = <const Flag extends string, const Key extends string>(flag: Flag, key: Key, fallback: number, help: string, min = 0, max = 2147483647) =>
   ({ flag, key, kind: 'int', metavars: [flag.includes('size') ? 'BYTES' : flag.includes('timeout') || flag.includes('interval') || flag.includes('limit') ? 'SECONDS' : 'NUMBER'],
-    group: 'tuning', default: fallback, min, max, help: `${help} Defaults to ${fallback}.` });
+    group: 'tuning', default: fallback, min, max, help }) as const;
 
-export const OPTION_SPECS: OptionSpec[] = [
+const OPTION_ROWS = [
   // What image to make and from what.
   { flag: '--tag', key: 'tag', kind: 'string', metavars: ['NAME[:TAG]'], group: 'image',
-    help: 'Name of the image to create. Defaults to mwe-app/<app name>:latest.',
+    defaultText: 'mwe-app/<app name>:latest',
+    help: 'Name of the image to create.',
     check: check.imageReference },
-  { flag: '--base-image', key: 'baseImage', kind: 'string', metavars: ['IMAGE'], group: 'image',
-    help: 'Debian-based image to build on. Defaults to debian:trixie-slim (Python 3.13), or debian:bookworm-slim with --python 3.11. Made locally by `mwe-image base bootstrap` where nothing can be pulled.',
+  { flag: '--base-image', key: 'baseImage', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['IMAGE'], group: 'image',
+    defaultText: 'debian:trixie-slim (Python 3.13), or debian:bookworm-slim with --python 3.11',
+    help: 'Debian-based image to build on. Made locally by `mwe-image base bootstrap` where nothing can be pulled.',
     check: check.imageReference },
-  { flag: '--python', key: 'python', kind: 'choice', metavars: ['VERSION'], group: 'image', choices: Object.keys(PYTHON_SUITES),
+  { flag: '--python', key: 'python', commands: TOOLCHAIN_COMMANDS, kind: 'choice', metavars: ['VERSION'], group: 'image', choices: Object.keys(PYTHON_SUITES),
     help: "Python the module is built for and runs on: the distribution's (3.13 on trixie, 3.11 on bookworm), or 3.13t, a free-threaded CPython built from source. Picks the base image when --base-image is not given; checked against it when it is." },
-  { flag: '--python-from', key: 'pythonFrom', kind: 'string', metavars: ['SOURCE'], group: 'image',
-    help: "distro (the base image's python3), source (CPython built in the build stage from the upstream tarball in Debian's source archive), or the URL or local path of a CPython source tarball (e.g. from python.org). Defaults to distro, and to source for 3.13t.",
+  { flag: '--python-from', key: 'pythonFrom', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['SOURCE'], group: 'image',
+    help: "distro (the base image's python3), source (CPython built in the build stage from the upstream tarball in Debian's source archive), or the URL or local path of a CPython source tarball (e.g. from python.org).", defaultText: 'distro, and source for 3.13t',
     check: checkPythonFrom },
   { flag: '--apache', key: 'apache', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'distro',
-    help: "Apache httpd: distro (the base image's apache2 packages), source (httpd built in the build stage into /opt/apache, with only the modules the config loads, from the apache2 upstream tarball in Debian's source archive; linked to Debian's APR, APR-util and PCRE2), or the URL or local path of an httpd source tarball (e.g. from downloads.apache.org). Defaults to distro.",
+    help: "Apache httpd: distro (the base image's apache2 packages), source (httpd built in the build stage into /opt/apache, with only the modules the config loads, from the apache2 upstream tarball in Debian's source archive; linked to Debian's APR, APR-util and PCRE2), or the URL or local path of an httpd source tarball (e.g. from downloads.apache.org).",
     check: checkApacheSource },
-  { flag: '--mod-wsgi', key: 'modWsgi', kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'pypi',
+  { flag: '--mod-wsgi', key: 'modWsgi', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['SOURCE'], group: 'image', default: 'pypi',
     help: "mod_wsgi source: pypi (the newest release on the package index, what pip install mod_wsgi gets: resolved and downloaded on this host with the index options and pip's PIP_* settings, pinned in the toolchain), pypi:VERSION, debian (the upstream tarball in Debian's source archive for the base suite), debian:VERSION, an http(s) URL of a tarball, or a local .tar.gz or source directory. Or debian-package: the module Debian compiled for the base suite (libapache2-mod-wsgi-py3, e.g. 4.9.4 on bookworm), not compiled here, for the suite's own Python and Apache only.",
     check: checkModWsgiSource },
   { flag: '--system-packages', key: 'systemPackages', kind: 'string', metavars: ['PACKAGE'], group: 'image', repeatable: true,
@@ -74,65 +95,68 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--wheel-dir', key: 'wheelDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
     help: 'Install the dependencies from the wheels in this host directory only (pip --no-index --find-links), for offline builds; e.g. made with pip wheel -r requirements.txt -w DIRECTORY.',
     check: check.existingDirectory },
-  { flag: '--index-url', key: 'indexUrl', kind: 'string', metavars: ['URL'], group: 'image',
-    help: 'Python package index for mod_wsgi (--mod-wsgi pypi) and the dependencies. Defaults to PIP_INDEX_URL, else the host\'s pip configuration, else PyPI. Credentials in it are used, never recorded in the image.',
+  { flag: '--index-url', key: 'indexUrl', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['URL'], group: 'image',
+    help: 'Python package index for mod_wsgi (--mod-wsgi pypi) and the dependencies. Credentials in it are used, never recorded in the image.',
+    defaultText: "PIP_INDEX_URL, else the host's pip configuration, else PyPI", check: check.httpUrl },
+  { flag: '--extra-index-url', key: 'extraIndexUrls', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['URL'], group: 'image', repeatable: true,
+    help: 'Another index searched besides --index-url. Repeatable.', defaultText: 'PIP_EXTRA_INDEX_URL (space-separated)',
     check: check.httpUrl },
-  { flag: '--extra-index-url', key: 'extraIndexUrls', kind: 'string', metavars: ['URL'], group: 'image', repeatable: true,
-    help: 'Another index searched besides --index-url. Repeatable. Defaults to PIP_EXTRA_INDEX_URL (space-separated).',
-    check: check.httpUrl },
-  { flag: '--find-links', key: 'findLinks', kind: 'string', metavars: ['URL|DIRECTORY'], group: 'image', repeatable: true,
-    help: 'Page URL or host directory of sdists and wheels used besides the indexes (a directory makes an offline build possible). Repeatable. Defaults to PIP_FIND_LINKS.',
+  { flag: '--find-links', key: 'findLinks', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['URL|DIRECTORY'], group: 'image', repeatable: true,
+    help: 'Page URL or host directory of sdists and wheels used besides the indexes (a directory makes an offline build possible). Repeatable.', defaultText: 'PIP_FIND_LINKS',
     check: check.httpUrlOrDirectory },
-  { flag: '--trusted-host', key: 'trustedHosts', kind: 'string', metavars: ['HOST'], group: 'image', repeatable: true,
-    help: 'Index host reached over plain HTTP or without verifying its certificate, as pip --trusted-host. Repeatable. Defaults to PIP_TRUSTED_HOST.',
+  { flag: '--trusted-host', key: 'trustedHosts', commands: TOOLCHAIN_COMMANDS, kind: 'string', metavars: ['HOST'], group: 'image', repeatable: true,
+    help: 'Index host reached over plain HTTP or without verifying its certificate, as pip --trusted-host. Repeatable.', defaultText: 'PIP_TRUSTED_HOST',
     check: check.indexHost },
-  { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false,
+  { flag: '--quiet', key: 'quiet', kind: 'flag', group: 'image', default: false, commands: ['build'],
     help: 'Print only the image id on stdout and no progress (for CI scripts).' },
-  { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false,
+  { flag: '--json', key: 'json', kind: 'flag', group: 'image', default: false, commands: ['build'],
     help: 'Print a JSON summary on stdout: image, tag, id, size, toolchain, versions, timings.' },
-  { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
+  { flag: '--emit-context', key: 'emitContext', kind: 'string', metavars: ['DIRECTORY'], group: 'image', commands: ['build'],
     help: 'Instead of building the app image, write its build context and the toolchain\'s (Dockerfiles, generated config, app files) to DIRECTORY with build.sh and build.json, for CI builders without a Docker daemon (kaniko, buildx). The toolchain is built (or reused) once here, because the generated config depends on what it contains. DIRECTORY must be new, empty, or an earlier --emit-context output.',
     check: check.singleLine },
   { flag: '--app-dir', key: 'appDir', kind: 'string', metavars: ['DIRECTORY'], group: 'image',
-    help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry). Defaults to the directory holding a script APP, to APP itself for --application-type static, and to nothing for module.',
+    help: 'Directory copied into the image as /srv/app (the working directory and first Python path entry).',
+    defaultText: 'the directory holding a script APP, APP itself for --application-type static, and nothing for module',
     check: check.existingDirectory },
   { flag: '--allow-outside-paths', key: 'allowOutsidePaths', kind: 'flag', group: 'image', default: false,
     help: 'Let the options copy host paths from outside the app directory and the current directory into the image (--document-root, --url-alias, --python-path, --include-file and the other local paths). Without it such a path is refused. /, /proc, /sys and /dev are refused even so.' },
 
   // Where and how Apache listens and runs the daemon processes.
   { flag: '--port', key: 'port', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 8000, min: 1, max: 65535,
-    help: 'Port Apache listens on inside the container (also EXPOSEd). Defaults to 8000.' },
+    env: 'PORT',
+    help: 'Port Apache listens on inside the container (also EXPOSEd).' },
   { flag: '--host', key: 'host', kind: 'string', metavars: ['IP-ADDRESS'], group: 'server',
-    help: 'Interface Apache binds inside the container. Defaults to all interfaces, which is what a published port needs.',
+    help: 'Interface Apache binds inside the container.', defaultText: 'all interfaces, which is what a published port needs',
     check: check.ipAddress },
-  { flag: '--processes', key: 'processes', kind: 'int', metavars: ['NUMBER|auto'], group: 'server', min: 1, max: 1000, keyword: 'auto',
-    help: "Number of daemon-mode worker processes. Defaults to 1. auto (container-specific, opt-in): one per CPU of the container's cgroup quota (docker run --cpus; the host's CPUs without one), at most one per 128 MiB of its memory limit, decided when the container starts; Apache's worker pool follows. MWE_PROCESSES (a number or auto) at run time." },
+  { flag: '--processes', key: 'processes', kind: 'int', metavars: ['NUMBER|auto'], group: 'server', min: 1, max: 1000, keyword: 'auto', env: 'MWE_PROCESSES', defaultText: '1 (and no multiprocess WSGI environ)',
+    help: "Number of daemon-mode worker processes. auto (container-specific, opt-in): one per CPU of the container's cgroup quota (docker run --cpus; the host's CPUs without one), at most one per 128 MiB of its memory limit, decided when the container starts; Apache's worker pool follows." },
   { flag: '--threads', key: 'threads', kind: 'int', metavars: ['NUMBER'], group: 'server', default: 5, min: 1, max: 1000,
-    help: 'Threads per worker process. Defaults to 5.' },
-  { flag: '--user', key: 'user', kind: 'string', metavars: ['USERNAME'], group: 'server', default: '#10001',
-    help: "Account Apache's children and the daemon processes switch to when the container starts as root (e.g. to bind port 80); ignored otherwise. A name from the image's /etc/passwd or #UID. Defaults to the image's app user, #10001.",
+    env: 'MWE_THREADS',
+    help: 'Threads per worker process.' },
+  { flag: '--user', key: 'user', kind: 'string', metavars: ['USERNAME'], group: 'server', default: `#${RUNTIME_USER.uid}`, defaultText: `the image's app user, #${RUNTIME_USER.uid}`,
+    help: "Account Apache's children and the daemon processes switch to when the container starts as root (e.g. to bind port 80); ignored otherwise. A name from the image's /etc/passwd or #UID.",
     check: check.accountName },
-  { flag: '--group', key: 'group', kind: 'string', metavars: ['GROUP'], group: 'server', default: '#0',
-    help: 'Group for --user when the container starts as root; ignored otherwise. A name or #GID. Defaults to #0 (root group, no privileges: OpenShift style).',
+  { flag: '--group', key: 'group', kind: 'string', metavars: ['GROUP'], group: 'server', default: `#${RUNTIME_USER.gid}`, defaultText: `#${RUNTIME_USER.gid} (root group, no privileges: OpenShift style)`,
+    help: 'Group for --user when the container starts as root; ignored otherwise. A name or #GID.',
     check: check.accountName },
-  { flag: '--stop-timeout', key: 'stopTimeout', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 8, min: 1, max: 86400,
-    help: "How long a graceful stop (SIGTERM) waits for requests in flight before Apache stops hard. Defaults to 8, inside docker stop's 10; keep it below Kubernetes' terminationGracePeriodSeconds." },
+  { flag: '--stop-timeout', key: 'stopTimeout', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 8, min: 1, max: 86400, env: 'MWE_STOP_TIMEOUT',
+    help: "How long a graceful stop (SIGTERM) waits for requests in flight before Apache stops hard; keep it inside docker stop's 10 seconds and below Kubernetes' terminationGracePeriodSeconds." },
 
-  { flag: '--stop-delay', key: 'stopDelay', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 0, min: 0, max: 3600,
-    help: "Seconds between SIGTERM and the graceful stop: the health check fails at once (readiness probes, HEALTHCHECK) while requests are still served, so a load balancer stops sending before Apache stops accepting. MWE_STOP_DELAY at run time. Add it to the stop timeout in docker stop -t and Kubernetes' terminationGracePeriodSeconds." },
+  { flag: '--stop-delay', key: 'stopDelay', kind: 'int', metavars: ['SECONDS'], group: 'server', default: 0, min: 0, max: 3600, env: 'MWE_STOP_DELAY',
+    help: "Seconds between SIGTERM and the graceful stop: the health check fails at once (readiness probes, HEALTHCHECK) while requests are still served, so a load balancer stops sending before Apache stops accepting. Add it to the stop timeout in docker stop -t and Kubernetes' terminationGracePeriodSeconds." },
 
   // What the WSGI application is.
   { flag: '--application-type', key: 'applicationType', kind: 'choice', metavars: ['TYPE'], group: 'application',
     default: 'script', choices: ['script', 'module', 'static'],
-    help: 'script: APP is a WSGI script file; module: APP is a Python module name (e.g. mod_wsgi.diagnostics.environ); static: APP is a directory of files served by Apache alone. Defaults to script.' },
+    help: 'script: APP is a WSGI script file; module: APP is a Python module name (e.g. mod_wsgi.diagnostics.environ); static: APP is a directory of files served by Apache alone.' },
   { flag: '--callable-object', key: 'callableObject', kind: 'string', metavars: ['NAME'], group: 'application',
     default: 'application',
-    help: 'Name of the WSGI callable in the script or module (Flask apps: app). Defaults to application.',
+    help: 'Name of the WSGI callable in the script or module (Flask apps: app).',
     check: check.pythonIdentifier },
   { flag: '--django', key: 'django', kind: 'flag', group: 'application', default: false,
     help: "APP is a Django project directory (the one with manage.py; also detected without this flag): the WSGI entry is WSGI_APPLICATION of the settings manage.py names, Django comes from the project's dependencies (see --requirements; manage.py and the build step then run on /opt/venv/bin/python, and on Debian's Python python3-minimal is added to --system-packages for it), or, when it lists none, Debian's python3-django is added to --system-packages unless named there; collectstatic runs in the image build and STATIC_URL and MEDIA_URL become Apache aliases of STATIC_ROOT and MEDIA_ROOT (MEDIA_ROOT writable at run time). Inside the image `python3 manage.py runmodwsgi` (with mod_wsgi.express in INSTALLED_APPS) starts the server." },
   { flag: '--mount-point', key: 'mountPoint', kind: 'string', metavars: ['URL-PATH'], group: 'application', default: '/',
-    help: 'URL prefix the WSGI application is mounted at. Defaults to /.',
+    help: 'URL prefix the WSGI application is mounted at.',
     check: check.urlPath },
 
   // Static files.
@@ -151,7 +175,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--directory-listing', key: 'directoryListing', kind: 'flag', group: 'static', default: false,
     help: 'Let Apache list a directory that has no --directory-index file (Options +Indexes).' },
   { flag: '--allow-override', key: 'allowOverride', kind: 'string', metavars: ['DIRECTIVE-TYPE'], group: 'static', repeatable: true,
-    help: 'Let .htaccess files in the document root and alias directories override this directive type (AllowOverride): All, AuthConfig, FileInfo, Indexes, Limit, Options. Repeatable. Defaults to None.',
+    help: 'Let .htaccess files in the document root and alias directories override this directive type (AllowOverride): All, AuthConfig, FileInfo, Indexes, Limit, Options. Repeatable.', defaultText: 'None',
     check: check.allowOverrideType },
   { flag: '--error-document', key: 'errorDocuments', kind: 'pair', metavars: ['STATUS', 'URL-PATH'], group: 'static', repeatable: true,
     help: "Serve URL-PATH instead of Apache's page for an HTTP error status (ErrorDocument). Repeatable.",
@@ -160,7 +184,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "Let --error-document pages replace the application's own error responses (WSGIErrorOverride). Daemon mode only." },
 
   // Handlers and CGI.
-  { flag: '--add-handler', key: 'handlerScripts', kind: 'pair', metavars: ['EXTENSION', 'SCRIPT-PATH'], group: 'handlers', repeatable: true,
+  { flag: '--add-handler', key: 'addHandlers', kind: 'pair', metavars: ['EXTENSION', 'SCRIPT-PATH'], group: 'handlers', repeatable: true,
     help: 'Handle files with EXTENSION (with the dot, e.g. .tmpl) under the document root with the WSGI script at SCRIPT-PATH (copied into the image): its application or handle_request callable, optional reload_required(resource); SCRIPT_NAME is the matched file. Repeatable.',
     check: check.fileExtension, checkSecond: check.existingFile },
   { flag: '--with-cgi', key: 'withCgi', kind: 'flag', group: 'handlers', default: false,
@@ -213,11 +237,11 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Proxy every request for host name HOSTNAME (a name-based virtual host on --port) to URL, WebSocket upgrades included. Repeatable.',
     check: check.hostName, checkSecond: check.proxyUrl },
   { flag: '--proxy-timeout', key: 'proxyTimeout', kind: 'int', metavars: ['SECONDS'], group: 'proxy', min: 1, max: 86400,
-    help: 'Timeout of connections to a proxied backend (ProxyTimeout). Defaults to --socket-timeout; raise it for idle WebSocket clients that heartbeat less often.' },
+    help: 'Timeout of connections to a proxied backend (ProxyTimeout); raise it for idle WebSocket clients that heartbeat less often.', defaultText: '--socket-timeout' },
 
   // Authentication and host access (Python scripts run in Apache's processes, not the daemon processes).
   { flag: '--auth-type', key: 'authType', kind: 'choice', metavars: ['TYPE'], group: 'auth', default: 'Basic', choices: ['Basic', 'Digest'],
-    help: 'HTTP authentication scheme of --auth-user-script: Basic or Digest. Defaults to Basic.' },
+    help: 'HTTP authentication scheme of --auth-user-script: Basic or Digest.' },
   { flag: '--auth-user-script', key: 'authUserScript', kind: 'string', metavars: ['SCRIPT-PATH'], group: 'auth',
     help: "Python script that authenticates users for the whole site (WSGIAuthUserScript, in Apache's own processes as mod_wsgi-express runs it): check_password(environ, user, password) for Basic, get_realm_hash(environ, user, realm) for Digest. The readiness path /.mwe/ready stays open, for load balancers.",
     check: check.existingFile },
@@ -225,7 +249,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Python script with groups_for_user(environ, user) (WSGIAuthGroupScript): an authenticated user must also be in --auth-group. Needs --auth-user-script.',
     check: check.existingFile },
   { flag: '--auth-group', key: 'authGroup', kind: 'string', metavars: ['NAME'], group: 'auth', default: 'wsgi',
-    help: 'Group --auth-group-script must report for a user (Require wsgi-group). Defaults to wsgi.',
+    help: 'Group --auth-group-script must report for a user (Require wsgi-group).',
     check: check.groupName },
   { flag: '--host-access-script', key: 'hostAccessScript', kind: 'string', metavars: ['SCRIPT-PATH'], group: 'auth',
     help: "Python script with allow_access(environ, host) deciding which clients may reach the site (WSGIAccessScript); refused ones get 403.",
@@ -233,10 +257,10 @@ export const OPTION_SPECS: OptionSpec[] = [
 
   // Process and application groups.
   { flag: '--process-group', key: 'processGroup', kind: 'string', metavars: ['NAME'], group: 'groups',
-    help: 'Name of the daemon process group (shown as (wsgi:NAME) in ps). Defaults to <host>:<port>.',
+    help: 'Name of the daemon process group (shown as (wsgi:NAME) in ps).', defaultText: '<host>:<port>',
     check: check.groupName },
   { flag: '--application-group', key: 'applicationGroup', kind: 'string', metavars: ['NAME'], group: 'groups', default: '%{GLOBAL}',
-    help: 'Application group (sub-interpreter) of the application; %{GLOBAL} is the main interpreter, %{ENV:VARIABLE} picks one per request. Defaults to %{GLOBAL}.',
+    help: 'Application group (sub-interpreter) of the application; %{GLOBAL} is the main interpreter, %{ENV:VARIABLE} picks one per request.',
     check: check.applicationGroup },
   { flag: '--embedded-mode', key: 'embeddedMode', kind: 'flag', group: 'groups', default: false,
     help: "Run the application inside Apache's own worker processes instead of daemon processes." },
@@ -245,19 +269,19 @@ export const OPTION_SPECS: OptionSpec[] = [
 
   // Environment.
   { flag: '--working-directory', key: 'workingDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'environment',
-    help: "Local directory (copied into the image, or a part of --app-dir) that is the application's working directory and searched for imports. Defaults to /srv/app.",
+    help: "Local directory (copied into the image, or a part of --app-dir) that is the application's working directory and searched for imports.", defaultText: IMAGE_PATHS.app,
     check: check.existingDirectory },
   { flag: '--python-path', key: 'pythonPath', kind: 'string', metavars: ['DIRECTORY'], group: 'environment', repeatable: true,
     help: 'Local directory (copied into the image) added to sys.path; .pth files in it are not processed. Repeatable.',
     check: check.existingDirectory },
-  { flag: '--python-eggs', key: 'pythonEggs', kind: 'string', metavars: ['DIRECTORY'], group: 'environment',
-    help: 'Directory inside the container for unpacking Python eggs; must be writable at run time. Defaults to /tmp/mwe-image/python-eggs.',
+  { flag: '--python-eggs', key: 'pythonEggs', kind: 'string', metavars: ['DIRECTORY'], group: 'environment', default: `${IMAGE_PATHS.runtimeDir}/python-eggs`,
+    help: 'Directory inside the container for unpacking Python eggs; must be writable at run time.',
     check: check.imageAbsolutePath },
   { flag: '--python-warnings', key: 'pythonWarnings', kind: 'string', metavars: ['SPEC'], group: 'environment', repeatable: true,
     help: 'Python warnings filter entry in -W syntax (action:message:category:module:lineno), one WSGIPythonWarnings each. Repeatable.',
     check: check.warningSpec },
   { flag: '--locale', key: 'locale', kind: 'string', metavars: ['NAME'], group: 'environment',
-    help: 'Locale of the daemon processes (LC_ALL). Defaults to en_US.UTF-8 where the image has it, else C.UTF-8.',
+    help: 'Locale of the daemon processes (LC_ALL).', defaultText: 'en_US.UTF-8 where the image has it, else C.UTF-8',
     check: check.localeName },
   { flag: '--setenv', key: 'setenv', kind: 'pair', metavars: ['KEY', 'VALUE'], group: 'environment', repeatable: true,
     help: "Add KEY=VALUE to every request's WSGI environ (SetEnv). Repeatable.",
@@ -269,11 +293,11 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Compress text responses (plain, HTML, XML, CSS, JavaScript, JSON) for clients that accept gzip or deflate (mod_deflate).' },
 
   // Logging.
-  { flag: '--log-level', key: 'logLevel', kind: 'choice', metavars: ['NAME'], group: 'logging', default: 'warn',
+  { flag: '--log-level', key: 'logLevel', kind: 'choice', metavars: ['NAME'], group: 'logging', default: 'warn', env: 'MWE_LOG_LEVEL',
     choices: ['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug', 'trace1', 'trace2', 'trace3', 'trace4', 'trace5', 'trace6', 'trace7', 'trace8'],
-    help: 'Apache LogLevel. Defaults to warn.' },
+    help: 'Apache LogLevel.' },
   { flag: '--access-log', key: 'accessLog', kind: 'flag', group: 'logging', default: false,
-    help: 'Write an access log (standard output, or --log-directory). Off by default.' },
+    help: 'Write an access log (standard output, or --log-directory).' },
   { flag: '--log-to-terminal', key: 'logToTerminal', kind: 'flag', group: 'logging', default: true,
     help: 'Logs go to standard output and error; always the case in a container unless --log-directory is given. Accepted for compatibility.' },
   { flag: '--startup-log', key: 'startupLog', kind: 'flag', group: 'logging', default: false,
@@ -282,23 +306,23 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Directory inside the container the logs are written to as files instead of the terminal (mount a volume there).',
     check: check.imageAbsolutePath },
   { flag: '--access-log-name', key: 'accessLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'access_log',
-    help: 'Access log file name in --log-directory. Defaults to access_log.', check: check.fileName },
+    help: 'Access log file name in --log-directory.', check: check.fileName },
   { flag: '--error-log-name', key: 'errorLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'error_log',
-    help: 'Error log file name in --log-directory. Defaults to error_log.', check: check.fileName },
+    help: 'Error log file name in --log-directory.', check: check.fileName },
   { flag: '--startup-log-name', key: 'startupLogName', kind: 'string', metavars: ['FILE-NAME'], group: 'logging', default: 'startup_log',
-    help: 'Startup log file name in --log-directory. Defaults to startup_log.', check: check.fileName },
-  { flag: '--log-format', key: 'logFormat', kind: 'choice', metavars: ['FORMAT'], group: 'logging', default: 'text', choices: ['text', 'json'],
-    help: "text: Apache's log lines; json (container-specific): one JSON object per line for log collectors, access lines (with --access-log) on stdout with time, client, method, path, query, protocol, status, bytes, duration_us, referer, user_agent and host, error lines on stderr with time, level, module, pid, tid, client and message; values as Apache escapes them. Logs on the terminal only (not with --log-directory). MWE_LOG_FORMAT at run time." },
+    help: 'Startup log file name in --log-directory.', check: check.fileName },
+  { flag: '--log-format', key: 'logFormat', kind: 'choice', metavars: ['FORMAT'], group: 'logging', default: 'text', choices: ['text', 'json'], env: 'MWE_LOG_FORMAT',
+    help: "text: Apache's log lines; json (container-specific): one JSON object per line for log collectors, access lines (with --access-log) on stdout with time, client, method, path, query, protocol, status, bytes, duration_us, referer, user_agent and host, error lines on stderr with time, level, module, pid, tid, client and message; values as Apache escapes them. Logs on the terminal only (not with --log-directory)." },
   { flag: '--access-log-format', key: 'accessLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging', default: 'common',
-    help: 'Access log format: the nicknames common or combined, or a LogFormat string. Defaults to common.', check: check.logFormat },
+    help: 'Access log format: the nicknames common or combined, or a LogFormat string.', check: check.logFormat },
   { flag: '--error-log-format', key: 'errorLogFormat', kind: 'string', metavars: ['FORMAT'], group: 'logging',
     help: 'Error log format (ErrorLogFormat).', check: check.logFormat },
   { flag: '--rotate-logs', key: 'rotateLogs', kind: 'flag', group: 'logging', default: false,
     help: "Rotate log files through Apache's rotatelogs at --max-log-size. No effect on terminal logging." },
   { flag: '--max-log-size', key: 'maxLogSize', kind: 'int', metavars: ['MB'], group: 'logging', default: 5, min: 1, max: 100000,
-    help: 'Size in megabytes at which --rotate-logs rotates. Defaults to 5.' },
+    help: 'Size in megabytes at which --rotate-logs rotates.' },
   { flag: '--rotatelogs-executable', key: 'rotatelogsExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'logging',
-    help: "rotatelogs inside the image. Defaults to the toolchain's: /usr/bin/rotatelogs with Debian's Apache, /opt/apache/bin/rotatelogs with --apache source.", check: check.imageAbsolutePath },
+    help: 'rotatelogs inside the image.', defaultText: "the toolchain's: /usr/bin/rotatelogs with Debian's Apache, /opt/apache/bin/rotatelogs with --apache source", check: check.imageAbsolutePath },
 
   // Custom configuration.
   { flag: '--include-file', key: 'includeFiles', kind: 'string', metavars: ['FILE-PATH'], group: 'custom', repeatable: true,
@@ -331,7 +355,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: '--telemetry-ui-port', key: 'telemetryUiPort', kind: 'int', metavars: ['NUMBER'], group: 'telemetry', default: 8888, min: 1, max: 65535,
     help: 'Port of the telemetry web UI inside the container with --enable-telemetry.' },
   { flag: '--telemetry-ui-host', key: 'telemetryUiHost', kind: 'string', metavars: ['IP-ADDRESS'], group: 'telemetry', default: '127.0.0.1',
-    help: 'Address the telemetry web UI binds inside the container (container-specific). The default, 127.0.0.1, is what mod_wsgi-express binds, and docker run -p cannot reach it: use --network host, docker exec, or 0.0.0.0 with -p 127.0.0.1:PORT:PORT. The UI has no authentication; a non-loopback address gets a warning.',
+    help: 'Address the telemetry web UI binds inside the container (container-specific). 127.0.0.1 is what mod_wsgi-express binds, and docker run -p cannot reach it: use --network host, docker exec, or 0.0.0.0 with -p 127.0.0.1:PORT:PORT. The UI has no authentication; a non-loopback address gets a warning.',
     check: check.ipAddress },
   { flag: '--telemetry-service', key: 'telemetryService', kind: 'string', metavars: ['unix:PATH'], group: 'telemetry',
     help: 'Report to an ingester not run by this server, at a unix:/path/to/socket target inside the container.', check: check.unixTarget },
@@ -343,14 +367,14 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Capture toggles passed verbatim to a WSGITelemetryOptions directive, e.g. +CaptureUserAgent. Repeatable.', check: check.telemetryToggles },
 
   // Reloading and tuning (mod_wsgi-express 5.0.2 names and defaults).
-  { flag: '--reload-on-changes', key: 'reloadOnChanges', kind: 'flag', group: 'tuning', default: false,
-    help: "Restart the daemon process when any imported Python module changes (polled once a second). Development only. MWE_RELOAD_ON_CHANGES=1 (or 0) in the container's environment switches it at run time." },
+  { flag: '--reload-on-changes', key: 'reloadOnChanges', kind: 'flag', group: 'tuning', default: false, env: 'MWE_RELOAD_ON_CHANGES',
+    help: "Restart the daemon process when any imported Python module changes (polled once a second). Development only." },
   { flag: '--disable-reloading', key: 'disableReloading', kind: 'flag', group: 'tuning', default: false,
     help: 'Never reload, not even when the WSGI script file changes.' },
   int('--request-timeout', 'requestTimeout', 60, 'Seconds a request may run before the daemon process is restarted.'),
   int('--startup-timeout', 'startupTimeout', 15, 'Seconds the application may take to load (when the daemon process starts, or on the first request) before the daemon process is restarted, with the stack of the hang in the log; 0: no limit.'),
-  { flag: '--exit-on-startup-failure', key: 'exitOnStartupFailure', kind: 'flag', group: 'tuning', default: false,
-    help: "Stop the server when the application failed to load 3 times in a row (each hung past --startup-timeout, raised or exited): the container exits with status 3 so that its orchestrator restarts it, instead of staying up unhealthy. MWE_EXIT_ON_STARTUP_FAILURE=1 (or 0) in the container's environment switches it at run time. Daemon mode only." },
+  { flag: '--exit-on-startup-failure', key: 'exitOnStartupFailure', kind: 'flag', group: 'tuning', default: false, env: 'MWE_EXIT_ON_STARTUP_FAILURE',
+    help: "Stop the server when the application failed to load 3 times in a row (each hung past --startup-timeout, raised or exited): the container exits with status 3 so that its orchestrator restarts it, instead of staying up unhealthy. Daemon mode only." },
   int('--graceful-timeout', 'gracefulTimeout', 15, 'Seconds a daemon process waits for requests to finish when it restarts.'),
   int('--shutdown-timeout', 'shutdownTimeout', 5, 'Seconds a daemon process waits for requests to finish when it shuts down.'),
   int('--maximum-requests', 'maximumRequests', 0, 'Requests after which a daemon process restarts (0: never).'),
@@ -378,21 +402,21 @@ export const OPTION_SPECS: OptionSpec[] = [
   int('--limit-request-body', 'limitRequestBody', 10485760, 'Largest request body in bytes (LimitRequestBody).'),
   int('--keep-alive-timeout', 'keepAliveTimeout', 2, 'Seconds a kept-alive connection waits for the next request (0: no keep-alive).'),
   { flag: '--map-head-to-get', key: 'mapHeadToGet', kind: 'choice', metavars: ['MODE'], group: 'tuning', default: 'Auto', choices: ['Off', 'On', 'Auto'],
-    help: 'Turn HEAD into GET for the application (WSGIMapHEADToGET). Defaults to Auto.' },
+    help: 'Turn HEAD into GET for the application (WSGIMapHEADToGET).' },
   { flag: '--enable-sendfile', key: 'enableSendfile', kind: 'flag', group: 'tuning', default: false,
     help: 'Let Apache and wsgi.file_wrapper use sendfile().' },
   { flag: '--chunked-request', key: 'chunkedRequest', kind: 'flag', group: 'tuning', default: false,
     help: 'Accept chunked request bodies (WSGIChunkedRequest).' },
-  { flag: '--max-clients', key: 'maxClients', kind: 'int', metavars: ['NUMBER'], group: 'tuning', min: 1, max: 100000,
-    help: "Most concurrent requests Apache's front end accepts. Defaults to 10 + 1.5 x processes x threads (at least 20)." },
-  { flag: '--initial-workers', key: 'initialWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1,
-    help: 'Share of the Apache front-end workers started at once (0 to 1). Defaults to 0.2.' },
-  { flag: '--minimum-spare-workers', key: 'minimumSpareWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1,
-    help: 'Share of front-end workers kept idle at the least (0 to 1). Defaults to --initial-workers.' },
-  { flag: '--maximum-spare-workers', key: 'maximumSpareWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1,
-    help: 'Share of front-end workers kept idle at the most (0 to 1). Defaults to 0.6.' },
-  { flag: '--server-mpm', key: 'serverMpm', kind: 'choice', metavars: ['NAME'], group: 'tuning', default: 'event', choices: ['event', 'worker', 'prefork'],
-    help: 'Apache MPM of the front end. Defaults to event.' },
+  { flag: '--max-clients', key: 'maxClients', kind: 'int', metavars: ['NUMBER'], group: 'tuning', min: 1, max: 100000, env: 'MWE_MAX_CLIENTS',
+    help: "Most concurrent requests Apache's front end accepts.", defaultText: '10 + 1.5 x processes x threads (at least 20)' },
+  { flag: '--initial-workers', key: 'initialWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1, env: 'MWE_INITIAL_WORKERS',
+    help: 'Share of the Apache front-end workers started at once (0 to 1).', defaultText: '0.2' },
+  { flag: '--minimum-spare-workers', key: 'minimumSpareWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1, env: 'MWE_MINIMUM_SPARE_WORKERS',
+    help: 'Share of front-end workers kept idle at the least (0 to 1).', defaultText: '--initial-workers' },
+  { flag: '--maximum-spare-workers', key: 'maximumSpareWorkers', kind: 'number', metavars: ['FRACTION'], group: 'tuning', min: 0, max: 1, env: 'MWE_MAXIMUM_SPARE_WORKERS',
+    help: 'Share of front-end workers kept idle at the most (0 to 1).', defaultText: '0.6' },
+  { flag: '--server-mpm', key: 'serverMpm', kind: 'choice', metavars: ['NAME'], group: 'tuning', default: 'event', choices: APACHE_MPMS,
+    help: 'Apache MPM of the front end.' },
   { flag: '--http2', key: 'http2', kind: 'flag', group: 'tuning', default: false,
     help: 'Speak HTTP/2 as well (mod_http2; h2c over plain HTTP).' },
   { flag: '--server-metrics', key: 'serverMetrics', kind: 'flag', group: 'tuning', default: false,
@@ -411,18 +435,22 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: 'Address or subnet (CIDR) of a proxy whose --trust-proxy-header values are trusted. Repeatable.',
     check: check.ipOrSubnet },
   { flag: '--socket-prefix', key: 'socketPrefix', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
-    help: 'Directory inside the container for the daemon sockets. Defaults to /tmp/mwe-image.', check: check.imageAbsolutePath },
+    help: 'Directory inside the container for the daemon sockets.', defaultText: IMAGE_PATHS.runtimeDir, check: check.imageAbsolutePath },
   { flag: '--pid-file', key: 'pidFile', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
-    help: "Apache's PID file inside the container. Defaults to /tmp/mwe-image/httpd.pid.", check: check.imageAbsolutePath },
+    help: "Apache's PID file inside the container.", defaultText: `${IMAGE_PATHS.runtimeDir}/httpd.pid`, check: check.imageAbsolutePath },
   { flag: '--process-name', key: 'processName', kind: 'string', metavars: ['NAME'], group: 'tuning',
-    help: "Name Apache's processes show in ps. Defaults to the httpd executable's name.", check: check.groupName },
+    env: 'MWE_PROCESS_NAME',
+    help: "Name Apache's processes show in ps.", defaultText: "the httpd executable's name", check: check.groupName },
   { flag: '--httpd-executable', key: 'httpdExecutable', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
-    help: 'Apache binary inside the image. Defaults to the one the toolchain found (/usr/sbin/apache2 on Debian, /opt/apache/bin/httpd with --apache source).', check: check.imageAbsolutePath },
+    help: 'Apache binary inside the image.', defaultText: 'the one the toolchain found (/usr/sbin/apache2 on Debian, /opt/apache/bin/httpd with --apache source)', check: check.imageAbsolutePath },
   { flag: '--modules-directory', key: 'modulesDirectory', kind: 'string', metavars: ['DIRECTORY'], group: 'tuning',
-    help: "Apache modules directory inside the image. Defaults to the toolchain's (apxs LIBEXECDIR).", check: check.imageAbsolutePath },
+    help: 'Apache modules directory inside the image.', defaultText: "the toolchain's (apxs LIBEXECDIR)", check: check.imageAbsolutePath },
   { flag: '--mime-types', key: 'mimeTypes', kind: 'string', metavars: ['FILE-PATH'], group: 'tuning',
-    help: "MIME types file inside the image (TypesConfig). Defaults to the toolchain's: /etc/mime.types with Debian's Apache, /opt/apache/conf/mime.types with --apache source.", check: check.imageAbsolutePath },
-];
+    help: 'MIME types file inside the image (TypesConfig).', defaultText: "the toolchain's: /etc/mime.types with Debian's Apache, /opt/apache/conf/mime.types with --apache source", check: check.imageAbsolutePath },
+] as const satisfies readonly OptionSpec[];
+
+/** The option table, one row per option. */
+export const OPTION_SPECS: readonly OptionSpec[] = OPTION_ROWS;
 
 /** Alternative spellings in use for some options, next to mod_wsgi-express's names. */
 export const OPTION_ALIASES: Record<string, string> = {
@@ -433,169 +461,41 @@ export const OPTION_ALIASES: Record<string, string> = {
   '--proxy-url-alias': '--proxy-mount-point',
 };
 
-export type ApplicationType = 'script' | 'module' | 'static';
+type Row = (typeof OPTION_ROWS)[number];
 
-export interface UrlAlias {
-  url: string;
-  path: string;
+/** One value of a row, from its kind (and choices, keyword). */
+type ValueOf<R> = R extends { kind: 'flag' } ? boolean
+  : R extends { kind: 'pair' } ? [string, string]
+  : R extends { kind: 'choice'; choices: readonly (infer C)[] } ? C
+  : R extends { kind: 'int' | 'number'; keyword: infer W } ? number | W
+  : R extends { kind: 'int' | 'number' } ? number
+  : string;
+
+/** Rows that always have a value: repeatable (an empty list) or with a default. */
+type Given = { repeatable: true } | { default: unknown };
+
+type TableOptions = { [R in Row as R extends Given ? R['key'] : never]: R extends { repeatable: true } ? ValueOf<R>[] : ValueOf<R> }
+  & { [R in Row as R extends Given ? never : R['key']]?: ValueOf<R> };
+
+/** What the build options are once parsed and validated: the table's rows, each typed by its kind. */
+export type BuildOptions = Omit<TableOptions, 'baseImage'> & {
+  /** Decided from --python when not given. */
+  baseImage: string;
+};
+
+export type ApplicationType = BuildOptions['applicationType'];
+
+/** An option's help as shown: its text, its default, its other spelling. */
+export function helpText(spec: OptionSpec): string {
+  const shown = spec.defaultText ?? (spec.kind === 'flag' || spec.default === undefined ? undefined : String(spec.default));
+  const alias = Object.keys(OPTION_ALIASES).find((name) => OPTION_ALIASES[name] === spec.flag);
+  const runtime = spec.env && `${spec.env}${spec.kind === 'flag' ? '=1 (or 0)' : ''} in the container's environment overrides it at run time.`;
+  return [spec.help, shown === undefined ? '' : `Defaults to ${shown}.`, runtime, alias ? `Also spelled ${alias}.` : ''].filter(Boolean).join(' ');
 }
 
-/** What the build options are once parsed and validated. */
-export interface BuildOptions {
-  tag?: string;
-  baseImage: string;
-  python?: string;
-  pythonFrom?: string;
-  apache: string;
-  modWsgi: string;
-  appDir?: string;
-  allowOutsidePaths: boolean;
-  systemPackages: string[];
-  requirements?: string;
-  ignoreRequirements: boolean;
-  wheelDir?: string;
-  indexUrl?: string;
-  extraIndexUrls: string[];
-  findLinks: string[];
-  trustedHosts: string[];
-  quiet: boolean;
-  json: boolean;
-  emitContext?: string;
-  port: number;
-  host?: string;
-  processes?: number | 'auto';
-  threads: number;
-  user: string;
-  group: string;
-  stopTimeout: number;
-  stopDelay: number;
-  applicationType: ApplicationType;
-  callableObject: string;
-  django: boolean;
-  mountPoint: string;
-  urlAliases: UrlAlias[];
-  documentRoot?: string;
-  allowAppInDocumentRoot: boolean;
-  directoryIndex?: string;
-  directoryListing: boolean;
-  allowOverride: string[];
-  errorDocuments: [string, string][];
-  errorOverride: boolean;
-  handlerScripts: [string, string][];
-  withCgi: boolean;
-  serverName?: string;
-  serverAliases: string[];
-  allowLocalhost: boolean;
-  httpsPort?: number;
-  httpsOnly: boolean;
-  hstsPolicy?: string;
-  sslCertificate?: string;
-  sslCertificateFile?: string;
-  sslCertificateKeyFile?: string;
-  sslCertificateChainFile?: string;
-  sslCaCertificateFile?: string;
-  sslVerifyClient: string[];
-  sslEnvironment: boolean;
-  proxyMountPoints: [string, string][];
-  proxyVirtualHosts: [string, string][];
-  proxyTimeout?: number;
-  authType: 'Basic' | 'Digest';
-  authUserScript?: string;
-  authGroupScript?: string;
-  authGroup: string;
-  hostAccessScript?: string;
-  processGroup?: string;
-  applicationGroup: string;
-  embeddedMode: boolean;
-  freeThreading: boolean;
-  workingDirectory?: string;
-  pythonPath: string[];
-  pythonEggs?: string;
-  pythonWarnings: string[];
-  locale?: string;
-  setenv: [string, string][];
-  passenv: string[];
-  compressResponses: boolean;
-  logLevel: string;
-  accessLog: boolean;
-  logFormat: 'text' | 'json';
-  logToTerminal: boolean;
-  startupLog: boolean;
-  logDirectory?: string;
-  accessLogName: string;
-  errorLogName: string;
-  startupLogName: string;
-  accessLogFormat: string;
-  errorLogFormat?: string;
-  rotateLogs: boolean;
-  maxLogSize: number;
-  rotatelogsExecutable?: string;
-  includeFiles: string[];
-  rewriteRules?: string;
-  envvarsScript?: string;
-  serviceScripts: [string, string][];
-  serviceUsers: [string, string][];
-  serviceGroups: [string, string][];
-  serviceLogFiles: [string, string][];
-  enableTelemetry: boolean;
-  telemetryUiPort: number;
-  telemetryUiHost: string;
-  telemetryService?: string;
-  telemetryInterval: number;
-  slowRequests?: number;
-  telemetryOptions: string[];
-  reloadOnChanges: boolean;
-  disableReloading: boolean;
-  requestTimeout: number;
-  startupTimeout: number;
-  exitOnStartupFailure: boolean;
-  gracefulTimeout: number;
-  shutdownTimeout: number;
-  maximumRequests: number;
-  restartInterval: number;
-  cpuTimeLimit: number;
-  evictionTimeout: number;
-  deadlockTimeout: number;
-  inactivityTimeout: number;
-  connectTimeout: number;
-  socketTimeout: number;
-  queueTimeout: number;
-  headerTimeout: number;
-  headerMaxTimeout: number;
-  headerMinRate: number;
-  bodyTimeout: number;
-  bodyMaxTimeout: number;
-  bodyMinRate: number;
-  serverBacklog: number;
-  daemonBacklog: number;
-  sendBufferSize: number;
-  receiveBufferSize: number;
-  headerBufferSize: number;
-  responseBufferSize: number;
-  responseSocketTimeout: number;
-  limitRequestBody: number;
-  keepAliveTimeout: number;
-  mapHeadToGet: string;
-  enableSendfile: boolean;
-  chunkedRequest: boolean;
-  maxClients?: number;
-  initialWorkers?: number;
-  minimumSpareWorkers?: number;
-  maximumSpareWorkers?: number;
-  serverMpm: string;
-  http2: boolean;
-  serverMetrics: boolean;
-  serverStatus: boolean;
-  orphanInterpreter: boolean;
-  ignoreActivity: string[];
-  trustProxyHeaders: string[];
-  trustProxies: string[];
-  socketPrefix?: string;
-  pidFile?: string;
-  processName?: string;
-  httpdExecutable?: string;
-  modulesDirectory?: string;
-  mimeTypes?: string;
+/** True when `command` takes the option. */
+export function takesOption(spec: OptionSpec, command: OptionCommand): boolean {
+  return (spec.commands ?? APP_COMMANDS).includes(command);
 }
 
 /** The metavariable part of an option as shown in help, e.g. `<URL-PATH> <FILE-PATH>`. */
@@ -645,12 +545,17 @@ export function convertValue(spec: OptionSpec, raw: string | [string, string]): 
 
 /**
  * Turns raw values keyed by option key (as the CLI collected them) into
- * BuildOptions, applying defaults and the checks that involve several options.
+ * BuildOptions, applying defaults and the checks that involve several
+ * options. An option the command does not take is refused.
  */
-export function resolveBuildOptions(raw: Record<string, unknown>): BuildOptions {
+export function resolveBuildOptions(raw: Record<string, unknown>, command: OptionCommand = 'build'): BuildOptions {
   const values: Record<string, unknown> = {};
   for (const spec of OPTION_SPECS) {
     const given = raw[spec.key];
+    if (given !== undefined && !takesOption(spec, command)) {
+      const commands = spec.commands ?? APP_COMMANDS;
+      throw new UsageError(`${spec.flag} is an option of ${commands.join(', ')} only; drop it from ${command === 'module' ? 'this command' : command}`);
+    }
     if (given === undefined) {
       values[spec.key] = spec.repeatable ? [] : spec.default;
     } else if (spec.kind === 'flag') {
@@ -661,9 +566,8 @@ export function resolveBuildOptions(raw: Record<string, unknown>): BuildOptions 
       values[spec.key] = convertValue(spec, given as string);
     }
   }
-  const options = values as unknown as BuildOptions;
+  const options = values as BuildOptions;
   options.baseImage ??= `debian:${PYTHON_SUITES[options.python ?? '3.13']}-slim`;
-  options.urlAliases = (values.urlAliases as [string, string][]).map(([url, path]) => ({ url, path }));
   checkCombinations(options);
   return options;
 }

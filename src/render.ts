@@ -247,8 +247,8 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     })),
     errorDocuments: options.errorDocuments.map(([status, url]) => ({ status, url })),
     setenv: options.setenv.map(([name, value]) => ({ name, value })),
-    hasResourceHandlers: plan.handlerScripts.length > 0,
-    handlerScripts: plan.handlerScripts,
+    hasAddHandlers: plan.addHandlers.length > 0,
+    addHandlers: plan.addHandlers,
     services: [...services].map(([name, script]) => ({
       name,
       script,
@@ -361,9 +361,9 @@ export function renderTelemetryScript(plan: BuildPlan): string {
   });
 }
 
-/** The --add-handler dispatcher: extension -> script, as mod_wsgi-express's resource.wsgi. */
-export function renderResourceScript(plan: BuildPlan): string {
-  return render('resource.wsgi.mustache', {
-    resourcesLiteral: JSON.stringify(plan.handlerScripts.map((handler) => [handler.name, handler.imagePath])),
+/** The --add-handler dispatcher: extension -> script (mod_wsgi-express calls its copy resource.wsgi). */
+export function renderAddHandlerScript(plan: BuildPlan): string {
+  return render('add-handler.wsgi.mustache', {
+    addHandlersLiteral: JSON.stringify(plan.addHandlers.map((handler) => [handler.name, handler.imagePath])),
   });
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { shellQuote } from './shell-quote.js';
 import { UsageError } from './errors.js';
 import { CLI_PATH } from './paths.js';
-import type { PublishOptions } from './commands/start-server.js';
+import type { PublishOptions } from './server-container.js';
 
 export const SERVER_FILE = 'server.json';
 /** Where the server root's envvars is mounted in the container. */

@@ -19,7 +19,7 @@ import type Docker from 'dockerode';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { connectEngine } from '../docker/engine.js';
 import { MOUNTED_ENVVARS, containerName, readServerRoot, type ServerRecord } from '../server-root.js';
-import { serverContainer, serverUrl } from './start-server.js';
+import { serverContainer, serverUrl } from '../server-container.js';
 
 export const APACHECTL_ACTIONS = ['start', 'stop', 'graceful-stop', 'restart', 'graceful', 'configtest', 'status'] as const;
 type Action = (typeof APACHECTL_ACTIONS)[number];

@@ -11,12 +11,10 @@ import { readImagePath } from '../docker/image-files.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import type { BuildOptions } from '../options.js';
 import type { ToolchainFacts } from '../toolchain-facts.js';
-import { prepareToolchain } from './build.js';
+import { prepareToolchain } from '../pipeline.js';
 
 export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
 
-/** The options of these commands: the ones that choose a toolchain. */
-export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'pythonFrom', 'modWsgi', 'indexUrl', 'extraIndexUrls', 'findLinks', 'trustedHosts'];
 
 interface ExportedModule {
   hostPath: string;

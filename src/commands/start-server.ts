@@ -4,37 +4,9 @@
  * terminal, Ctrl-C (or SIGTERM) as a graceful stop, and the server's exit
  * status as this command's.
  */
-import type Docker from 'dockerode';
 import type { BuildOptions } from '../options.js';
-import { buildApp } from './build.js';
-
-export interface PublishOptions {
-  /** Host interface the port is published on. */
-  publishHost: string;
-  /** Host port; defaults to the container's. */
-  publishPort?: number;
-  /** KEY=VALUE pairs for the container environment (what --passenv reads). */
-  env: string[];
-}
-
-/**
- * A container serving `image` with its port published as asked (start-server,
- * apachectl start); an --https-port on the same number of the same interface.
- */
-export function serverContainer(image: string, port: number, publish: PublishOptions, httpsPort?: number): Docker.ContainerCreateOptions {
-  const ports = [[port, publish.publishPort ?? port], ...(httpsPort === undefined ? [] : [[httpsPort, httpsPort]])];
-  return {
-    Image: image,
-    Env: publish.env,
-    ExposedPorts: Object.fromEntries(ports.map(([inside]) => [`${inside}/tcp`, {}])),
-    HostConfig: { PortBindings: Object.fromEntries(ports.map(([inside, outside]) => [`${inside}/tcp`, [{ HostIp: publish.publishHost, HostPort: String(outside) }]])) },
-  };
-}
-
-export function serverUrl(port: number, publish: PublishOptions): string {
-  const host = publish.publishHost.includes(':') ? `[${publish.publishHost}]` : publish.publishHost;
-  return `http://${host}:${publish.publishPort ?? port}/`;
-}
+import { buildApp } from '../pipeline.js';
+import { serverContainer, serverUrl, type PublishOptions } from '../server-container.js';
 
 export async function runStartServer(
   app: string,

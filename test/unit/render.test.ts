@@ -166,9 +166,9 @@ test('static options: index, listing, overrides, error documents, error override
 });
 
 test('--add-handler and --with-cgi', () => {
-  const text = siteConf({ handlerScripts: [['.tmpl', fixture('site', 'render_tmpl.py')]], withCgi: true });
-  assert.match(text, /WSGIHandlerScript wsgi-resource '\/etc\/mwe-image\/resource.wsgi'/);
-  assert.equal(directive(text, 'AddHandler'), ['cgi-script .cgi', 'wsgi-resource .tmpl']);
+  const text = siteConf({ addHandlers: [['.tmpl', fixture('site', 'render_tmpl.py')]], withCgi: true });
+  assert.match(text, /WSGIHandlerScript add-handler '\/etc\/mwe-image\/add-handler.wsgi'/);
+  assert.equal(directive(text, 'AddHandler'), ['cgi-script .cgi', 'add-handler .tmpl']);
   assert.match(text, /LoadModule cgi_module/);
   const withCgid = siteConf({ withCgi: true }, { ...TRIXIE_FACTS, apacheModules: ['cgi', 'cgid'] });
   assert.match(withCgid, /LoadModule cgid_module/);
