@@ -27,7 +27,7 @@ export { IMAGE_PATHS };
 /** Apache answers here 200 while serving and 403 once a stop begins: a load balancer's readiness check. */
 export const READINESS = {
   path: '/.mwe/ready',
-  file: '/usr/local/lib/mwe-image/ready',
+  file: `${IMAGE_PATHS.libDir}/ready`,
 } as const;
 
 /** --enable-telemetry: the ingester's service script (rendered) and the socket it listens on. */

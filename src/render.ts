@@ -5,20 +5,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
+import { APACHE_MODULES, DERIVED_VARIABLES, HTTPD_CONF, RUNTIME_USER, type OPTIONAL_APACHE_MODULES } from './contract.js';
+import { RUNTIME_SETTINGS, settingVariable } from './contract-files.js';
 import { DJANGO_CONFIG } from './django.js';
 import { VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
 import { ENVVARS_FILE, IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
-
-/** Apache modules every generated config loads (unless built in). */
-export const APACHE_MODULES = [
-  'unixd', 'authn_core', 'authz_core', 'authz_host', 'mime', 'rewrite',
-  'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
-];
-
-const DEFAULT_PYTHON_EGGS = `${IMAGE_PATHS.runtimeDir}/python-eggs`;
 
 /** RequestReadTimeout as mod_wsgi-express builds it from the header and body settings. */
 export function requestReadTimeout(options: BuildOptions): string {
@@ -48,14 +42,8 @@ export function chooseLocale(options: BuildOptions, facts: ToolchainFacts): stri
  * entrypoint checks them before Apache starts. Empty means unset.
  */
 export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts): Record<string, string> {
-  return {
-    PORT: String(options.port),
-    MWE_PROCESSES: options.processes === undefined ? '' : String(options.processes),
-    MWE_THREADS: String(options.threads),
-    MWE_LOG_LEVEL: options.logLevel,
-    MWE_STOP_TIMEOUT: String(options.stopTimeout),
-    MWE_STOP_DELAY: String(options.stopDelay),
-    MWE_LOG_FORMAT: options.logFormat,
+  const settings = Object.fromEntries(RUNTIME_SETTINGS.map((spec) => [spec.env, environmentValue(options[spec.key as keyof BuildOptions])]));
+  const derived: Record<keyof typeof DERIVED_VARIABLES, string> & Record<string, string> = {
     // The health check asks as a client would: the --host address, the --server-name host, the mount point.
     MWE_HOST: options.host ?? '',
     MWE_HEALTHCHECK_HOST: options.serverName ?? 'localhost',
@@ -66,20 +54,29 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_ENVVARS: options.envvarsScript ? ENVVARS_FILE : '',
     MWE_DIRECTORIES: [options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]
       .filter((dir): dir is string => Boolean(dir) && dir !== IMAGE_PATHS.runtimeDir).join(':'),
-    MWE_MAX_CLIENTS: options.maxClients === undefined ? '' : String(options.maxClients),
-    MWE_INITIAL_WORKERS: options.initialWorkers === undefined ? '' : String(options.initialWorkers),
-    MWE_MINIMUM_SPARE_WORKERS: options.minimumSpareWorkers === undefined ? '' : String(options.minimumSpareWorkers),
-    MWE_MAXIMUM_SPARE_WORKERS: options.maximumSpareWorkers === undefined ? '' : String(options.maximumSpareWorkers),
-    MWE_PROCESS_NAME: options.processName ?? '',
     MWE_HTTPD: options.httpdExecutable ?? facts?.httpdExecutable ?? '',
-    // Runtime state (pid file, sockets); a server root written by setup-server has its own.
+    // The configuration the entrypoint starts Apache with; a server root written by setup-server has its own.
+    MWE_HTTPD_CONF: HTTPD_CONF,
+    // Runtime state (pid file, sockets); a server root has its own too.
     MWE_RUNTIME_DIR: IMAGE_PATHS.runtimeDir,
     MWE_PID_FILE: options.pidFile ?? '',
+    // Read by the entrypoint only (its fallback applies).
+    MWE_HEALTHCHECK_TIMEOUT: '',
   };
+  return { ...settings, ...derived };
 }
 
+/** A setting's value in the environment: empty when unset, 1 or 0 for a switch. */
+function environmentValue(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  return String(value);
+}
+
+/** The variable naming the runtime directory: the entrypoint sets it per server. */
+const RUNTIME_DIR_VARIABLE: keyof typeof DERIVED_VARIABLES = 'MWE_RUNTIME_DIR';
 /** In the config, runtime state lives under ${MWE_RUNTIME_DIR}, set per server. */
-const RUNTIME_DIR_REFERENCE = '${MWE_RUNTIME_DIR}';
+const RUNTIME_DIR_REFERENCE = `\${${RUNTIME_DIR_VARIABLE}}`;
 
 /** The dependencies stage's installer (a shell script run on the toolchain image). */
 export function installDependenciesScript(): string {
@@ -158,17 +155,18 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   const locale = chooseLocale(options, facts);
   const hasProxies = options.proxyMountPoints.length > 0 || options.proxyVirtualHosts.length > 0;
   const cgiModule = options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
-  const extraModules = [
+  const optionalModules: ((typeof OPTIONAL_APACHE_MODULES)[number] | undefined)[] = [
     options.directoryListing ? 'autoindex' : undefined,
     options.http2 ? 'http2' : undefined,
     options.serverMetrics || options.serverStatus ? 'status' : undefined,
     options.compressResponses ? 'deflate' : undefined,
     cgiModule,
-    ...(hasProxies ? ['proxy', 'proxy_http'] : []),
+    ...(hasProxies ? (['proxy', 'proxy_http'] as const) : []),
     options.httpsPort === undefined ? undefined : 'ssl',
     // As mod_wsgi-express: both schemes' modules and authz_user whenever a user script is given.
-    ...(plan.authUserScript ? ['auth_basic', 'auth_digest', 'authz_user'] : []),
-  ].filter((name): name is string => Boolean(name));
+    ...(plan.authUserScript ? (['auth_basic', 'auth_digest', 'authz_user'] as const) : []),
+  ];
+  const extraModules = optionalModules.filter((name) => name !== undefined);
   const services = new Map(plan.serviceScripts.map((service) => [service.name, service.imagePath]));
   const serviceSetting = (pairs: [string, string][], name: string) => pairs.find(([service]) => service === name)?.[1];
   // Daemon processes search their home directory; embedded mode has no home, so list it.
@@ -176,7 +174,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
   const mountDirectory = path.posix.join(plan.documentRoot, options.mountPoint, '/');
   // Two <Directory> sections for one directory: the later one's rewrite rules replace the earlier's.
   const rewriteRulesInMount = hasApplication && mountDirectory === path.posix.join(plan.documentRoot, '/');
-  const pythonEggs = options.pythonEggs ?? DEFAULT_PYTHON_EGGS;
+  const { pythonEggs } = options;
   const nickname = ['common', 'combined'].includes(options.accessLogFormat) ? options.accessLogFormat : 'custom';
   return {
     ...options,
@@ -189,6 +187,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     runGroup: options.group,
     runtimeDir: RUNTIME_DIR_REFERENCE,
     configDir: IMAGE_PATHS.configDir,
+    paths: IMAGE_PATHS,
     modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
     mimeTypes: options.mimeTypes ?? facts.mimeTypes ?? '/etc/mime.types',
     apacheModules: [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules].map((name) => ({ name })),
@@ -296,7 +295,11 @@ export function renderHandlerScript(plan: BuildPlan): string {
     applicationTypeLiteral: pythonLiteral(plan.applicationType),
     callableObjectLiteral: pythonLiteral(plan.options.callableObject),
     mountPointLiteral: pythonLiteral(plan.options.mountPoint),
+    reloadOnChangesVariableLiteral: pythonLiteral(settingVariable('reloadOnChanges')),
     reloadOnChangesLiteral: pythonLiteral(plan.options.reloadOnChanges ? '1' : '0'),
+    exitOnStartupFailureVariableLiteral: pythonLiteral(settingVariable('exitOnStartupFailure')),
+    runtimeDirVariableLiteral: pythonLiteral(RUNTIME_DIR_VARIABLE),
+    runtimeDirLiteral: pythonLiteral(IMAGE_PATHS.runtimeDir),
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
     // Daemon mode only: the handler's watchdog ends a daemon process, which Apache replaces.
     startupTimeout: plan.options.embeddedMode ? 0 : plan.options.startupTimeout,
@@ -323,13 +326,15 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   // support (which would otherwise turn the GIL back on for the whole process).
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
   return render('Dockerfile.mustache', {
+    paths: IMAGE_PATHS,
+    user: RUNTIME_USER,
     ports: [plan.options.port, ...(plan.options.httpsPort === undefined ? [] : [plan.options.httpsPort]), ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     dependencies: plan.dependencies && {
       file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.
-      command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
+      command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, VENV, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
       venv: VENV,
     },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
@@ -356,6 +361,8 @@ export function telemetryUiPublished(options: BuildOptions): boolean {
 export function renderTelemetryScript(plan: BuildPlan): string {
   return render('telemetry-service.py.mustache', {
     socketLiteral: pythonLiteral(TELEMETRY.socketName),
+    runtimeDirVariableLiteral: pythonLiteral(RUNTIME_DIR_VARIABLE),
+    runtimeDirLiteral: pythonLiteral(IMAGE_PATHS.runtimeDir),
     hostLiteral: pythonLiteral(plan.options.telemetryUiHost),
     portLiteral: pythonLiteral(String(plan.options.telemetryUiPort)),
   });
