@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { appContext } from '../src/app-image.js';
 import { parseBuildArgv } from '../src/cli.js';
-import { prepareToolchain } from '../src/commands/build.js';
+import { prepareToolchain } from '../src/pipeline.js';
 import { buildImage } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
 import { readImagePath } from '../src/docker/image-files.js';

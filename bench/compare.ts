@@ -40,7 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { parseBuildArgv } from '../src/cli.js';
-import { prepareToolchain } from '../src/commands/build.js';
+import { prepareToolchain } from '../src/pipeline.js';
 import { resolveBuildOptions } from '../src/options.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Running } from '../test/helpers/docker.js';
 import { fixture, ROOT } from '../test/helpers/paths.js';

@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { parseBuildArgv } from '../src/cli.js';
-import { prepareToolchain } from '../src/commands/build.js';
+import { prepareToolchain } from '../src/pipeline.js';
 import { resolveBuildOptions } from '../src/options.js';
 import { buildWithCli, removeContainer, startOnHostNetwork } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';

@@ -13,7 +13,7 @@ import type { ProgressMode } from './docker/progress.js';
 import { UsageError } from './errors.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, configDirectory, type BuildPlan, type TlsRole } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
-import { checkPathsScript, installDependenciesScript, loadedModuleFiles, renderDockerfile, SBOM_PATH, renderHandlerScript, renderHttpdConf, renderResourceScript, renderTelemetryScript, setupServerScript } from './render.js';
+import { checkPathsScript, installDependenciesScript, loadedModuleFiles, renderDockerfile, SBOM_PATH, renderHandlerScript, renderHttpdConf, renderAddHandlerScript, renderTelemetryScript, setupServerScript } from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 /**
@@ -34,8 +34,10 @@ export function sourceDateEpoch(context: ContextBuilder, environment = process.e
  * The app image's build context. Its Dockerfile is for `builder`; the
  * default (for --emit-context) builds anywhere, keeping only a secret mount
  * the build cannot do without.
+ *
+ * `httpdConf`: the configuration already rendered for this plan, when the caller has it.
  */
-export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string, builder?: Builder): ContextBuilder {
+export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string, builder?: Builder, httpdConf = renderHttpdConf(plan, toolchain.facts, commandLine)): ContextBuilder {
   const context = new ContextBuilder();
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   const checkPaths = checkPathsScript(plan.options);
@@ -46,9 +48,9 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addFile('assembly/modules.txt', loadedModuleFiles(plan, toolchain.facts).map((file) => `${file}\n`).join(''));
   context.addFile('assembly/system-packages.txt', plan.options.systemPackages.map((name) => `${name}\n`).join(''));
   context.addDirectory('config');
-  context.addFile('config/httpd.conf', renderHttpdConf(plan, toolchain.facts, commandLine));
+  context.addFile('config/httpd.conf', httpdConf);
   context.addFile('config/handler.wsgi', renderHandlerScript(plan));
-  if (plan.handlerScripts.length) context.addFile('config/resource.wsgi', renderResourceScript(plan));
+  if (plan.addHandlers.length) context.addFile('config/add-handler.wsgi', renderAddHandlerScript(plan));
   if (Object.keys(plan.tls).length) context.addDirectory('config/ssl');
   // Read here and written with fixed modes (owner root, group 0 in the image), whatever the host's were.
   for (const [role, hostPath] of Object.entries(plan.tls) as [TlsRole, string][]) {
@@ -137,9 +139,10 @@ export async function buildAppImage(
   commandLine: string,
   progress?: (line: string) => void,
   display: ProgressMode = 'plain',
+  httpdConf?: string,
 ): Promise<BuildResult> {
   const builder = await chooseBuilder(docker, progress);
-  const context = appContext(plan, toolchain, commandLine, builder);
+  const context = appContext(plan, toolchain, commandLine, builder, httpdConf);
   const settings = appBuildSettings(plan, toolchain);
   // BuildKit 0.11 and later stamp history and layers with it; older ones ignore an undeclared argument.
   const buildArgs: Record<string, string> = builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(sourceDateEpoch(context)) } : settings.buildArgs;

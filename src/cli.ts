@@ -4,16 +4,17 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { RuntimeFailure, UsageError } from './errors.js';
-import { OPTION_ALIASES, OPTION_SPECS, metavarText, resolveBuildOptions, type BuildOptions, type OptionSpec } from './options.js';
+import { APP_COMMANDS, OPTION_ALIASES, OPTION_SPECS, helpText, metavarText, resolveBuildOptions, takesOption, type BuildOptions, type OptionCommand, type OptionSpec } from './options.js';
 import { packageVersion } from './paths.js';
 import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
 import { runConfig } from './commands/config.js';
-import { runStartServer, type PublishOptions } from './commands/start-server.js';
+import { runStartServer } from './commands/start-server.js';
+import type { PublishOptions } from './server-container.js';
 import { runSetupServer } from './commands/setup-server.js';
 import { APACHECTL_ACTIONS, runApachectl } from './commands/apachectl.js';
 import * as check from './validate.js';
-import { MODULE_COMMANDS, MODULE_OPTION_KEYS, runInstallModule, runModuleConfig, runModuleLocation } from './commands/module.js';
+import { MODULE_COMMANDS, runInstallModule, runModuleConfig, runModuleLocation } from './commands/module.js';
 import { runToolchainList, runToolchainPrune } from './commands/toolchain.js';
 import { runBaseBootstrap } from './commands/base-bootstrap.js';
 import { runManifest, type ManifestArguments } from './commands/manifest.js';
@@ -56,10 +57,18 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** The table's options on a command; `skip`: keys the command defines its own way (setup-server's host --server-root). */
-function addBuildOptions(command: Command, skip: string[] = []): Command {
+/**
+ * The table's options for one command. On the APP commands an option of
+ * another of them is registered hidden, so that resolveBuildOptions refuses
+ * it naming the commands that take it rather than commander as unknown.
+ * `skip`: keys the command defines its own way.
+ */
+function addBuildOptions(command: Command, name: OptionCommand, skip: string[] = []): Command {
   for (const spec of OPTION_SPECS) {
-    if (!skip.includes(spec.key)) command.addOption(commanderOption(spec));
+    if (skip.includes(spec.key)) continue; // defined by the command its own way (setup-server's host --server-root)
+    const taken = takesOption(spec, name);
+    const sibling = name !== 'module' && APP_COMMANDS.some((other) => takesOption(spec, other));
+    if (taken || sibling) command.addOption(taken ? commanderOption(spec) : commanderOption(spec).hideHelp());
   }
   return command;
 }
@@ -73,8 +82,7 @@ function appArgument(command: Command, options: BuildOptions): string {
 
 function commanderOption(spec: OptionSpec): Option {
   const flags = spec.kind === 'flag' ? spec.flag : `${spec.flag} ${metavarText(spec)}`;
-  const alias = Object.keys(OPTION_ALIASES).find((name) => OPTION_ALIASES[name] === spec.flag);
-  const option = new Option(flags, alias ? `${spec.help} Also spelled ${alias}.` : spec.help);
+  const option = new Option(flags, helpText(spec));
   if (spec.repeatable && spec.kind !== 'pair') option.argParser<string[]>(collect);
   return option;
 }
@@ -83,18 +91,17 @@ function commanderOption(spec: OptionSpec): Option {
 export function optionValues(command: Command): Record<string, unknown> {
   const values = command.opts();
   const raw: Record<string, unknown> = {};
+  const registered = new Set(command.options.map((option) => option.long));
   for (const spec of OPTION_SPECS) {
-    if (spec.kind === 'pair') continue;
     // setup-server's --server-root is its own (the host directory), not the table's.
     if (command.name() === 'setup-server' && spec.key === 'serverRoot') continue;
+    // A module command's own --modules-directory is not the table's.
+    if (spec.kind === 'pair' || !registered.has(spec.flag)) continue;
     const value = values[commanderOption(spec).attributeName()];
     if (value !== undefined) raw[spec.key] = value;
   }
   return raw;
 }
-
-/** The commands that take APP and the build options. */
-const APP_COMMANDS = ['build', 'config', 'start-server', 'setup-server'];
 
 /** Parses argv: the program, the subcommand invoked (if any), and the two-value options taken out first. */
 /** Where the CLI writes: the process's streams, or a caller's (the unit tests run the CLI in-process). */
@@ -119,10 +126,12 @@ function parseCommandLine(argv: string[], output: CliOutput = PROCESS_OUTPUT) {
 /** Parses a build, config or start-server command line into the app argument and raw option values. */
 export function parseBuildArgv(argv: string[]): { command: string; app: string; raw: Record<string, unknown> } {
   const { command, pairs } = parseCommandLine(argv);
-  if (!command || !APP_COMMANDS.includes(command.name())) throw new UsageError(`expected one of ${APP_COMMANDS.join(', ')}`);
+  if (!command || !isAppCommand(command.name())) throw new UsageError(`expected one of ${APP_COMMANDS.join(', ')}`);
   const raw = { ...optionValues(command), ...pairs };
   return { command: command.name(), app: (raw.entryPoint as string | undefined) ?? command.args[0], raw };
 }
+
+const isAppCommand = (name: string): name is (typeof APP_COMMANDS)[number] => (APP_COMMANDS as readonly string[]).includes(name);
 
 export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
   const program = new Command('mwe-image')
@@ -130,12 +139,13 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
     .version(packageVersion())
     .showSuggestionAfterError();
 
-  const appCommand = (name: string, description: string, skip: string[] = []): Command =>
+  const appCommand = (name: (typeof APP_COMMANDS)[number], description: string, skip: string[] = []): Command =>
     addBuildOptions(
       program
         .command(name)
         .description(description)
         .argument('[APP]', 'WSGI script file, Django project directory (with manage.py), Python module name (--application-type module) or directory (--application-type static); or --entry-point'),
+      name,
       skip,
     ).action(() => undefined);
   const build = appCommand('build', 'Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options');
@@ -160,8 +170,7 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
     ['module-config', 'Export the module and print the LoadModule and WSGIPythonHome lines for a system Apache'],
     ['install-module', "Copy the module into the host Apache's modules directory and print the LoadModule and WSGIPythonHome lines"],
   ].map(([name, description]) => {
-    const command = program.command(name).description(description);
-    for (const spec of OPTION_SPECS.filter((candidate) => MODULE_OPTION_KEYS.includes(candidate.key))) command.addOption(commanderOption(spec));
+    const command = addBuildOptions(program.command(name).description(description), 'module');
     if (name === 'install-module') {
       command.option('--modules-directory <DIRECTORY>', "host directory to install into (default: apxs -q LIBEXECDIR, else /usr/lib/apache2/modules)");
     } else {
@@ -231,8 +240,8 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
   try {
     const { program, command, pairs } = parseCommandLine(argv, output);
     const invoked = program.args[0];
-    if (command && APP_COMMANDS.includes(invoked)) {
-      const options = resolveBuildOptions({ ...optionValues(command), ...pairs });
+    if (command && isAppCommand(invoked)) {
+      const options = resolveBuildOptions({ ...optionValues(command), ...pairs }, invoked);
       const app = appArgument(command, options);
       if (invoked === 'start-server' || invoked === 'setup-server') {
         const opts = command.opts() as { publishHost: string; publishPort?: string; env?: string[]; name?: string; serverRoot?: string };
@@ -244,9 +253,9 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
       return await (invoked === 'build' ? runBuild : runConfig)(app, options, argv, reportProgress);
     }
     const moduleCommand = MODULE_COMMANDS.includes(invoked) ? command : undefined;
-    if (moduleCommand && !Object.keys(pairs).length) {
+    if (moduleCommand) {
       const opts = moduleCommand.opts() as { output?: string; modulesDirectory?: string };
-      const options = resolveBuildOptions(optionValues(moduleCommand));
+      const options = resolveBuildOptions({ ...optionValues(moduleCommand), ...pairs }, 'module');
       if (invoked === 'install-module') return await runInstallModule(options, opts.modulesDirectory, reportProgress);
       const run = invoked === 'module-location' ? runModuleLocation : runModuleConfig;
       return await run(options, opts.output!, reportProgress);

@@ -6,12 +6,13 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { IMAGE_PATHS } from './contract.js';
 import { UsageError } from './errors.js';
 import type { BuildOptions } from './options.js';
 import { redactUrl, type IndexConfig } from './package-index.js';
 
 /** The virtualenv in the image, and a stable link to its site-packages (the Python version varies). */
-export const VENV = '/opt/venv';
+export const VENV = IMAGE_PATHS.venv;
 export const VENV_SITE_PACKAGES = `${VENV}/site-packages`;
 
 /** Where the build context puts what pip reads, inside the dependencies stage. */

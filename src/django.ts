@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { IMAGE_PATHS } from './contract.js';
 import { UsageError } from './errors.js';
 
 /** Debian's Django, installed in the image when the project lists no dependencies, unless --system-packages names it. */
@@ -14,7 +15,7 @@ export const DJANGO_PACKAGE = 'python3-django';
 /** Debian packages with /usr/bin/python3, which /opt/venv/bin/python links to; the first is added for Django from the dependencies. */
 export const DJANGO_INTERPRETERS = ['python3-minimal', 'python3', DJANGO_PACKAGE];
 /** The Apache include the image build writes from the settings (static and media aliases). */
-export const DJANGO_CONFIG = '/etc/mwe-image/django.conf';
+export const DJANGO_CONFIG = `${IMAGE_PATHS.configDir}/django.conf`;
 
 export interface DjangoProject {
   /** The project root on the host: the directory holding manage.py. */
@@ -86,7 +87,7 @@ export function readDjangoProject(root: string): DjangoProject {
 /** One line for the build's progress output. */
 export function describeDjangoProject(project: DjangoProject & { dependencyFile?: string; interpreterPackage?: string }, addedPackage: boolean): string {
   const from = project.dependencyFile
-    ? `; Django from ${path.basename(project.dependencyFile)}, run by /opt/venv/bin/python${project.interpreterPackage ? ` (Debian's ${project.interpreterPackage} added to --system-packages)` : ''}`
+    ? `; Django from ${path.basename(project.dependencyFile)}, run by ${IMAGE_PATHS.venv}/bin/python${project.interpreterPackage ? ` (Debian's ${project.interpreterPackage} added to --system-packages)` : ''}`
     : addedPackage ? `; Django from Debian's ${DJANGO_PACKAGE} (added to --system-packages)` : '';
   return `Django project ${project.root}: settings ${project.settingsModule}, WSGI ${project.wsgiModule}.${project.callableObject}; `
     + `collectstatic and the STATIC_URL/MEDIA_URL aliases run in the image build${from}`;

@@ -51,8 +51,10 @@ export function optionsMarkdown(): string {
     lines.push(`## ${title}`, '', '| option | default | meaning | in an image |', '| --- | --- | --- | --- |');
     for (const spec of OPTION_SPECS.filter((candidate) => candidate.group === group)) {
       const usage = `\`${[spec.flag, metavarText(spec)].filter(Boolean).join(' ')}\``;
-      const fallback = spec.default === undefined || spec.default === false ? '' : `\`${spec.default}\``;
-      const extra = [spec.repeatable ? 'Repeatable.' : '', spec.choices ? `One of: ${spec.choices.join(', ')}.` : ''].filter(Boolean).join(' ');
+      const fallback = spec.defaultText ? cell(spec.defaultText) : spec.default === undefined || spec.default === false ? '' : `\`${spec.default}\``;
+      const commands = !spec.commands ? '' : spec.commands.includes('module') ? 'Also taken by the module commands.' : `Taken by ${spec.commands.join(', ')} only.`;
+      const runtime = spec.env ? `Run time: \`${spec.env}\`.` : '';
+      const extra = [spec.repeatable ? 'Repeatable.' : '', spec.choices ? `One of: ${spec.choices.join(', ')}.` : '', runtime, commands].filter(Boolean).join(' ');
       lines.push(`| ${usage} | ${fallback} | ${cell(spec.help)}${extra ? ` ${extra}` : ''} | ${cell(fidelityText(spec))} |`);
     }
     lines.push('');

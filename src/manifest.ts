@@ -3,6 +3,7 @@
  * user) and the Kubernetes and compose manifests made from it. Pure: the
  * command (`src/commands/manifest.ts`) reads the image through the engine.
  */
+import { IMAGE_PATHS, RUNTIME_USER } from './contract.js';
 import { RuntimeFailure, UsageError } from './errors.js';
 import { READINESS } from './plan.js';
 import { yamlComment, yamlDocument, type YamlValue } from './yaml.js';
@@ -32,7 +33,7 @@ export interface ManifestOptions {
   replicas: number;
 }
 
-export const HEALTHCHECK_COMMAND = '/usr/local/bin/mwe-healthcheck';
+export const HEALTHCHECK_COMMAND = IMAGE_PATHS.healthcheck;
 /** Seconds on top of MWE_STOP_DELAY + MWE_STOP_TIMEOUT before the orchestrator kills: the entrypoint's hard stop and exit. */
 export const STOP_MARGIN = 5;
 export const DEFAULT_REPLICAS = 2;
@@ -91,8 +92,8 @@ export function imageFacts(reference: string, config: { Labels?: Record<string, 
   if (port < 1 || port > 65535) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.port label ${port} is not a port`);
   const httpsPort = labels['io.mwe-image.https-port'] === undefined ? undefined : wholeNumber(labels['io.mwe-image.https-port'], 0, 'its io.mwe-image.https-port label', reference);
   if (httpsPort !== undefined && (httpsPort < 1 || httpsPort > 65535)) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.https-port label ${httpsPort} is not a port`);
-  // USER 10001:0 in every app image; anything else (a name, root) gets the app user, which runAsNonRoot needs.
-  const [uid, gid] = /^[1-9]\d*:\d+$/.test(config.User ?? '') ? config.User!.split(':').map(Number) : [10001, 0];
+  // USER uid:gid of the app user in every app image; anything else (a name, root) gets the app user, which runAsNonRoot needs.
+  const [uid, gid] = /^[1-9]\d*:\d+$/.test(config.User ?? '') ? config.User!.split(':').map(Number) : [RUNTIME_USER.uid, RUNTIME_USER.gid];
   return {
     reference,
     title: labels['org.opencontainers.image.title'] ?? 'app',

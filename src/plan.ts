@@ -9,6 +9,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { IMAGE_PATHS } from './contract.js';
 import { walkHostTree } from './docker/context.js';
 import { DJANGO_INTERPRETERS, DJANGO_PACKAGE, djangoProjectRoot, readDjangoProject, type DjangoProject } from './django.js';
 import { UsageError } from './errors.js';
@@ -19,21 +20,14 @@ import { indexConfig, type IndexConfig } from './package-index.js';
 import { parsePythonSource } from './python-source.js';
 
 /** Where --envvars-script lands; the entrypoint sources it before Apache starts. */
-export const ENVVARS_FILE = '/etc/mwe-image/envvars';
+export const ENVVARS_FILE = `${IMAGE_PATHS.configDir}/envvars`;
 
-/** Fixed locations inside the image. */
-export const IMAGE_PATHS = {
-  app: '/srv/app',
-  htdocs: '/srv/htdocs',
-  staticRoot: '/srv/static',
-  configDir: '/etc/mwe-image',
-  runtimeDir: '/tmp/mwe-image',
-} as const;
+export { IMAGE_PATHS };
 
 /** Apache answers here 200 while serving and 403 once a stop begins: a load balancer's readiness check. */
 export const READINESS = {
   path: '/.mwe/ready',
-  file: '/usr/local/lib/mwe-image/ready',
+  file: `${IMAGE_PATHS.libDir}/ready`,
 } as const;
 
 /** --enable-telemetry: the ingester's service script (rendered) and the socket it listens on. */
@@ -109,7 +103,7 @@ export interface BuildPlan {
   workingDirectory: string;
   pythonPath: string[];
   /** --add-handler: extension and script inside the image. */
-  handlerScripts: NamedPath[];
+  addHandlers: NamedPath[];
   /** --service-script: service name and script inside the image. */
   serviceScripts: NamedPath[];
   includeFiles: string[];
@@ -303,14 +297,14 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     return imagePath;
   };
 
-  const aliases = options.urlAliases.map((alias, index) => {
-    const hostPath = resolved(alias.path);
+  const aliases = options.urlAliases.map(([url, given], index) => {
+    const hostPath = resolved(given);
     const directory = isDirectory(hostPath);
     if (directory) servable(hostPath, '--url-alias');
     const own = path.posix.join(IMAGE_PATHS.staticRoot, String(index), directory ? '' : path.basename(hostPath));
     const imagePath = imagePathFor(hostPath, appDir, own);
     if (imagePath === own) copy(hostPath, own.replace(/\/+$/, ''), '--url-alias');
-    return aliasFor(alias.url, alias.path, imagePath);
+    return aliasFor(url, given, imagePath);
   });
   aliases.sort((a, b) => b.url.length - a.url.length);
 
@@ -338,8 +332,8 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     dependencies,
     workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir', '--working-directory') : IMAGE_PATHS.app,
     pythonPath: dependencies ? [...pythonPath, VENV_SITE_PACKAGES] : pythonPath,
-    handlerScripts: options.handlerScripts.map(([extension, script], index) => ({
-      name: extension, imagePath: place(script, `/srv/handlers/${index}/${path.basename(script)}`, '--add-handler'),
+    addHandlers: options.addHandlers.map(([extension, script], index) => ({
+      name: extension, imagePath: place(script, `/srv/add-handler/${index}/${path.basename(script)}`, '--add-handler'),
     })),
     serviceScripts: [
       ...options.serviceScripts.map(([name, script]) => ({

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
+import { APACHE_MODULES, DERIVED_VARIABLES, HTTPD_CONF, RUNTIME_USER, type OPTIONAL_APACHE_MODULES } from './contract.js';
+import { CONTRACT_FILES, RUNTIME_SETTINGS, settingVariable } from './contract-files.js';
 import { DJANGO_CONFIG } from './django.js';
 import { PIP_SOURCES_SECRET, VENV } from './dependencies.js';
 import type { BuildOptions } from './options.js';
@@ -13,14 +15,11 @@ import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
 import { shellQuote } from './shell-quote.js';
 
-/** Apache modules every generated config loads (unless built in). */
-export const APACHE_MODULES = [
-  'unixd', 'authn_core', 'authz_core', 'authz_host', 'mime', 'rewrite',
-  'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
-];
-
 /** Where every image carries its software bill of materials (CycloneDX 1.5 JSON); --sbom copies it out. */
 export const SBOM_PATH = '/usr/share/mwe-image/sbom.cdx.json';
+
+/** The toolchain's contract.json in the image: the image paths the assembly scripts read. */
+const CONTRACT_JSON = `${IMAGE_PATHS.libDir}/${CONTRACT_FILES.json}`;
 
 /** RequestReadTimeout as mod_wsgi-express builds it from the header and body settings. */
 export function requestReadTimeout(options: BuildOptions): string {
@@ -50,14 +49,8 @@ export function chooseLocale(options: BuildOptions, facts: ToolchainFacts): stri
  * entrypoint checks them before Apache starts. Empty means unset.
  */
 export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts): Record<string, string> {
-  return {
-    PORT: String(options.port),
-    MWE_PROCESSES: options.processes === undefined ? '' : String(options.processes),
-    MWE_THREADS: String(options.threads),
-    MWE_LOG_LEVEL: options.logLevel,
-    MWE_STOP_TIMEOUT: String(options.stopTimeout),
-    MWE_STOP_DELAY: String(options.stopDelay),
-    MWE_LOG_FORMAT: options.logFormat,
+  const settings = Object.fromEntries(RUNTIME_SETTINGS.map((spec) => [spec.env, environmentValue(options[spec.key as keyof BuildOptions])]));
+  const derived: Record<keyof typeof DERIVED_VARIABLES, string> & Record<string, string> = {
     // The health check asks as a client would: the --host address, the --server-name host, the mount point.
     MWE_HOST: options.host ?? '',
     MWE_HEALTHCHECK_HOST: options.serverName ?? 'localhost',
@@ -68,20 +61,31 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_ENVVARS: options.envvarsScript ? envvarsFile(options) : '',
     MWE_DIRECTORIES: [options.serverRoot, options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]
       .filter((dir): dir is string => Boolean(dir) && dir !== IMAGE_PATHS.runtimeDir).join(':'),
-    MWE_MAX_CLIENTS: options.maxClients === undefined ? '' : String(options.maxClients),
-    MWE_INITIAL_WORKERS: options.initialWorkers === undefined ? '' : String(options.initialWorkers),
-    MWE_MINIMUM_SPARE_WORKERS: options.minimumSpareWorkers === undefined ? '' : String(options.minimumSpareWorkers),
-    MWE_MAXIMUM_SPARE_WORKERS: options.maximumSpareWorkers === undefined ? '' : String(options.maximumSpareWorkers),
-    MWE_PROCESS_NAME: options.processName ?? '',
     MWE_HTTPD: options.httpdExecutable ?? facts?.httpdExecutable ?? '',
-    // Runtime state (pid file, sockets); a server root written by setup-server has its own.
+    // The configuration the entrypoint starts Apache with (--server-root moves it); a server root written by setup-server has its own.
+    MWE_HTTPD_CONF: `${configDirectory(options)}/${path.posix.basename(HTTPD_CONF)}`,
+    // Runtime state (pid file, sockets); a server root has its own too.
     MWE_RUNTIME_DIR: runtimeDirectory(options),
     MWE_PID_FILE: options.pidFile ?? '',
+    // The #! of the apachectl that the image's setup-server writes.
+    MWE_SHELL_EXECUTABLE: options.shellExecutable ?? '',
+    // Read by the entrypoint only (its fallback applies).
+    MWE_HEALTHCHECK_TIMEOUT: '',
   };
+  return { ...settings, ...derived };
 }
 
+/** A setting's value in the environment: empty when unset, 1 or 0 for a switch. */
+function environmentValue(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  return String(value);
+}
+
+/** The variable naming the runtime directory: the entrypoint sets it per server. */
+const RUNTIME_DIR_VARIABLE: keyof typeof DERIVED_VARIABLES = 'MWE_RUNTIME_DIR';
 /** In the config, runtime state lives under ${MWE_RUNTIME_DIR}, set per server. */
-const RUNTIME_DIR_REFERENCE = '${MWE_RUNTIME_DIR}';
+const RUNTIME_DIR_REFERENCE = `\${${RUNTIME_DIR_VARIABLE}}`;
 
 /** The dependencies stage's installer (a shell script run on the toolchain image). */
 export function installDependenciesScript(): string {
@@ -150,25 +154,25 @@ function httpsView(plan: BuildPlan, listenHost: string | undefined) {
   };
 }
 
-const cgiModuleName = (options: BuildOptions, facts: ToolchainFacts): string | undefined =>
+const cgiModuleName = (options: BuildOptions, facts: ToolchainFacts): 'cgi' | 'cgid' | undefined =>
   options.withCgi ? ((facts.apacheModules ?? []).includes('cgid') ? 'cgid' : 'cgi') : undefined;
 
 /** The Apache modules the generated configuration loads (names as in mod_NAME.so). */
 function apacheModuleNames(plan: BuildPlan, facts: ToolchainFacts): string[] {
   const { options } = plan;
   const hasProxies = options.proxyMountPoints.length > 0 || options.proxyVirtualHosts.length > 0;
-  const extraModules = [
+  const optionalModules: ((typeof OPTIONAL_APACHE_MODULES)[number] | undefined)[] = [
     options.directoryListing ? 'autoindex' : undefined,
     options.http2 ? 'http2' : undefined,
     options.serverMetrics || options.serverStatus ? 'status' : undefined,
     options.compressResponses ? 'deflate' : undefined,
     cgiModuleName(options, facts),
-    ...(hasProxies ? ['proxy', 'proxy_http'] : []),
+    ...(hasProxies ? (['proxy', 'proxy_http'] as const) : []),
     options.httpsPort === undefined ? undefined : 'ssl',
     // As mod_wsgi-express: both schemes' modules and authz_user whenever a user script is given.
-    ...(plan.authUserScript ? ['auth_basic', 'auth_digest', 'authz_user'] : []),
-  ].filter((name): name is string => Boolean(name));
-  return [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...extraModules];
+    ...(plan.authUserScript ? (['auth_basic', 'auth_digest', 'authz_user'] as const) : []),
+  ];
+  return [`mpm_${options.serverMpm}`, ...APACHE_MODULES, ...optionalModules.filter((name) => name !== undefined)];
 }
 
 /**
@@ -214,6 +218,7 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     runGroup: options.group,
     runtimeDir: RUNTIME_DIR_REFERENCE,
     configDir: configDirectory(options),
+    paths: IMAGE_PATHS,
     modulesDir: options.modulesDirectory ?? facts.modulesDirectory,
     mimeTypes: options.mimeTypes ?? facts.mimeTypes ?? '/etc/mime.types',
     apacheModules: apacheModuleNames(plan, facts).map((name) => ({ name })),
@@ -276,8 +281,8 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
     })),
     errorDocuments: options.errorDocuments.map(([status, url]) => ({ status, url })),
     setenv: options.setenv.map(([name, value]) => ({ name, value })),
-    hasResourceHandlers: plan.handlerScripts.length > 0,
-    handlerScripts: plan.handlerScripts,
+    hasAddHandlers: plan.addHandlers.length > 0,
+    addHandlers: plan.addHandlers,
     services: [...services].map(([name, script]) => ({
       name,
       script,
@@ -325,7 +330,11 @@ export function renderHandlerScript(plan: BuildPlan): string {
     applicationTypeLiteral: pythonLiteral(plan.applicationType),
     callableObjectLiteral: pythonLiteral(plan.options.callableObject),
     mountPointLiteral: pythonLiteral(plan.options.mountPoint),
+    reloadOnChangesVariableLiteral: pythonLiteral(settingVariable('reloadOnChanges')),
     reloadOnChangesLiteral: pythonLiteral(plan.options.reloadOnChanges ? '1' : '0'),
+    exitOnStartupFailureVariableLiteral: pythonLiteral(settingVariable('exitOnStartupFailure')),
+    runtimeDirVariableLiteral: pythonLiteral(RUNTIME_DIR_VARIABLE),
+    runtimeDirLiteral: pythonLiteral(IMAGE_PATHS.runtimeDir),
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
     // Daemon mode only: the handler's watchdog ends a daemon process, which Apache replaces.
     startupTimeout: plan.options.embeddedMode ? 0 : plan.options.startupTimeout,
@@ -351,11 +360,9 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   // when the application imports an extension module that does not declare free-threading
   // support (which would otherwise turn the GIL back on for the whole process).
   if (plan.options.freeThreading && !facts.directives.includes('WSGIFreeThreading')) environment.PYTHON_GIL = '0';
-  // --server-root: the entrypoint and the in-image setup-server read the configuration there.
-  if (plan.options.serverRoot) environment.MWE_HTTPD_CONF = `${plan.options.serverRoot}/httpd.conf`;
-  // The #! of the apachectl that the image's setup-server writes.
-  if (plan.options.shellExecutable) environment.MWE_SHELL_EXECUTABLE = plan.options.shellExecutable;
   return render('Dockerfile.mustache', {
+    paths: IMAGE_PATHS,
+    user: RUNTIME_USER,
     ports: [plan.options.port, ...(plan.options.httpsPort === undefined ? [] : [plan.options.httpsPort]), ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
@@ -364,12 +371,13 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
     serverRoot: plan.options.serverRoot,
     // Exec form: the values are JSON strings, no shell sees them.
     sbomCommand: JSON.stringify(['python3', '/tmp/mwe-assembly/sbom.py', '/rootfs', '/tmp/mwe-assembly/rootfs-files.txt',
-      `/sbom/${path.posix.basename(SBOM_PATH)}`, plan.options.baseImage, plan.appName, packageVersion()]),
+      `/sbom/${path.posix.basename(SBOM_PATH)}`, plan.options.baseImage, plan.appName, packageVersion(), CONTRACT_JSON]),
     sbomDirectory: path.posix.dirname(SBOM_PATH),
+    contractJson: CONTRACT_JSON,
     dependencies: plan.dependencies && {
       file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.
-      command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
+      command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, VENV, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
       venv: VENV,
       secret: plan.dependencies.secretSourceArgs ? PIP_SOURCES_SECRET : undefined,
     },
@@ -435,14 +443,16 @@ export function telemetryUiPublished(options: BuildOptions): boolean {
 export function renderTelemetryScript(plan: BuildPlan): string {
   return render('telemetry-service.py.mustache', {
     socketLiteral: pythonLiteral(TELEMETRY.socketName),
+    runtimeDirVariableLiteral: pythonLiteral(RUNTIME_DIR_VARIABLE),
+    runtimeDirLiteral: pythonLiteral(IMAGE_PATHS.runtimeDir),
     hostLiteral: pythonLiteral(plan.options.telemetryUiHost),
     portLiteral: pythonLiteral(String(plan.options.telemetryUiPort)),
   });
 }
 
-/** The --add-handler dispatcher: extension -> script, as mod_wsgi-express's resource.wsgi. */
-export function renderResourceScript(plan: BuildPlan): string {
-  return render('resource.wsgi.mustache', {
-    resourcesLiteral: JSON.stringify(plan.handlerScripts.map((handler) => [handler.name, handler.imagePath])),
+/** The --add-handler dispatcher: extension -> script (mod_wsgi-express calls its copy resource.wsgi). */
+export function renderAddHandlerScript(plan: BuildPlan): string {
+  return render('add-handler.wsgi.mustache', {
+    addHandlersLiteral: JSON.stringify(plan.addHandlers.map((handler) => [handler.name, handler.imagePath])),
   });
 }

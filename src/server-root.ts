@@ -8,14 +8,15 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { IMAGE_PATHS } from './contract.js';
 import { shellQuote } from './shell-quote.js';
 import { UsageError } from './errors.js';
 import { CLI_PATH } from './paths.js';
-import type { PublishOptions } from './commands/start-server.js';
+import type { PublishOptions } from './server-container.js';
 
 export const SERVER_FILE = 'server.json';
 /** Where the server root's envvars is mounted in the container. */
-export const MOUNTED_ENVVARS = '/etc/mwe-image/server-root/envvars';
+export const MOUNTED_ENVVARS = `${IMAGE_PATHS.configDir}/server-root/envvars`;
 
 export interface ServerRecord {
   /** The setup-server command line, as typed. */

@@ -1,3 +1,5 @@
+import { IMAGE_PATHS } from './contract.js';
+
 /** What a toolchain image records about itself in /usr/local/lib/mwe-image/toolchain.json. */
 export interface ToolchainFacts {
   pythonVersion: string;
@@ -25,4 +27,4 @@ export interface ToolchainFacts {
   locales?: string[];
 }
 
-export const TOOLCHAIN_FACTS_PATH = '/out/usr/local/lib/mwe-image/toolchain.json';
+export const TOOLCHAIN_FACTS_PATH = `/out${IMAGE_PATHS.libDir}/toolchain.json`;

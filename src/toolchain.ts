@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { describeApacheSource, type ApacheSource } from './apache-source.js';
+import { contractFiles } from './contract-files.js';
 import { RuntimeFailure } from './errors.js';
 import { buildImage, chooseBuilder, dockerfileFor, type Builder } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
@@ -93,6 +94,7 @@ export function toolchainTag(request: ToolchainRequest): string {
   hash.update(`base\0${request.baseImageId}\0${JSON.stringify(toolchainSettings(request))}\0`);
   hashTree(hash, path.join(imagesDir(), 'toolchain'), 'toolchain');
   hashTree(hash, entrypointSource(), 'entrypoint.c');
+  for (const [name, content] of Object.entries(contractFiles())) hash.update(`contract/${name}\0`).update(content);
   if (request.modWsgi.kind === 'local') hashTree(hash, request.modWsgi.path, 'mod_wsgi-src');
   if (request.modWsgi.kind === 'pypi' && request.modWsgi.file) hashTree(hash, request.modWsgi.file, 'mod_wsgi-src');
   if (request.python.from === 'local') hashTree(hash, request.python.path!, 'python-src');
@@ -109,6 +111,9 @@ export function toolchainContext(request: ToolchainRequest, builder: Builder = '
   context.addHostPath('diagnostics', path.join(recipe, 'diagnostics'));
   context.addHostPath('express', path.join(recipe, 'express'));
   context.addDirectory('entrypoint').addHostPath('entrypoint/entrypoint.c', entrypointSource());
+  // What the C, shell and Python sides read of the option table and the image's paths.
+  context.addDirectory('contract');
+  for (const [name, content] of Object.entries(contractFiles())) context.addFile(`contract/${name}`, content);
   context.addDirectory('python-src');
   if (request.python.from === 'local') context.addHostPath(`python-src/${path.basename(request.python.path!)}`, request.python.path!);
   context.addDirectory('apache-src');

@@ -9,12 +9,14 @@ scripts and `docker exec`, the files glibc and Apache read at run time, and
 the shared-library closure (ldd) of every executable and module among them.
 No perl, apt or dpkg state.
 
-Usage: assemble-rootfs.py DIRECTORY ROOTFS
+Usage: assemble-rootfs.py DIRECTORY ROOTFS CONTRACT-JSON
+(CONTRACT-JSON: the toolchain's contract.json, whose paths name the app directories and the venv)
 DIRECTORY holds runtime-packages.txt, system-packages.txt, base-packages.txt
 (the base image's packages) and modules.txt (the module files Apache loads);
 the list of the paths copied is written to DIRECTORY/rootfs-files.txt (sbom.py
 reads it).
 """
+import json
 import os
 import re
 import shutil
@@ -49,8 +51,8 @@ RUNTIME_FILES = [
     # glibc dlopens libgcc_s for pthread_exit and thread cancellation.
     '/usr/lib/x86_64-linux-gnu/libgcc_s.so.1', '/usr/lib/aarch64-linux-gnu/libgcc_s.so.1',
 ]
-# Empty directories the image needs: (path, mode).
-DIRECTORIES = [('/tmp', 0o1777), ('/var/tmp', 0o1777), ('/run', 0o755), ('/root', 0o700), ('/srv/app', 0o755), ('/srv/htdocs', 0o755)]
+# Empty directories the image needs: (path, mode); the app's two come from the contract's paths.
+DIRECTORIES = [('/tmp', 0o1777), ('/var/tmp', 0o1777), ('/run', 0o755), ('/root', 0o700)]
 
 
 def read_lines(path):
@@ -211,7 +213,10 @@ def python_bytecode(files):
 
 
 def main():
-    directory, target = sys.argv[1:3]
+    directory, target, contract = sys.argv[1:4]
+    with open(contract) as handle:
+        paths = json.load(handle)['paths']
+    venv = paths['venv']
     packages = installed_packages()
     base = set(read_lines(f'{directory}/base-packages.txt'))
     runtime = read_lines(f'{directory}/runtime-packages.txt')
@@ -235,7 +240,7 @@ def main():
     # installed under /usr/local and /opt; the dependencies virtualenv only for its libraries (its own layer).
     for tree in ('/usr/local', '/opt'):
         for entry in sorted(os.listdir(tree)) if os.path.isdir(tree) else []:
-            if os.path.join(tree, entry) != '/opt/venv':
+            if os.path.join(tree, entry) != venv:
                 rootfs.add(os.path.join(tree, entry))
     for module in modules:
         rootfs.add(module)
@@ -248,14 +253,14 @@ def main():
     # An httpd built in the toolchain (/opt/apache/modules) keeps only the loaded modules too.
     rootfs.paths = {path for path in rootfs.paths if not unloaded_module(path)}
     venv_files = set()
-    if os.path.isdir('/opt/venv'):
-        for root, _, files in os.walk('/opt/venv'):
+    if os.path.isdir(venv):
+        for root, _, files in os.walk(venv):
             venv_files.update(os.path.join(root, name) for name in files)
     libraries, missing = shared_libraries(rootfs.paths | venv_files)
     for library in libraries:
-        if not library.startswith('/opt/venv/'):
+        if not library.startswith(venv + '/'):
             rootfs.add(library)
-    for path, mode in DIRECTORIES:
+    for path, mode in DIRECTORIES + [(paths['app'], 0o755), (paths['htdocs'], 0o755)]:
         os.makedirs(target + path, exist_ok=True)
         os.chmod(target + path, mode)
     rootfs.copy()

@@ -1,14 +1,14 @@
 #!/bin/sh
-# Installs the application's dependencies into a virtualenv at /opt/venv, in
+# Installs the application's dependencies into a virtualenv at VENV, in
 # a build stage on the toolchain image (compilers available for sdists).
-# Usage: install-dependencies.sh PYTHON requirements|pyproject|uv|poetry|pipenv|none [PIP-ARGUMENT...]
+# Usage: install-dependencies.sh PYTHON VENV requirements|pyproject|uv|poetry|pipenv|none [PIP-ARGUMENT...]
 # extra-requirements.txt (what the options add, e.g. the telemetry ingester) is installed too.
 # Index credentials come as a BuildKit secret, /run/secrets/mwe-pip-sources:
 # the PIP-ARGUMENTs again, one a line, with the credentials the command line
 # has redacted; they replace those (in memory only).
 set -eu
-python=$1 kind=$2
-shift 2
+python=$1 venv=$2 kind=$3
+shift 3
 if [ -f /run/secrets/mwe-pip-sources ]; then
     set --
     while IFS= read -r argument || [ -n "$argument" ]; do set -- "$@" "$argument"; done < /run/secrets/mwe-pip-sources
@@ -26,7 +26,7 @@ pip_install() {
 }
 
 # A lock's own tool, from the same sources as the dependencies (the PIP-ARGUMENTs),
-# into a throwaway virtualenv: only its export reaches /opt/venv.
+# into a throwaway virtualenv: only its export reaches $venv.
 lock_tool() {
     "$python" -m venv --without-pip /tmp/lock-tool
     pip_install /tmp/lock-tool/bin/python --quiet "$@"
@@ -34,7 +34,7 @@ lock_tool() {
 
 case "$kind" in
 pyproject)
-    # The [project] dependencies only: the application itself runs from /srv/app.
+    # The [project] dependencies only: the application itself is copied into the image as it is.
     "$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb")).get("project", {}).get("dependencies", [])))' > requirements.txt
     ;;
 uv|poetry|pipenv)
@@ -71,15 +71,15 @@ esac
 # packages (pip, setuptools, packaging, typing_extensions, ...) would be missing in the
 # runtime image, which has none of them. The runtime's site-packages (mod_wsgi,
 # --system-packages) are let in afterwards.
-"$python" -m venv --without-pip /opt/venv
+"$python" -m venv --without-pip "$venv"
 if grep -q -e '--hash' requirements.txt; then
     # Hash-checking mode covers a whole pip run: what the options add goes in a second one.
-    pip_install /opt/venv/bin/python "$@" -r requirements.txt
-    if grep -q '[^[:space:]]' extra-requirements.txt; then pip_install /opt/venv/bin/python "$@" -r extra-requirements.txt; fi
+    pip_install "$venv/bin/python" "$@" -r requirements.txt
+    if grep -q '[^[:space:]]' extra-requirements.txt; then pip_install "$venv/bin/python" "$@" -r extra-requirements.txt; fi
 else
     { echo; cat extra-requirements.txt; } >> requirements.txt
-    pip_install /opt/venv/bin/python "$@" -r requirements.txt
+    pip_install "$venv/bin/python" "$@" -r requirements.txt
 fi
-sed -i 's/^include-system-site-packages = false$/include-system-site-packages = true/' /opt/venv/pyvenv.cfg
+sed -i 's/^include-system-site-packages = false$/include-system-site-packages = true/' "$venv/pyvenv.cfg"
 # A stable path for mod_wsgi's python-path, whatever the Python version.
-ln -s "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" /opt/venv/site-packages
+ln -s "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" "$venv/site-packages"

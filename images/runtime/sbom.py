@@ -6,8 +6,9 @@ in ROOTFS and the dependencies virtualenv, and mod_wsgi, Apache httpd,
 Python and the base image as the toolchain recorded them. No timestamps or
 random serial numbers: the same inputs give the same document.
 
-Usage: sbom.py ROOTFS FILES-LIST OUTPUT BASE-IMAGE APP-NAME MWE-IMAGE-VERSION
-FILES-LIST is assemble-rootfs.py's list of the paths it copied.
+Usage: sbom.py ROOTFS FILES-LIST OUTPUT BASE-IMAGE APP-NAME MWE-IMAGE-VERSION CONTRACT-JSON
+FILES-LIST is assemble-rootfs.py's list of the paths it copied; CONTRACT-JSON the
+toolchain's contract.json, whose paths name its directory and the virtualenv.
 """
 import importlib.metadata
 import json
@@ -16,8 +17,6 @@ import re
 import sys
 
 DPKG_INFO = '/var/lib/dpkg/info'
-TOOLCHAIN_FACTS = '/usr/local/lib/mwe-image/toolchain.json'
-VENV_SITE = '/opt/venv/site-packages'
 
 
 def os_release():
@@ -83,11 +82,11 @@ def debian_components(copied, distro):
     return components
 
 
-def python_components(rootfs):
+def python_components(rootfs, venv_site):
     """Distributions importlib.metadata finds on the image's Python path and in the virtualenv."""
     paths = [path for path in sys.path if path and os.path.isdir(rootfs + path)]
     found = {}
-    for location, search in [('image', paths), ('venv', [VENV_SITE])]:
+    for location, search in [('image', paths), ('venv', [venv_site])]:
         for distribution in importlib.metadata.distributions(path=[rootfs + path if location == 'image' else path for path in search]):
             name, version = distribution.metadata['Name'], distribution.version
             # mod_wsgi has its own component (below), with the module's path.
@@ -103,7 +102,7 @@ def python_components(rootfs):
                 'name': name,
                 'version': version,
                 'purl': f'pkg:pypi/{purl_quote(normalized)}@{purl_quote(version)}',
-                'properties': [{'name': 'mwe-image:location', 'value': VENV_SITE if location == 'venv' else 'image'}],
+                'properties': [{'name': 'mwe-image:location', 'value': venv_site if location == 'venv' else 'image'}],
             }
     return [found[key] for key in sorted(found)]
 
@@ -135,10 +134,12 @@ def server_components(facts, base_image):
 
 
 def main():
-    rootfs, files_list, output, base_image, app_name, tool_version = sys.argv[1:7]
+    rootfs, files_list, output, base_image, app_name, tool_version, contract = sys.argv[1:8]
+    with open(contract) as handle:
+        paths = json.load(handle)['paths']
     with open(files_list) as handle:
         copied = [line.rstrip('\n') for line in handle if line.strip()]
-    with open(TOOLCHAIN_FACTS) as handle:
+    with open(os.path.join(paths['libDir'], 'toolchain.json')) as handle:
         facts = json.load(handle)
     release = os_release()
     distro = f"{release.get('ID', 'debian')}-{release.get('VERSION_ID', '')}".rstrip('-')
@@ -146,7 +147,7 @@ def main():
                         'version': release.get('VERSION_ID', release.get('VERSION_CODENAME', '')),
                         'description': release.get('PRETTY_NAME', '')}
     components = [operating_system, *server_components(facts, base_image), *debian_components(copied, distro),
-                  *python_components(rootfs)]
+                  *python_components(rootfs, os.path.join(paths['venv'], 'site-packages'))]
     document = {
         'bomFormat': 'CycloneDX',
         'specVersion': '1.5',

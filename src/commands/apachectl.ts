@@ -18,9 +18,10 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { RuntimeFailure, UsageError } from '../errors.js';
+import { IMAGE_PATHS } from '../contract.js';
 import { connectEngine } from '../docker/engine.js';
 import { MOUNTED_ENVVARS, containerName, readServerRoot, type ServerRecord } from '../server-root.js';
-import { serverContainer, serverUrl } from './start-server.js';
+import { serverContainer, serverUrl } from '../server-container.js';
 
 export const APACHECTL_ACTIONS = ['start', 'stop', 'graceful-stop', 'restart', 'graceful', 'configtest', 'status'] as const;
 type Action = (typeof APACHECTL_ACTIONS)[number];
@@ -58,7 +59,7 @@ async function logTail(container: Docker.Container): Promise<string> {
 
 /** The image's health check run inside the container: exit code and its one line. */
 async function healthcheck(container: Docker.Container): Promise<{ code: number; output: string }> {
-  const exec = await container.exec({ Cmd: ['/usr/local/bin/mwe-healthcheck'], AttachStdout: true, AttachStderr: true });
+  const exec = await container.exec({ Cmd: [IMAGE_PATHS.healthcheck], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve) => {

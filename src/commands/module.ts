@@ -13,12 +13,10 @@ import { RuntimeFailure, UsageError } from '../errors.js';
 import type { BuildOptions } from '../options.js';
 import type { ToolchainFacts } from '../toolchain-facts.js';
 import { fittingOptions, hostApache, loadProblems, moduleNeeds } from '../host-apache.js';
-import { prepareToolchain } from './build.js';
+import { prepareToolchain } from '../pipeline.js';
 
 export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
 
-/** The options of these commands: the ones that choose a toolchain. */
-export const MODULE_OPTION_KEYS = ['baseImage', 'python', 'pythonFrom', 'modWsgi', 'indexUrl', 'extraIndexUrls', 'findLinks', 'trustedHosts', 'toolchainPrefix'];
 
 interface ExportedModule {
   hostPath: string;

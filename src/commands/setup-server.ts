@@ -6,12 +6,11 @@
  * rebuilds and rewrites everything but envvars.
  */
 import path from 'node:path';
-import { readImagePath } from '../docker/image-files.js';
 import type { BuildOptions } from '../options.js';
-import { IMAGE_PATHS, ENVVARS_FILE } from '../plan.js';
+import { ENVVARS_FILE } from '../plan.js';
 import { containerName, writeServerRoot } from '../server-root.js';
-import { buildApp, recordedCommandLine } from './build.js';
-import { containerNameFromTag, startsAsRoot, type PublishOptions } from './start-server.js';
+import { buildApp, recordedCommandLine } from '../pipeline.js';
+import { containerNameFromTag, startsAsRoot, type PublishOptions } from '../server-container.js';
 
 export async function runSetupServer(
   app: string,
@@ -22,8 +21,7 @@ export async function runSetupServer(
   progress: (line: string) => void,
 ): Promise<number> {
   const root = path.resolve(serverRoot);
-  const { docker, plan, result } = await buildApp(app, options, argv, progress);
-  const [conf] = await readImagePath(docker, result.imageId, `${IMAGE_PATHS.configDir}/httpd.conf`);
+  const { docker, plan, result, httpdConf } = await buildApp(app, options, argv, progress);
   const record = {
     commandLine: recordedCommandLine(argv),
     image: plan.tag,
@@ -35,7 +33,7 @@ export async function runSetupServer(
     containerName: publish.name ?? `${containerNameFromTag(plan.tag)}-server`,
     asRoot: startsAsRoot(options),
   };
-  const { keptEnvvars } = writeServerRoot(root, record, conf.content.toString('utf8'));
+  const { keptEnvvars } = writeServerRoot(root, record, httpdConf);
   if (keptEnvvars) progress(`Kept ${root}/envvars (yours to edit; setup-server never overwrites it)`);
   const running = await docker.getContainer(containerName(root, record)).inspect().catch(() => undefined);
   if (running?.State.Running && running.Image !== result.imageId) {

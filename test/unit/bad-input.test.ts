@@ -191,6 +191,11 @@ export const USAGE_CASES: Case[] = [
   ['auth group injection', build('--auth-group', "admins' x"), /--auth-group: .* is not a usable name/],
   ['auth user script missing', build('--auth-user-script', MISSING), /--auth-user-script: .* does not exist/],
   ['host access script is a directory', build('--host-access-script', DIRECTORY), /--host-access-script: .* is not a file/],
+  // Options of one command only (the table's `commands`), refused elsewhere instead of ignored.
+  ['--quiet on config', ['config', APP, '--quiet'], /--quiet is an option of build only; drop it from config/],
+  ['--json on start-server', ['start-server', APP, '--json'], /--json is an option of build only; drop it from start-server/],
+  ['--emit-context on setup-server', ['setup-server', APP, '--server-root', '/tmp/x', '--emit-context', '/tmp/y'], /--emit-context is an option of build only; drop it from setup-server/],
+  ['a runtime option on module-config', ['module-config', '--port', '80'], /unknown option '--port'/],
 ];
 
 interface CliResult {

@@ -70,7 +70,7 @@ progress('the legacy builder\'s stream gives the same steps, its ANSI colours an
   assert.is(failure.detail, 'about to fail');
 });
 
-progress('a failing step\'s own `mwe-image: ...` line leads the reason; only its last 40 lines are kept', () => {
+progress('a failing step\'s own `mwe-image: ...` line leads the reason and is not repeated in the detail; only its last 40 lines are kept', () => {
   const follower = new BuildFollower('legacy', new PlainRenderer(() => undefined), 0);
   const stream = ['Step 1/2 : FROM base\n', 'Step 2/2 : RUN sh build.sh\n', ' ---> Running in 0123\n'];
   for (let line = 1; line <= 60; line += 1) stream.push(`line ${line}\n`);
@@ -84,8 +84,10 @@ progress('a failing step\'s own `mwe-image: ...` line leads the reason; only its
     const failure = error as RuntimeFailure;
     assert.is(failure.message, 'image build failed at RUN sh build.sh: --apache: httpd configure failed (the command returned a non-zero code: 1)');
     const detail = failure.detail!.split('\n');
-    assert.is(detail.length, 40);
+    assert.is(detail.length, 39);
     assert.is(detail[0], 'line 22');
+    assert.is(detail[38], 'line 60');
+    assert.not.ok(failure.detail!.includes('mwe-image:'));
   }
 });
 

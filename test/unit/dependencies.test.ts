@@ -27,7 +27,7 @@ test('requirements.txt in the app directory is found; the venv joins the python 
   assert.equal(plan.pythonPath, ['/opt/venv/site-packages']);
   assert.match(renderHttpdConf(plan, FACTS, 'mwe-image build'), /python-path='\/opt\/venv\/site-packages'/);
   const dockerfile = renderDockerfile(plan, FACTS);
-  assert.match(dockerfile, /FROM toolchain AS dependencies\nCOPY dependencies\/ \/tmp\/dependencies\/\nRUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/.cache\/pip \["\/bin\/sh","\/tmp\/dependencies\/install-dependencies\.sh","\/usr\/bin\/python3","requirements","--no-index","--find-links","\/tmp\/dependencies\/wheels"\]/);
+  assert.match(dockerfile, /FROM toolchain AS dependencies\nCOPY dependencies\/ \/tmp\/dependencies\/\nRUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/.cache\/pip \["\/bin\/sh","\/tmp\/dependencies\/install-dependencies\.sh","\/usr\/bin\/python3","\/opt\/venv","requirements","--no-index","--find-links","\/tmp\/dependencies\/wheels"\]/);
   assert.match(dockerfile, /COPY --from=dependencies \/opt\/venv \/opt\/venv\nENV PATH=\/opt\/venv\/bin:/);
   assert.equal(stageFiles(plan.dependencies!), [['requirements.txt', fixture('deps-app', 'requirements.txt')]]);
 });
@@ -114,7 +114,7 @@ test('a lock goes to the stage with its project file and the kind tells the inst
     assert.is(dependencies.kind, kind);
     assert.equal(stageFiles(dependencies).map(([name]) => name), files);
     assert.match(describeDependencies(dependencies), tool);
-    assert.ok(renderDockerfile(plan, FACTS).includes(`RUN --mount=type=cache,id=mwe-pip-cache,target=/root/.cache/pip ["/bin/sh","/tmp/dependencies/install-dependencies.sh","/usr/bin/python3","${kind}","--index-url","https://pypi.org/simple/","--cert","/tmp/dependencies/ca-bundle.crt"]`), kind);
+    assert.ok(renderDockerfile(plan, FACTS).includes(`RUN --mount=type=cache,id=mwe-pip-cache,target=/root/.cache/pip ["/bin/sh","/tmp/dependencies/install-dependencies.sh","/usr/bin/python3","/opt/venv","${kind}","--index-url","https://pypi.org/simple/","--cert","/tmp/dependencies/ca-bundle.crt"]`), kind);
     const names = appContext(plan, { tag: 'mwe-image/toolchain:test', facts: FACTS, built: false }, 'mwe-image build').names();
     assert.equal(names.filter((name) => name.startsWith('dependencies/') && !/^dependencies\/(wheels|find-links)$/.test(name)).sort(),
       ['dependencies/ca-bundle.crt', 'dependencies/extra-requirements.txt', 'dependencies/install-dependencies.sh', ...files.map((name) => `dependencies/${name}`)].sort());

@@ -120,9 +120,9 @@ django('rendered: a shell-free build step, the include after --url-alias, and MW
   const conf = renderHttpdConf(plan, TRIXIE_FACTS, 'mwe-image build');
   assert.ok(conf.indexOf("Alias '/favicon.ico'") < conf.indexOf("Include '/etc/mwe-image/django.conf'"), conf);
   assert.match(conf, /WSGICallableObject 'application'/);
-  assert.match(renderHandlerScript(plan), /reload_on_changes = os\.environ\.get\('MWE_RELOAD_ON_CHANGES', "0"\) == '1'/);
+  assert.match(renderHandlerScript(plan), /reload_on_changes = os\.environ\.get\("MWE_RELOAD_ON_CHANGES", "0"\) == '1'/);
   const reloading = planBuild(EXAMPLE, resolveBuildOptions({ reloadOnChanges: true }), PYPI);
-  assert.match(renderHandlerScript(reloading), /os\.environ\.get\('MWE_RELOAD_ON_CHANGES', "1"\)/);
+  assert.match(renderHandlerScript(reloading), /os\.environ\.get\("MWE_RELOAD_ON_CHANGES", "1"\)/);
   const hello = planBuild(example('hello', 'wsgi.py'), resolveBuildOptions({}));
   assert.not.match(renderDockerfile(hello, TRIXIE_FACTS), /mod_wsgi\.express|python3-django/);
   assert.not.match(renderHttpdConf(hello, TRIXIE_FACTS, 'mwe-image build'), /django/);

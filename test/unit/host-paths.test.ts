@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { leftOutWarning } from '../../src/commands/build.js';
+import { leftOutWarning } from '../../src/pipeline.js';
 import { resolveBuildOptions } from '../../src/options.js';
 import { planBuild, systemDirectory } from '../../src/plan.js';
 import { renderDockerfile, renderHttpdConf } from '../../src/render.js';
@@ -58,7 +58,7 @@ test('a copied path outside the app directory and the current directory needs --
       [{ documentRoot: path.join(project, 'static') }, '--document-root'],
       [{ pythonPath: [path.join(project, 'other')] }, '--python-path'],
       [{ workingDirectory: path.join(project, 'other') }, '--working-directory'],
-      [{ handlerScripts: [['.tmpl', path.join(project, 'other', 'lib.py')]] }, '--add-handler'],
+      [{ addHandlers: [['.tmpl', path.join(project, 'other', 'lib.py')]] }, '--add-handler'],
       [{ serviceScripts: [['svc', path.join(project, 'other', 'lib.py')]] }, '--service-script'],
       [{ includeFiles: [path.join(project, 'static', 'site.css')] }, '--include-file'],
       [{ rewriteRules: path.join(project, 'static', 'site.css') }, '--rewrite-rules'],

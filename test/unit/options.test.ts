@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { extractPairOptions, parseBuildArgv } from '../../src/cli.js';
-import { OPTION_SPECS, resolveBuildOptions } from '../../src/options.js';
+import { OPTION_SPECS, helpText, resolveBuildOptions, type BuildOptions } from '../../src/options.js';
 import { fixture } from '../helpers/paths.js';
 import { usageError } from '../helpers/usage.js';
 
@@ -109,6 +109,37 @@ test('every option has help text and a unique flag and key', () => {
   assert.is(flags.size, OPTION_SPECS.length);
   assert.is(keys.size, OPTION_SPECS.length);
   for (const spec of OPTION_SPECS) assert.ok(spec.help.length > 10, spec.flag);
+});
+
+test('help states a default only through the default or defaultText field', () => {
+  for (const spec of OPTION_SPECS) {
+    assert.not.match(spec.help, /[Dd]efaults? to|by default|The default,/, `${spec.flag}: state it as default or defaultText`);
+  }
+  const help = (flag: string) => helpText(OPTION_SPECS.find((spec) => spec.flag === flag)!);
+  assert.match(help('--port'), /Defaults to 8000\. PORT in the container's environment overrides it at run time\.$/);
+  assert.match(help('--reload-on-changes'), /MWE_RELOAD_ON_CHANGES=1 \(or 0\) in the container's environment overrides it/);
+  assert.match(help('--user'), /Defaults to the image's app user, #10001\./);
+  assert.match(help('--request-timeout'), /Defaults to 60\.$/);
+  assert.match(help('--maximum-requests'), /Defaults to 0\. Also spelled --max-requests\.$/);
+  assert.not.match(help('--quiet'), /Defaults/);
+});
+
+test('BuildOptions is the table: each key typed by its row', () => {
+  const options = resolveBuildOptions({ processes: 'auto', addHandlers: [['.tmpl', fixture('app', 'wsgi.py')]] });
+  // Compile-time checks: a row's kind, choices, keyword, default and repeatable decide its type.
+  const port: number = options.port;
+  const processes: number | 'auto' | undefined = options.processes;
+  const type: 'script' | 'module' | 'static' = options.applicationType;
+  const handlers: [string, string][] = options.addHandlers;
+  const aliases: [string, string][] = options.urlAliases;
+  const tag: string | undefined = options.tag;
+  // @ts-expect-error a row without a default may be absent
+  const required: string = options.host;
+  // @ts-expect-error no row is called handlerScripts
+  options.handlerScripts;
+  const keys: (keyof BuildOptions)[] = OPTION_SPECS.map((spec) => spec.key as keyof BuildOptions);
+  assert.equal([port, processes, type, handlers, aliases, tag, required], [8000, 'auto', 'script', [['.tmpl', fixture('app', 'wsgi.py')]], [], undefined, undefined]);
+  assert.equal(Object.keys(options).sort(), [...keys].sort());
 });
 
 test.run();

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { recordedCommandLine } from '../../src/commands/build.js';
+import { recordedCommandLine } from '../../src/pipeline.js';
 import { RuntimeFailure } from '../../src/errors.js';
 import { compareVersions, DEFAULT_INDEX_URL, fetchDistribution, findSourceDistribution, indexConfig, redactUrl, sdistVersion, type IndexConfig } from '../../src/package-index.js';
 

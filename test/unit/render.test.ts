@@ -26,7 +26,8 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
     MWE_STOP_DELAY: '0', MWE_LOG_FORMAT: 'text', MWE_HOST: '', MWE_HEALTHCHECK_HOST: 'localhost', MWE_HEALTHCHECK_PATH: '/',
     MWE_WSGI_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
+    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
+    MWE_RELOAD_ON_CHANGES: '0', MWE_EXIT_ON_STARTUP_FAILURE: '0', MWE_HEALTHCHECK_TIMEOUT: '', MWE_SHELL_EXECUTABLE: '',
   });
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
@@ -84,7 +85,8 @@ test('--processes, --threads and --stop-timeout become the image defaults of the
     MWE_STOP_DELAY: '5', MWE_LOG_FORMAT: 'text', MWE_HOST: '::', MWE_HEALTHCHECK_HOST: 'app.example', MWE_HEALTHCHECK_PATH: '/app',
     MWE_WSGI_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
     MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
+    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
+    MWE_RELOAD_ON_CHANGES: '0', MWE_EXIT_ON_STARTUP_FAILURE: '0', MWE_HEALTHCHECK_TIMEOUT: '', MWE_SHELL_EXECUTABLE: '',
   });
 });
 
@@ -129,14 +131,14 @@ test('the handler script embeds values as Python literals', () => {
   assert.match(script, /^mount_point = "\/api"$/m);
   assert.match(script, /^application_type = "script"$/m);
   assert.match(script, /^startup_timeout = 15$/m);
-  assert.match(script, /^exit_on_startup_failure = os\.environ\.get\('MWE_EXIT_ON_STARTUP_FAILURE', "0"\) == '1'$/m);
+  assert.match(script, /^exit_on_startup_failure = os\.environ\.get\("MWE_EXIT_ON_STARTUP_FAILURE", "0"\) == '1'$/m);
 });
 
 test('--startup-timeout and --exit-on-startup-failure reach the handler; embedded mode has no watchdog', () => {
   const handler = (raw: Record<string, unknown>) => renderHandlerScript(planBuild(HELLO, resolveBuildOptions(raw)));
   const script = handler({ startupTimeout: 30, exitOnStartupFailure: true });
   assert.match(script, /^startup_timeout = 30$/m);
-  assert.match(script, /^exit_on_startup_failure = os\.environ\.get\('MWE_EXIT_ON_STARTUP_FAILURE', "1"\) == '1'$/m);
+  assert.match(script, /^exit_on_startup_failure = os\.environ\.get\("MWE_EXIT_ON_STARTUP_FAILURE", "1"\) == '1'$/m);
   assert.match(handler({ embeddedMode: true }), /^startup_timeout = 0$/m);
 });
 
@@ -170,9 +172,9 @@ test('static options: index, listing, overrides, error documents, error override
 });
 
 test('--add-handler and --with-cgi', () => {
-  const text = siteConf({ handlerScripts: [['.tmpl', fixture('site', 'render_tmpl.py')]], withCgi: true });
-  assert.match(text, /WSGIHandlerScript wsgi-resource '\/etc\/mwe-image\/resource.wsgi'/);
-  assert.equal(directive(text, 'AddHandler'), ['cgi-script .cgi', 'wsgi-resource .tmpl']);
+  const text = siteConf({ addHandlers: [['.tmpl', fixture('site', 'render_tmpl.py')]], withCgi: true });
+  assert.match(text, /WSGIHandlerScript add-handler '\/etc\/mwe-image\/add-handler.wsgi'/);
+  assert.equal(directive(text, 'AddHandler'), ['cgi-script .cgi', 'add-handler .tmpl']);
   assert.match(text, /LoadModule cgi_module/);
   const withCgid = siteConf({ withCgi: true }, { ...TRIXIE_FACTS, apacheModules: ['cgi', 'cgid'] });
   assert.match(withCgid, /LoadModule cgid_module/);

@@ -11,7 +11,7 @@ import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sourceDateEpoch } from '../../src/app-image.js';
-import { recordedCommandLine } from '../../src/commands/build.js';
+import { recordedCommandLine } from '../../src/pipeline.js';
 import { ContextBuilder } from '../../src/docker/context.js';
 import { UsageError } from '../../src/errors.js';
 
