@@ -76,3 +76,9 @@ export function serverUrl(port: number, publish: PublishOptions): string {
   const host = publish.publishHost.includes(':') ? `[${publish.publishHost}]` : publish.publishHost;
   return `http://${host}:${publish.publishPort ?? port}/`;
 }
+
+/** The HTTP URL, and the HTTPS one when there is an --https-port (published on the same number). */
+export function serverUrls(port: number, publish: PublishOptions, httpsPort?: number): string {
+  const https = httpsPort === undefined ? '' : ` and ${serverUrl(httpsPort, { ...publish, publishPort: undefined }).replace('http:', 'https:')}`;
+  return `${serverUrl(port, publish)}${https}`;
+}

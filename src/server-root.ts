@@ -24,6 +24,8 @@ export interface ServerRecord {
   image: string;
   imageId: string;
   port: number;
+  /** --https-port: published next to the HTTP port, on the same number (server roots written before it: none). */
+  httpsPort?: number;
   stopTimeout: number;
   /** The image's own --envvars-script, sourced before the server root's. */
   imageEnvvars: string;

@@ -21,13 +21,13 @@ import { RuntimeFailure, UsageError } from '../errors.js';
 import { IMAGE_PATHS } from '../contract.js';
 import { connectEngine } from '../docker/engine.js';
 import { MOUNTED_ENVVARS, containerName, readServerRoot, type ServerRecord } from '../server-root.js';
-import { serverContainer, serverUrl } from '../server-container.js';
+import { serverContainer, serverUrls } from '../server-container.js';
 
 export const APACHECTL_ACTIONS = ['start', 'stop', 'graceful-stop', 'restart', 'graceful', 'configtest', 'status'] as const;
 type Action = (typeof APACHECTL_ACTIONS)[number];
 
 function containerOptions(root: string, record: ServerRecord, name?: string, cmd?: string[]): Docker.ContainerCreateOptions {
-  const base = serverContainer(record.imageId, record.port, record.publish, undefined, record.asRoot);
+  const base = serverContainer(record.imageId, record.port, record.publish, record.httpsPort, record.asRoot);
   return {
     ...base,
     name,
@@ -100,7 +100,7 @@ async function start(docker: Docker, root: string, record: ServerRecord): Promis
   const container = await docker.createContainer(containerOptions(root, record, name));
   await container.start();
   await waitUntilServing(container);
-  process.stderr.write(`Started ${name} (${record.image}) on ${serverUrl(record.port, record.publish)}; logs: docker logs ${name}\n`);
+  process.stderr.write(`Started ${name} (${record.image}) on ${serverUrls(record.port, record.publish, record.httpsPort)}; logs: docker logs ${name}\n`);
   return 0;
 }
 
@@ -145,7 +145,7 @@ async function status(container: Docker.Container, record: ServerRecord): Promis
   }
   const health = await healthcheck(container);
   const stale = state.Image !== record.imageId ? ' (an older image: apachectl restart serves the new one)' : '';
-  process.stdout.write(`running: ${state.Name.replace(/^\//, '')} ${record.image}${stale} on ${serverUrl(record.port, record.publish)}; ${health.output}\n`);
+  process.stdout.write(`running: ${state.Name.replace(/^\//, '')} ${record.image}${stale} on ${serverUrls(record.port, record.publish, record.httpsPort)}; ${health.output}\n`);
   return 0;
 }
 

@@ -27,6 +27,7 @@ export async function runSetupServer(
     image: plan.tag,
     imageId: result.imageId,
     port: options.port,
+    httpsPort: options.httpsPort,
     stopTimeout: options.stopTimeout,
     imageEnvvars: options.envvarsScript ? ENVVARS_FILE : '',
     publish,

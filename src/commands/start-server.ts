@@ -6,7 +6,7 @@
  */
 import type { BuildOptions } from '../options.js';
 import { buildApp } from '../pipeline.js';
-import { START_SERVER_LABEL, claimName, containerNameFromTag, serverContainer, serverUrl, startsAsRoot, type PublishOptions } from '../server-container.js';
+import { START_SERVER_LABEL, claimName, containerNameFromTag, serverContainer, serverUrls, startsAsRoot, type PublishOptions } from '../server-container.js';
 
 export async function runStartServer(
   app: string,
@@ -39,8 +39,7 @@ export async function runStartServer(
   process.on('SIGTERM', stop);
   try {
     await container.start();
-    const https = options.httpsPort === undefined ? '' : ` and ${serverUrl(options.httpsPort, { ...publish, publishPort: undefined }).replace('http:', 'https:')}`;
-    progress(`Serving ${plan.tag} as container ${name} on ${serverUrl(options.port, publish)}${https} (Ctrl-C stops it)`);
+    progress(`Serving ${plan.tag} as container ${name} on ${serverUrls(options.port, publish, options.httpsPort)} (Ctrl-C stops it)`);
     const result = await container.wait();
     return result.StatusCode;
   } finally {

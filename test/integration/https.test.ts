@@ -3,16 +3,18 @@
  * made here with openssl, the image serving HTTPS on a published 127.0.0.1
  * port, checked with curl --cacert: 200 over HTTPS, the --https-only redirect
  * and HSTS header, client certificates required under --ssl-verify-client,
- * the key's mode in the image, and an arbitrary UID in group 0.
+ * the key's mode in the image, an arbitrary UID in group 0, and a server root
+ * written by setup-server --https-port whose apachectl start publishes HTTPS.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { curl } from '../helpers/curl.js';
-import { buildWithCli, docker, execIn, removeContainer, until, type Running } from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, removeContainer, runCli, until, type Running } from '../helpers/docker.js';
 
 const https = suite('HTTPS');
 const TAG = 'mwe-test/tls-https';
@@ -128,6 +130,44 @@ https('an arbitrary UID in group 0 reads the key and serves HTTPS', async () => 
   assert.is(whoami.output.trim(), '12345');
   const health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
   assert.is(health.code, 0, health.output);
+});
+
+/** A port nothing on the host's loopback listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+https('setup-server --https-port: the server root\'s apachectl start publishes the HTTPS port too', async () => {
+  const root = path.join(work, 'server-root');
+  const [port, httpsPort] = [await freePort(), await freePort()];
+  const name = 'mwe-test-tls-setup-server';
+  const written = await runCli(['setup-server', path.join(work, 'app', 'wsgi.py'), '--server-root', root, '--tag', 'mwe-test/tls-setup-server',
+    '--name', name, '--port', String(port), '--https-port', String(httpsPort), '--ssl-certificate', path.join(tls, 'server')]);
+  assert.is(written.code, 0, written.stderr.slice(-3000));
+  assert.is(JSON.parse(readFileSync(path.join(root, 'server.json'), 'utf8')).httpsPort, httpsPort);
+  try {
+    const started = await runCli(['apachectl', '--server-root', root, 'start']);
+    assert.is(started.code, 0, started.stderr);
+    assert.match(started.stderr, new RegExp(`on http://127\\.0\\.0\\.1:${port}/ and https://127\\.0\\.0\\.1:${httpsPort}/;`));
+    const secure = await curl(`https://127.0.0.1:${httpsPort}/`, CA());
+    assert.is(secure.status, 200, secure.stderr);
+    assert.match(secure.body, /^wsgi\.url_scheme=https$/m);
+    assert.is((await curl(`http://127.0.0.1:${port}/`)).status, 200);
+    const status = await runCli(['apachectl', '--server-root', root, 'status']);
+    assert.match(status.stdout, new RegExp(`and https://127\\.0\\.0\\.1:${httpsPort}/; healthy`));
+  } finally {
+    assert.is((await runCli(['apachectl', '--server-root', root, 'stop'])).code, 0);
+  }
+  const refused = await curl(`https://127.0.0.1:${httpsPort}/`, CA());
+  assert.is(refused.exit, 7, `after apachectl stop: ${refused.status} ${refused.stderr}`);
+  assert.is(await docker.getContainer(name).inspect().then(() => true, () => false), false, 'apachectl stop removes the container');
 });
 
 https.run();
