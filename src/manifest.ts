@@ -22,6 +22,11 @@ export interface ImageFacts {
   stopTimeout: number;
   /** `MWE_STOP_DELAY` in the image's ENV: seconds between SIGTERM and the graceful stop. */
   stopDelay: number;
+  /**
+   * The image's VOLUME directories (an image built with --server-root declares
+   * it), if any: Docker fills a new volume from the image, Kubernetes ignores VOLUME.
+   */
+  volumes?: string[];
   /** The image's numeric user and group (`USER 10001:0`). */
   uid: number;
   gid: number;
@@ -79,7 +84,10 @@ function wholeNumber(value: string | undefined, fallback: number, what: string, 
  * Reads the facts from an image's inspect data. An image without mwe-image's
  * labels (or a toolchain image) is refused with one line.
  */
-export function imageFacts(reference: string, config: { Labels?: Record<string, string> | null; Env?: string[] | null; User?: string }): ImageFacts {
+export function imageFacts(
+  reference: string,
+  config: { Labels?: Record<string, string> | null; Env?: string[] | null; User?: string; Volumes?: Record<string, object> | null },
+): ImageFacts {
   const labels = config.Labels ?? {};
   if (labels['io.mwe-image.kind'] === 'toolchain') {
     throw new RuntimeFailure(`image '${reference}' is a mwe-image toolchain, not an app image; give an image made by mwe-image build`);
@@ -92,6 +100,7 @@ export function imageFacts(reference: string, config: { Labels?: Record<string, 
   if (port < 1 || port > 65535) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.port label ${port} is not a port`);
   const httpsPort = labels['io.mwe-image.https-port'] === undefined ? undefined : wholeNumber(labels['io.mwe-image.https-port'], 0, 'its io.mwe-image.https-port label', reference);
   if (httpsPort !== undefined && (httpsPort < 1 || httpsPort > 65535)) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.https-port label ${httpsPort} is not a port`);
+  const volumes = Object.keys(config.Volumes ?? {}).sort();
   // USER uid:gid of the app user in every app image; anything else (a name, root) gets the app user, which runAsNonRoot needs.
   const [uid, gid] = /^[1-9]\d*:\d+$/.test(config.User ?? '') ? config.User!.split(':').map(Number) : [RUNTIME_USER.uid, RUNTIME_USER.gid];
   return {
@@ -101,6 +110,7 @@ export function imageFacts(reference: string, config: { Labels?: Record<string, 
     ...(httpsPort === undefined ? {} : { httpsPort }),
     stopTimeout: wholeNumber(env.MWE_STOP_TIMEOUT, 8, 'MWE_STOP_TIMEOUT', reference),
     stopDelay: wholeNumber(env.MWE_STOP_DELAY, 0, 'MWE_STOP_DELAY', reference),
+    ...(volumes.length === 0 ? {} : { volumes }),
     uid,
     gid,
   };
@@ -119,10 +129,30 @@ function header(facts: ImageFacts, argv: string[], what: string): string {
   ].join('\n'));
 }
 
+/** Where an init container mounts the emptyDir it fills from the image's directory. */
+const SEED_MOUNT = '/mnt/image-volume';
+
 /** A Deployment and a Service under the "restricted" Pod Security Standard. */
 export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, argv: string[]): string {
   const labels = { 'app.kubernetes.io/name': options.name };
   const exec = { command: [HEALTHCHECK_COMMAND] };
+  const securityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  };
+  // Kubernetes ignores the image's VOLUMEs and an emptyDir starts empty: an init
+  // container copies the image's directory into it, as Docker fills a new volume.
+  const imageVolumes = (facts.volumes ?? []).map((directory, index) => ({ name: `image-volume-${index + 1}`, directory }));
+  const initContainers = imageVolumes.map(({ name, directory }) => ({
+    name: `seed-${name}`,
+    image: facts.reference,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['cp', '-R', `${directory}/.`, `${SEED_MOUNT}/`],
+    resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
+    securityContext,
+    volumeMounts: [{ name, mountPath: SEED_MOUNT }],
+  }));
   const deployment: Record<string, YamlValue> = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -141,6 +171,7 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
             runAsGroup: facts.gid,
             seccompProfile: { type: 'RuntimeDefault' },
           },
+          ...(initContainers.length === 0 ? {} : { initContainers }),
           containers: [{
             name: options.name,
             image: facts.reference,
@@ -154,14 +185,10 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
             // One request to the application; 5xx or no answer three times in a row restarts the container.
             livenessProbe: { exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
             resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            securityContext,
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...imageVolumes.map(({ name, directory }) => ({ name, mountPath: directory }))],
           }],
-          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...imageVolumes.map(({ name }) => ({ name, emptyDir: { sizeLimit: '64Mi' } }))],
         },
       },
     },
@@ -188,6 +215,8 @@ export function composeManifest(facts: ImageFacts, options: ManifestOptions, arg
         ports: [facts.port, ...(facts.httpsPort === undefined ? [] : [facts.httpsPort])].map((port) => `127.0.0.1:${port}:${port}`),
         read_only: true,
         tmpfs: ['/tmp'],
+        // The image's VOLUMEs, written out: anonymous volumes Docker fills from the image.
+        ...(facts.volumes === undefined ? {} : { volumes: [...facts.volumes] }),
         cap_drop: ['ALL'],
         security_opt: ['no-new-privileges:true'],
         healthcheck: { test: ['CMD', HEALTHCHECK_COMMAND], interval: '10s', timeout: '5s', retries: 3, start_period: '60s' },
@@ -196,5 +225,7 @@ export function composeManifest(facts: ImageFacts, options: ManifestOptions, arg
       },
     },
   };
-  return `${header(facts, argv, 'Compose service')}${yamlDocument(file)}`;
+  // Compose carries anonymous volumes over to a recreated container: a new image's configuration needs new ones.
+  const renew = facts.volumes === undefined ? '' : yamlComment(`${facts.volumes.join(', ')}: filled from the image once; after changing the image, docker compose up --renew-anon-volumes.`);
+  return `${header(facts, argv, 'Compose service')}${renew}${yamlDocument(file)}`;
 }

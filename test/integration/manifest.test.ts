@@ -134,9 +134,9 @@ function hardLimit(row: string): number {
   return hard === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(hard);
 }
 
-manifest('the Kubernetes manifest runs under podman kube play: ready, 200 on 127.0.0.1, non-root, read-only root, clean stop', async () => {
+/** podman with the test's containers.conf (see the top of this file), in `work`. */
+function podmanIn(work: string): { env: NodeJS.ProcessEnv; podman: (...args: string[]) => SpawnSyncReturns<string> } {
   assert.is(spawnSync('podman', ['--version']).status, 0, 'podman is missing: run scripts/provision.sh');
-  const work = mkdtempSync(path.join(tmpdir(), 'mwe-podman-'));
   const conf = path.join(work, 'containers.conf');
   writeFileSync(conf, [
     '[containers]',
@@ -148,26 +148,39 @@ manifest('the Kubernetes manifest runs under podman kube play: ready, 200 on 127
     '',
   ].join('\n'));
   const env = { ...process.env, CONTAINERS_CONF: conf };
-  const podman = (...args: string[]) => spawnSync('podman', args, { env, encoding: 'utf8' });
+  return { env, podman: (...args: string[]) => spawnSync('podman', args, { env, encoding: 'utf8' }) };
+}
+
+/** The image, from Docker's engine into podman's storage. */
+async function loadIntoPodman(image: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const exported = await docker.getImage(image).get();
+  const load = spawn('podman', ['load'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  let loadErrors = '';
+  load.stderr.on('data', (chunk) => (loadErrors += chunk));
+  exported.pipe(load.stdin);
+  assert.is(await new Promise((resolve) => load.on('close', resolve)), 0, loadErrors);
+}
+
+/** The one change to a generated manifest: the port published on the host's loopback (in a cluster the Service does that). */
+function publishedOnLoopback(manifest: string, hostPort: number): string {
+  const published = manifest.replace(/^(\s+)containerPort: (\d+)$/m, `$&\n$1hostPort: ${hostPort}\n$1hostIP: 127.0.0.1`);
+  assert.is.not(published, manifest);
+  return published;
+}
+
+manifest('the Kubernetes manifest runs under podman kube play: ready, 200 on 127.0.0.1, non-root, read-only root, clean stop', async () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'mwe-podman-'));
+  const { env, podman } = podmanIn(work);
   const kubeFile = path.join(work, 'kube.yaml');
   const name = 'mwe-manifest-test';
   try {
-    // The image, from Docker's engine into podman's storage.
-    const exported = await docker.getImage(IMAGE).get();
-    const load = spawn('podman', ['load'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
-    let loadErrors = '';
-    load.stderr.on('data', (chunk) => (loadErrors += chunk));
-    exported.pipe(load.stdin);
-    assert.is(await new Promise((resolve) => load.on('close', resolve)), 0, loadErrors);
+    await loadIntoPodman(IMAGE, env);
 
     const generated = await runCli(['manifest', IMAGE, '--kubernetes', '--name', name, '--replicas', '1']);
     assert.is(generated.code, 0, generated.stderr);
     assert.match(generated.stdout, new RegExp(`terminationGracePeriodSeconds: ${GRACE}\\n`));
-    // The one change: the port published on the host's loopback (in a cluster the Service does that).
     const hostPort = await freePort();
-    const published = generated.stdout.replace(/^(\s+)containerPort: (\d+)$/m, `$&\n$1hostPort: ${hostPort}\n$1hostIP: 127.0.0.1`);
-    assert.is.not(published, generated.stdout);
-    writeFileSync(kubeFile, published);
+    writeFileSync(kubeFile, publishedOnLoopback(generated.stdout, hostPort));
     expectOk(podman('kube', 'play', '--replace', kubeFile), 'podman kube play');
     const pod = expectOk(podman('pod', 'ps', '--filter', `label=app.kubernetes.io/name=${name}`, '--format', '{{.Name}}'), 'pod ps').trim();
     const container = expectOk(podman('ps', '--filter', `label=app.kubernetes.io/name=${name}`, '--format', '{{.Names}}'), 'ps').trim();
@@ -212,6 +225,60 @@ manifest('the Kubernetes manifest runs under podman kube play: ready, 200 on 127
   } finally {
     podman('kube', 'down', kubeFile);
     podman('rmi', '--force', `localhost/${IMAGE}`);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+manifest('--server-root under podman kube play: an emptyDir at the server root, filled from the image by the init container, read-only root', async () => {
+  const image = 'mwe-test/gaps-manifest-server-root:latest';
+  const serverRoot = '/srv/mwe-root';
+  await buildWithCli([fixture('app', 'wsgi.py'), '--tag', image, '--port', String(appPort), '--server-root', serverRoot]);
+  const declared = Object.keys((await docker.getImage(image).inspect()).Config.Volumes ?? {});
+  assert.equal(declared, [serverRoot], 'the build declares the server root a VOLUME');
+  const work = mkdtempSync(path.join(tmpdir(), 'mwe-podman-'));
+  const { env, podman } = podmanIn(work);
+  const kubeFile = path.join(work, 'kube.yaml');
+  const name = 'mwe-manifest-server-root';
+  const started = Math.floor(Date.now() / 1000);
+  try {
+    await loadIntoPodman(image, env);
+    const generated = await runCli(['manifest', image, '--kubernetes', '--name', name, '--replicas', '1']);
+    assert.is(generated.code, 0, generated.stderr);
+    assert.match(generated.stdout, new RegExp(`- name: image-volume-1\\n\\s+mountPath: ${serverRoot}\\n`));
+    assert.match(generated.stdout, new RegExp(`command:\\n\\s+- cp\\n\\s+- "-R"\\n\\s+- ${serverRoot}/\\.\\n`));
+    const hostPort = await freePort();
+    // Podman 4.3 restarts an init container by the pod's restart policy (podman issue 16343), so
+    // removing a finished "once" one (the default) races its restart: "failed to remove once init
+    // container ... as it is running" (issue 18477). "always" keeps it; it runs to completion
+    // before the app container starts (and again, by the same bug, copying the same files).
+    // Podman 4.3 takes a Deployment's annotations from its own metadata, later ones from the template's.
+    const keepInit = generated.stdout.replace(/^metadata:\n|^(\s+)template:\n(\s+)metadata:\n/gm, (line, _indent, inner = '') => `${line}${inner}  annotations:\n${inner}    io.podman.annotations.init.container.type: always\n`);
+    assert.is(keepInit.match(/init\.container\.type: always/g)?.length, 3);
+    writeFileSync(kubeFile, publishedOnLoopback(keepInit, hostPort));
+    expectOk(podman('kube', 'play', '--replace', kubeFile), 'podman kube play');
+    // The app container (podman lists the init container too: kube play names them pod-container).
+    const container = expectOk(podman('ps', '-a', '--filter', `label=app.kubernetes.io/name=${name}`, '--format', '{{.Names}}'), 'ps')
+      .split('\n').find((line) => line.endsWith(`-${name}`));
+    assert.ok(container, 'the app container runs');
+
+    const url = (p: string) => `http://127.0.0.1:${hostPort}${p}`;
+    await waitFor200(url('/.mwe/ready'), 60);
+    const hello = await httpGet(url('/'));
+    assert.is(hello.status, 200);
+    assert.is(hello.body, 'Hello World!');
+    // The server root is the emptyDir, the rest read-only; its files are the init container's copy
+    // (written now), not the image's (dated by the build) nor an empty directory.
+    const mounts = expectOk(podman('inspect', container!, '--format', '{{range .Mounts}}{{.Destination}} {{end}}'), 'inspect mounts');
+    assert.ok(mounts.split(' ').includes(serverRoot), `mounts: ${mounts}`);
+    assert.match(podman('exec', container!, 'touch', '/probe').stderr, /Read-only file system/);
+    expectOk(podman('exec', container!, 'touch', `${serverRoot}/probe`), `touch ${serverRoot}/probe`);
+    const copied = Number(expectOk(podman('exec', container!, 'stat', '-c', '%Y', `${serverRoot}/httpd.conf`), 'stat httpd.conf').trim());
+    assert.ok(copied >= started - 5, `httpd.conf dated ${copied}, the test started at ${started}`);
+    expectOk(podman('healthcheck', 'run', container!), 'podman healthcheck run');
+    expectOk(podman('kube', 'down', kubeFile), 'podman kube down');
+  } finally {
+    podman('kube', 'down', kubeFile);
+    podman('rmi', '--force', `localhost/${image}`);
     rmSync(work, { recursive: true, force: true });
   }
 });

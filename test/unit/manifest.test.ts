@@ -87,6 +87,25 @@ test('an image with --https-port: the HTTPS port in the facts, both manifests pu
   assert.throws(() => imageFacts('i', { Labels: { 'io.mwe-image.port': '8000', 'io.mwe-image.https-port': '0' }, Env: [] }), /https-port label 0 is not a port/);
 });
 
+test('an image with a VOLUME (--server-root): an emptyDir there, filled from the image by an init container; a compose volume', () => {
+  const config = { Labels: { 'io.mwe-image.port': '8000' }, Env: [], User: '10001:0', Volumes: { '/srv/mwe-root': {} } };
+  const facts = imageFacts('mwe-app/x:1', config);
+  assert.equal(facts.volumes, ['/srv/mwe-root']);
+  assert.is(imageFacts('i', { ...config, Volumes: null }).volumes, undefined);
+  const kubernetes = kubernetesManifest(facts, { format: 'kubernetes', name: 'x', replicas: 1 }, ['mwe-app/x:1']);
+  assert.match(kubernetes, /volumeMounts:\n\s+- name: tmp\n\s+mountPath: \/tmp\n\s+- name: image-volume-1\n\s+mountPath: \/srv\/mwe-root\n/);
+  assert.match(kubernetes, /volumes:\n\s+- name: tmp\n\s+emptyDir:\n\s+sizeLimit: "64Mi"\n\s+- name: image-volume-1\n\s+emptyDir:\n/);
+  const init = /initContainers:\n([\s\S]*?)\n {6}containers:/.exec(kubernetes)?.[1] ?? '';
+  assert.match(init, /- name: seed-image-volume-1\n\s+image: mwe-app\/x:1\n/);
+  assert.match(init, /command:\n\s+- cp\n\s+- "-R"\n\s+- \/srv\/mwe-root\/\.\n\s+- \/mnt\/image-volume\/\n/);
+  assert.match(init, /readOnlyRootFilesystem: true\n[\s\S]*volumeMounts:\n\s+- name: image-volume-1\n\s+mountPath: \/mnt\/image-volume$/);
+  assert.not.match(kubernetesManifest(HELLO, { format: 'kubernetes', name: 'x', replicas: 1 }, []), /initContainers|image-volume/);
+  const compose = composeManifest(facts, { format: 'compose', name: 'x', replicas: 1 }, ['mwe-app/x:1']);
+  assert.match(compose, /read_only: true\n\s+tmpfs:\n\s+- \/tmp\n\s+volumes:\n\s+- \/srv\/mwe-root\n/);
+  assert.match(compose, /^# \/srv\/mwe-root: filled from the image once; .*--renew-anon-volumes/m);
+  assert.not.match(composeManifest(HELLO, { format: 'compose', name: 'x', replicas: 1 }, []), /volumes:|renew/);
+});
+
 test('names: from the title, checked as DNS labels', () => {
   assert.is(nameFromTitle('hello'), 'hello');
   assert.is(nameFromTitle('My_App.v2'), 'my-app-v2');
