@@ -135,22 +135,60 @@ async function main(): Promise<void> {
   const load = sampleLoad();
   try {
     const { app, script, staticDir } = prepareBenchApp(work);
-    const args = (tag: string) => [script, '--tag', tag, '--base-image', 'debian:trixie-slim', '--processes', '2', '--threads', '5', '--url-alias', '/static/', `${staticDir}/`];
+    const args = (tag: string) => [
+      script,
+      '--tag',
+      tag,
+      '--base-image',
+      'debian:trixie-slim',
+      '--processes',
+      '2',
+      '--threads',
+      '5',
+      '--url-alias',
+      '/static/',
+      `${staticDir}/`,
+    ];
     const measured = await measureBuilds({ app, script, args }, repeat);
     const { cold, warm, sizeBytes } = measured;
     const ratio = (ours: number[], reference: number[]) => formatStats(pairedRatios(ours, reference), 2);
     const rows = [
-      ['cold build s (no layer cache)', 'toolchain + app image', formatStats(cold.ours, 1), 'hand-written single-stage Dockerfile', formatStats(cold.handwritten, 1), ratio(cold.ours, cold.handwritten)],
+      [
+        'cold build s (no layer cache)',
+        'toolchain + app image',
+        formatStats(cold.ours, 1),
+        'hand-written single-stage Dockerfile',
+        formatStats(cold.handwritten, 1),
+        ratio(cold.ours, cold.handwritten),
+      ],
       ['  of which', 'toolchain', formatStats(cold.oursToolchain, 1), '', '', ''],
       ['  of which', 'app image (assembly, root filesystem, config)', formatStats(cold.oursApp, 1), '', '', ''],
-      ['warm rebuild s (one-line app change)', 'mwe-image build (whole CLI run)', formatStats(warm.ours, 2), 'hand-written single-stage Dockerfile', formatStats(warm.handwritten, 2), ratio(warm.ours, warm.handwritten)],
-      ['image size MB', 'app image', mb(sizeBytes.ours), 'hand-written single-stage image', mb(sizeBytes.handwritten), (sizeBytes.ours / sizeBytes.handwritten).toFixed(2)],
+      [
+        'warm rebuild s (one-line app change)',
+        'mwe-image build (whole CLI run)',
+        formatStats(warm.ours, 2),
+        'hand-written single-stage Dockerfile',
+        formatStats(warm.handwritten, 2),
+        ratio(warm.ours, warm.handwritten),
+      ],
+      [
+        'image size MB',
+        'app image',
+        mb(sizeBytes.ours),
+        'hand-written single-stage image',
+        mb(sizeBytes.handwritten),
+        (sizeBytes.ours / sizeBytes.handwritten).toFixed(2),
+      ],
       ['image size MB', 'app image', mb(sizeBytes.ours), 'floor: base + runtime packages', mb(sizeBytes.floor), (sizeBytes.ours / sizeBytes.floor).toFixed(2)],
     ];
     const loadAverage = load();
-    report('build', `Builds side by side, median (min–max) of ${repeat} interleaved runs; ratios per pair. Load average during the run ${formatStats(loadAverage, 1)} (other work on the machine).`,
+    report(
+      'build',
+      `Builds side by side, median (min–max) of ${repeat} interleaved runs; ratios per pair. Load average during the run ${formatStats(loadAverage, 1)} (other work on the machine).`,
       ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference'],
-      rows, { repeat, ...measured, loadAverageDuringRun: loadAverage });
+      rows,
+      { repeat, ...measured, loadAverageDuringRun: loadAverage },
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

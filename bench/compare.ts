@@ -48,7 +48,18 @@ import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.
 import { measureBuilds, mb } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
-import { formatStats, listArgument, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, stats, throughputTable, type ThroughputRow } from './report.js';
+import {
+  formatStats,
+  listArgument,
+  numberArgument,
+  pairedRatios,
+  report,
+  runWhenMain,
+  sampleLoad,
+  stats,
+  throughputTable,
+  type ThroughputRow,
+} from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
 import { wrk, type WrkResult } from './wrk.js';
 
@@ -111,13 +122,35 @@ function prepareApp(work: string): App {
   return { app, script: path.join(app, 'wsgi.py'), staticDir, requirements: path.join(app, 'requirements-frameworks.txt') };
 }
 
-const oursArgs = (app: App, tag: string) =>
-  [app.script, '--tag', tag, '--base-image', BASE, '--processes', String(PROCESSES), '--threads', String(THREADS),
-    '--url-alias', '/static/', `${app.staticDir}/`, '--requirements', app.requirements, '--wheel-dir', WHEELHOUSE];
+const oursArgs = (app: App, tag: string) => [
+  app.script,
+  '--tag',
+  tag,
+  '--base-image',
+  BASE,
+  '--processes',
+  String(PROCESSES),
+  '--threads',
+  String(THREADS),
+  '--url-alias',
+  '/static/',
+  `${app.staticDir}/`,
+  '--requirements',
+  app.requirements,
+  '--wheel-dir',
+  WHEELHOUSE,
+];
 /** pythonPath: Flask and Django for the host's Python; the app's directory too, as mod_wsgi-express's home is the current directory. */
-const expressOptions = (staticDir: string, pythonPath?: string) =>
-  ['--processes', String(PROCESSES), '--threads', String(THREADS), '--url-alias', '/static/', `${staticDir}/`,
-    ...(pythonPath ? ['--python-path', pythonPath, '--python-path', path.dirname(staticDir)] : [])];
+const expressOptions = (staticDir: string, pythonPath?: string) => [
+  '--processes',
+  String(PROCESSES),
+  '--threads',
+  String(THREADS),
+  '--url-alias',
+  '/static/',
+  `${staticDir}/`,
+  ...(pythonPath ? ['--python-path', pythonPath, '--python-path', path.dirname(staticDir)] : []),
+];
 
 /** Flask and Django for the host's mod_wsgi-express: installed for its venv's Python into a directory given as --python-path. */
 function hostFrameworks(express: string, work: string, requirements: string): string {
@@ -152,7 +185,10 @@ const containerLimits = (): Docker.HostConfig => ({ NanoCpus: Math.round(cpus * 
 async function startHostNetwork(image: string, command?: (port: number) => string[]): Promise<Running> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const container = await docker.createContainer({
-    Image: image, Env: [`PORT=${port}`], Cmd: command?.(port), HostConfig: { NetworkMode: 'host', ...containerLimits() },
+    Image: image,
+    Env: [`PORT=${port}`],
+    Cmd: command?.(port),
+    HostConfig: { NetworkMode: 'host', ...containerLimits() },
   });
   await container.start();
   return { container, port, url: (urlPath = '/') => `http://127.0.0.1:${port}${urlPath}` };
@@ -178,14 +214,22 @@ async function expressTarget(express: Reference, app: App, pythonPath: string, w
     await close();
     throw error;
   });
-  return { server: 'express', name: `mod_wsgi-express ${express.version} on the host`, network: HOST_NETWORK, url: server.url, clock: cgroup?.clock ?? (() => undefined), close };
+  return {
+    server: 'express',
+    name: `mod_wsgi-express ${express.version} on the host`,
+    network: HOST_NETWORK,
+    url: server.url,
+    clock: cgroup?.clock ?? (() => undefined),
+    close,
+  };
 }
 
 async function startTargets(express: Reference | undefined, app: App, pythonPath: string | undefined, work: string): Promise<Target[]> {
   const targets: Target[] = [];
   const wanted = (server: string, network: string) => servers.includes(server) && networks.includes(network);
   if (wanted('ours', 'host')) targets.push(await containerTarget('ours', 'ours', HOST_NETWORK, await startHostNetwork(OURS)));
-  if (wanted('ours', 'published')) targets.push(await containerTarget('ours', 'ours', PUBLISHED, await startContainer(OURS, { hostConfig: containerLimits() })));
+  if (wanted('ours', 'published'))
+    targets.push(await containerTarget('ours', 'ours', PUBLISHED, await startContainer(OURS, { hostConfig: containerLimits() })));
   if (express && pythonPath && wanted('express', 'host')) {
     // Beside the containers in the CPU scheduler's tree: a sibling of Docker's whole group would get as much CPU as all containers together.
     const probe = await startContainer(OURS, { hostConfig: containerLimits() });
@@ -194,12 +238,19 @@ async function startTargets(express: Reference | undefined, app: App, pythonPath
   }
   for (const peer of PEERS) {
     if (wanted(peer.id, 'host')) {
-      targets.push(await containerTarget(peer.id, peer.name, HOST_NETWORK,
-        await startHostNetwork(PEERS_IMAGE, (port) => peer.command(port, PROCESSES, THREADS))));
+      targets.push(
+        await containerTarget(peer.id, peer.name, HOST_NETWORK, await startHostNetwork(PEERS_IMAGE, (port) => peer.command(port, PROCESSES, THREADS))),
+      );
     }
     if (wanted(peer.id, 'published')) {
-      targets.push(await containerTarget(peer.id, peer.name, PUBLISHED,
-        await startContainer(PEERS_IMAGE, { cmd: peer.command(8000, PROCESSES, THREADS), hostConfig: containerLimits() })));
+      targets.push(
+        await containerTarget(
+          peer.id,
+          peer.name,
+          PUBLISHED,
+          await startContainer(PEERS_IMAGE, { cmd: peer.command(8000, PROCESSES, THREADS), hostConfig: containerLimits() }),
+        ),
+      );
     }
   }
   return targets;
@@ -284,11 +335,18 @@ function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
         const samples = results[key(target)][endpoint.label];
         const oursSamples = ours ? results[key(ours)][endpoint.label] : undefined;
         const values = (list: Sample[] | undefined, field: keyof Sample) => (list ?? []).map((sample) => sample[field] as number);
-        const ratio = (field: keyof Sample) => oursSamples && !values(samples, field).some((value) => value === undefined)
-          ? pairedRatios(values(oursSamples, field), values(samples, field)) : undefined;
+        const ratio = (field: keyof Sample) =>
+          oursSamples && !values(samples, field).some((value) => value === undefined)
+            ? pairedRatios(values(oursSamples, field), values(samples, field))
+            : undefined;
         table.push({
-          endpoint: endpoint.label, server: target.name, serverId: target.server, network,
-          requestsPerSecond: values(samples, 'requestsPerSecond'), p50Ms: values(samples, 'p50Ms'), p99Ms: values(samples, 'p99Ms'),
+          endpoint: endpoint.label,
+          server: target.name,
+          serverId: target.server,
+          network,
+          requestsPerSecond: values(samples, 'requestsPerSecond'),
+          p50Ms: values(samples, 'p50Ms'),
+          p99Ms: values(samples, 'p99Ms'),
           cpuSecondsPer10k: samples.every((sample) => sample.cpuSecondsPer10k !== undefined) ? values(samples, 'cpuSecondsPer10k') : undefined,
           oursOverIt: { requestsPerSecond: ratio('requestsPerSecond'), p99Ms: ratio('p99Ms'), cpuSecondsPer10k: ratio('cpuSecondsPer10k') },
           errors: wrkErrors(samples),
@@ -331,7 +389,9 @@ async function containerStartStop(image: string, command?: string[]): Promise<St
   const server = await startContainer(image, { cmd: command });
   try {
     const firstOkMs = await untilOk(server.url('/'), started);
-    const stop = await stopWithSlowRequest(server.url(''), async () => { await server.container.stop({ t: 30 }); });
+    const stop = await stopWithSlowRequest(server.url(''), async () => {
+      await server.container.stop({ t: 30 });
+    });
     return { firstOkMs, ...stop };
   } finally {
     await removeContainer(server);
@@ -366,11 +426,16 @@ async function startRows(express: Reference, app: App, work: string): Promise<Re
     for (const [name, measureOne] of Object.entries(variants)) samples[name].push(await measureOne());
   }
   const row = (ours: string, reference: string, name: string): Row => ({
-    figure: 'start → first 200 ms', ours: `docker run, ${ours.replace('ours, ', '')}`, oursValues: samples[ours], reference, referenceValues: samples[name], digits: 0,
+    figure: 'start → first 200 ms',
+    ours: `docker run, ${ours.replace('ours, ', '')}`,
+    oursValues: samples[ours],
+    reference,
+    referenceValues: samples[name],
+    digits: 0,
   });
   rows.push(
-    row('ours, host network', 'docker run --rm BASE true (the runtime\'s floor)', 'floor'),
-    row('ours, published port', 'docker run --rm BASE true (the runtime\'s floor)', 'floor'),
+    row('ours, host network', "docker run --rm BASE true (the runtime's floor)", 'floor'),
+    row('ours, published port', "docker run --rm BASE true (the runtime's floor)", 'floor'),
     row('ours, host network', 'mod_wsgi-express start-server on the host', 'express'),
     row('ours, published port', 'gunicorn sync, docker run (published port)', 'gunicorn sync, published port'),
   );
@@ -391,8 +456,14 @@ async function stopRows(express: Reference, app: App, work: string): Promise<Rec
   }
   const stopMs = (name: string) => samples[name].map((sample) => sample.stopMs);
   const stopRow = (reference: string, name: string): Row => ({
-    figure: 'stop with a 2 s request in flight ms', ours: 'docker stop', oursValues: stopMs('ours'), oursNote: completed(samples.ours),
-    reference, referenceValues: stopMs(name), referenceNote: completed(samples[name]), digits: 0,
+    figure: 'stop with a 2 s request in flight ms',
+    ours: 'docker stop',
+    oursValues: stopMs('ours'),
+    oursNote: completed(samples.ours),
+    reference,
+    referenceValues: stopMs(name),
+    referenceNote: completed(samples[name]),
+    digits: 0,
   });
   rows.push(
     stopRow('mod_wsgi-express on the host, SIGTERM to httpd', 'mod_wsgi-express, SIGTERM'),
@@ -422,8 +493,13 @@ async function rollingRows(): Promise<Record<string, RollingResult[]>> {
   const total = (results: RollingResult[]) => ` of ${results.map((result) => result.requests).join('/')} requests`;
   rows.push({
     figure: 'rolling replacement of 2 replicas behind HAProxy under wrk load: failed requests',
-    ours: '--stop-delay 2', oursValues: failed(samples.delay), oursNote: total(samples.delay),
-    reference: 'ours, --stop-delay 0', referenceValues: failed(samples.none), referenceNote: total(samples.none), digits: 0,
+    ours: '--stop-delay 2',
+    oursValues: failed(samples.delay),
+    oursNote: total(samples.delay),
+    reference: 'ours, --stop-delay 0',
+    referenceValues: failed(samples.none),
+    referenceNote: total(samples.none),
+    digits: 0,
   });
   return samples;
 }
@@ -441,16 +517,46 @@ async function builds(bench: App): Promise<Record<string, unknown>> {
     await removeContainer(check);
   }
   rows.push(
-    { figure: 'cold build s (no layer cache)', ours: 'toolchain + app image', oursValues: cold.ours,
-      reference: 'hand-written single-stage Dockerfile', referenceValues: cold.handwritten, digits: 1 },
-    { figure: 'warm rebuild s (one-line app change)', ours: 'mwe-image build', oursValues: warm.ours,
-      reference: 'hand-written single-stage Dockerfile', referenceValues: warm.handwritten, digits: 1 },
-    { figure: 'image size MB', ours: 'app image', oursValues: [sizes.ours / 2 ** 20],
-      reference: 'hand-written single-stage image', referenceValues: [sizes.handwritten / 2 ** 20], digits: 1 },
-    { figure: 'image size MB', ours: 'app image', oursValues: [sizes.ours / 2 ** 20],
-      reference: 'floor: base + runtime packages', referenceValues: [sizes.floor / 2 ** 20], digits: 1 },
+    {
+      figure: 'cold build s (no layer cache)',
+      ours: 'toolchain + app image',
+      oursValues: cold.ours,
+      reference: 'hand-written single-stage Dockerfile',
+      referenceValues: cold.handwritten,
+      digits: 1,
+    },
+    {
+      figure: 'warm rebuild s (one-line app change)',
+      ours: 'mwe-image build',
+      oursValues: warm.ours,
+      reference: 'hand-written single-stage Dockerfile',
+      referenceValues: warm.handwritten,
+      digits: 1,
+    },
+    {
+      figure: 'image size MB',
+      ours: 'app image',
+      oursValues: [sizes.ours / 2 ** 20],
+      reference: 'hand-written single-stage image',
+      referenceValues: [sizes.handwritten / 2 ** 20],
+      digits: 1,
+    },
+    {
+      figure: 'image size MB',
+      ours: 'app image',
+      oursValues: [sizes.ours / 2 ** 20],
+      reference: 'floor: base + runtime packages',
+      referenceValues: [sizes.floor / 2 ** 20],
+      digits: 1,
+    },
   );
-  return { toolchain: measured.toolchain, coldSeconds: cold, warmSeconds: warm, sizeBytes: sizes, sizeMb: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, mb(v)])) };
+  return {
+    toolchain: measured.toolchain,
+    coldSeconds: cold,
+    warmSeconds: warm,
+    sizeBytes: sizes,
+    sizeMb: Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, mb(v)])),
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -486,28 +592,49 @@ async function main(): Promise<void> {
 
     const header = ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'];
     const table = rows.map((row) => [
-      row.figure, row.ours, `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`,
-      row.reference, `${formatStats(row.referenceValues, row.digits)}${row.referenceNote ?? ''}`,
+      row.figure,
+      row.ours,
+      `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`,
+      row.reference,
+      `${formatStats(row.referenceValues, row.digits)}${row.referenceNote ?? ''}`,
       formatStats(pairedRatios(row.oursValues, row.referenceValues), 2),
     ]);
     const loadDuringRun = load();
     const setup = {
-      repeat, buildRepeat, durationSeconds: duration, cpus, connections: CONNECTIONS, processes: PROCESSES, threads: THREADS,
-      sections, networks, servers, expressVersion: express.version, toolchain: toolchain.tag,
+      repeat,
+      buildRepeat,
+      durationSeconds: duration,
+      cpus,
+      connections: CONNECTIONS,
+      processes: PROCESSES,
+      threads: THREADS,
+      sections,
+      networks,
+      servers,
+      expressVersion: express.version,
+      toolchain: toolchain.tag,
     };
     if (throughputTableRows.length) console.log(`${throughputTable(throughputTableRows)}\n`);
-    report(resultsName,
-      `Side by side, ${repeat} interleaved runs per server figure and ${buildRepeat} per build figure; ratio = ours / reference per run; `
-        + `--processes ${PROCESSES} --threads ${THREADS} (workers and threads) for every server, --cpus ${cpus}; `
-        + `1-minute load average during the run ${formatStats(loadDuringRun, 1)}.`,
-      header, table,
+    report(
+      resultsName,
+      `Side by side, ${repeat} interleaved runs per server figure and ${buildRepeat} per build figure; ratio = ours / reference per run; ` +
+        `--processes ${PROCESSES} --threads ${THREADS} (workers and threads) for every server, --cpus ${cpus}; ` +
+        `1-minute load average during the run ${formatStats(loadDuringRun, 1)}.`,
+      header,
+      table,
       {
-        ...setup, loadDuringRun,
+        ...setup,
+        loadDuringRun,
         throughput: throughputTableRows,
-        rows: rows.map((row) => ({ ...row, oursStats: stats(row.oursValues), referenceStats: stats(row.referenceValues),
-          ratio: stats(pairedRatios(row.oursValues, row.referenceValues)) })),
+        rows: rows.map((row) => ({
+          ...row,
+          oursStats: stats(row.oursValues),
+          referenceStats: stats(row.referenceValues),
+          ratio: stats(pairedRatios(row.oursValues, row.referenceValues)),
+        })),
         ...data,
-      });
+      },
+    );
   } finally {
     await Promise.all(targets.map((target) => target.close()));
     rmSync(work, { recursive: true, force: true });

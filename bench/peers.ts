@@ -44,25 +44,68 @@ export const PEERS: Peer[] = [
   {
     id: 'gunicorn-gthread',
     name: 'gunicorn gthread',
-    command: (port, workers, threads) => ['gunicorn', '--workers', String(workers), '--worker-class', 'gthread', '--threads', String(threads),
-      '--bind', `0.0.0.0:${port}`, 'wsgi:application'],
+    command: (port, workers, threads) => [
+      'gunicorn',
+      '--workers',
+      String(workers),
+      '--worker-class',
+      'gthread',
+      '--threads',
+      String(threads),
+      '--bind',
+      `0.0.0.0:${port}`,
+      'wsgi:application',
+    ],
     staticFiles: 'the app sends it (wsgi.file_wrapper, sendfile)',
   },
   {
     // --http11-socket: uWSGI's own HTTP parser in the workers (no router process) with keep-alive, as wrk and the others use it.
     id: 'uwsgi',
     name: 'uWSGI',
-    command: (port, workers, threads) => ['uwsgi', '--http11-socket', `0.0.0.0:${port}`, '--master', '--processes', String(workers),
-      '--threads', String(threads), '--wsgi-file', '/app/wsgi.py', '--callable', 'application', '--chdir', '/app',
-      '--static-map', '/static=/app/static', '--disable-logging', '--die-on-term', '--need-app'],
+    command: (port, workers, threads) => [
+      'uwsgi',
+      '--http11-socket',
+      `0.0.0.0:${port}`,
+      '--master',
+      '--processes',
+      String(workers),
+      '--threads',
+      String(threads),
+      '--wsgi-file',
+      '/app/wsgi.py',
+      '--callable',
+      'application',
+      '--chdir',
+      '/app',
+      '--static-map',
+      '/static=/app/static',
+      '--disable-logging',
+      '--die-on-term',
+      '--need-app',
+    ],
     staticFiles: '--static-map',
   },
   {
     id: 'granian',
     name: 'granian',
-    command: (port, workers, threads) => ['granian', '--interface', 'wsgi', '--host', '0.0.0.0', '--port', String(port),
-      '--workers', String(workers), '--blocking-threads', String(threads),
-      '--static-path-route', '/static', '--static-path-mount', '/app/static', 'wsgi:application'],
+    command: (port, workers, threads) => [
+      'granian',
+      '--interface',
+      'wsgi',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(port),
+      '--workers',
+      String(workers),
+      '--blocking-threads',
+      String(threads),
+      '--static-path-route',
+      '/static',
+      '--static-path-mount',
+      '/app/static',
+      'wsgi:application',
+    ],
     staticFiles: '--static-path-mount',
   },
 ];
@@ -89,22 +132,51 @@ export async function fillWheelhouse(directory: string, toolchain: Toolchain): P
   const version = pythonVersion(toolchain);
   if (!PACKAGES.every(has)) {
     const abi = `cp${version.replace('.', '')}`;
-    run('python3', ['-m', 'pip', 'download', '--quiet', '--dest', directory, '--only-binary=:all:', '--python-version', version,
-      '--implementation', 'cp', '--abi', abi, '--abi', 'abi3', '--abi', 'none',
-      '--platform', 'manylinux_2_28_x86_64', '--platform', 'manylinux_2_17_x86_64', '--platform', 'manylinux2014_x86_64', ...PACKAGES],
-    'pip download of the benchmark wheels');
+    run(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'download',
+        '--quiet',
+        '--dest',
+        directory,
+        '--only-binary=:all:',
+        '--python-version',
+        version,
+        '--implementation',
+        'cp',
+        '--abi',
+        abi,
+        '--abi',
+        'abi3',
+        '--abi',
+        'none',
+        '--platform',
+        'manylinux_2_28_x86_64',
+        '--platform',
+        'manylinux_2_17_x86_64',
+        '--platform',
+        'manylinux2014_x86_64',
+        ...PACKAGES,
+      ],
+      'pip download of the benchmark wheels',
+    );
   }
   if (has(UWSGI)) return;
   if (!readdirSync(directory).some((name) => name.startsWith('uwsgi-') && name.endsWith('.tar.gz'))) {
     run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--no-binary=:all:', '--dest', directory, UWSGI], 'pip download of uWSGI');
   }
   // Compiled against the base's Python and libraries, as the peers' image runs it.
-  const script = 'set -e; mkdir -p /tmp/build && cd /tmp/build && tar xzf /wheels/uwsgi-*.tar.gz && cd uwsgi-* '
-    + '&& python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index . -w /wheels';
+  const script =
+    'set -e; mkdir -p /tmp/build && cd /tmp/build && tar xzf /wheels/uwsgi-*.tar.gz && cd uwsgi-* ' +
+    '&& python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index . -w /wheels';
   const output: Buffer[] = [];
   const sink = { write: (chunk: Buffer) => output.push(chunk), end: () => undefined, on: () => sink, once: () => sink, emit: () => true };
   const [result] = await docker.run(toolchain.tag, ['sh', '-c', script], sink as unknown as NodeJS.WritableStream, {
-    Entrypoint: [], User: '0:0', HostConfig: { AutoRemove: true, Binds: [`${path.resolve(directory)}:/wheels`], NetworkMode: 'none' },
+    Entrypoint: [],
+    User: '0:0',
+    HostConfig: { AutoRemove: true, Binds: [`${path.resolve(directory)}:/wheels`], NetworkMode: 'none' },
   });
   if (result.StatusCode !== 0 || !has(UWSGI)) throw new Error(`building the uWSGI wheel failed:\n${Buffer.concat(output).toString().slice(-2000)}`);
 }

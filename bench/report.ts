@@ -43,7 +43,12 @@ export function numberArgument(name: string, fallback: number): number {
 /** Command line option `--NAME a,b,c` as a list, or the default. */
 export function listArgument(name: string, fallback: string[]): string[] {
   const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 && process.argv[index + 1] ? process.argv[index + 1].split(',').map((item) => item.trim()).filter(Boolean) : fallback;
+  return index >= 0 && process.argv[index + 1]
+    ? process.argv[index + 1]
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 /** Runs `main` when this module is the script node was started with (not when it is imported). */
@@ -72,16 +77,24 @@ export function sampleLoad(): () => Stats {
 
 export function report(name: string, caption: string, header: string[], rows: string[][], data: Record<string, unknown>): void {
   const machine = machineDescription();
-  console.log([
-    `${caption} Machine: ${machine}; load average ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} at the end.`,
-    '',
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n'));
+  console.log(
+    [
+      `${caption} Machine: ${machine}; load average ${os
+        .loadavg()
+        .map((load) => load.toFixed(2))
+        .join(' ')} at the end.`,
+      '',
+      `| ${header.join(' | ')} |`,
+      `| ${header.map(() => '---').join(' | ')} |`,
+      ...rows.map((row) => `| ${row.join(' | ')} |`),
+    ].join('\n'),
+  );
   const out = path.join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), ...data }, null, 2)}\n`);
+  writeFileSync(
+    path.join(out, `${name}.json`),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), ...data }, null, 2)}\n`,
+  );
 }
 
 // ---------------------------------------------------------------- throughput table and the README
@@ -108,11 +121,16 @@ export interface ThroughputRow {
  * entry here is printed as not yet explained.
  */
 export const WHY_PEER_WINS: Record<string, string> = {
-  'granian|*': 'it parses HTTP and calls the app in one process (Rust, no hop), where Apache hands each request over a Unix socket to a mod_wsgi daemon process (about 8 context switches and 70 system calls a request, mod_wsgi-express the same), and it runs Python in Debian\'s python3 executable (built with PGO and LTO), where mod_wsgi embeds libpython3.13.so (-O2: 1.4x the CPU on a pure-Python loop, measured in the toolchain)',
-  'uwsgi|*': 'it parses HTTP in the worker that runs the app (no hop to a daemon process); like ours it embeds libpython3.13.so, so it does not win where the app\'s own Python dominates (Django)',
-  'gunicorn-gthread|*': 'no hop to a daemon process, and Python in Debian\'s python3 executable (PGO and LTO) where mod_wsgi embeds libpython3.13.so (-O2, 1.4x the CPU on a pure-Python loop)',
-  'gunicorn-sync|*': 'no hop to a daemon process and the python3 executable (PGO and LTO); its single-threaded workers close every connection, which costs it requests/s',
-  'express|*': 'the same Apache and mod_wsgi design outside a container: no seccomp filter on its system calls and no overlay file system under its file checks, Python 3.11 and Apache 2.4 from the host (Debian 12)',
+  'granian|*':
+    "it parses HTTP and calls the app in one process (Rust, no hop), where Apache hands each request over a Unix socket to a mod_wsgi daemon process (about 8 context switches and 70 system calls a request, mod_wsgi-express the same), and it runs Python in Debian's python3 executable (built with PGO and LTO), where mod_wsgi embeds libpython3.13.so (-O2: 1.4x the CPU on a pure-Python loop, measured in the toolchain)",
+  'uwsgi|*':
+    "it parses HTTP in the worker that runs the app (no hop to a daemon process); like ours it embeds libpython3.13.so, so it does not win where the app's own Python dominates (Django)",
+  'gunicorn-gthread|*':
+    "no hop to a daemon process, and Python in Debian's python3 executable (PGO and LTO) where mod_wsgi embeds libpython3.13.so (-O2, 1.4x the CPU on a pure-Python loop)",
+  'gunicorn-sync|*':
+    'no hop to a daemon process and the python3 executable (PGO and LTO); its single-threaded workers close every connection, which costs it requests/s',
+  'express|*':
+    'the same Apache and mod_wsgi design outside a container: no seccomp filter on its system calls and no overlay file system under its file checks, Python 3.11 and Apache 2.4 from the host (Debian 12)',
 };
 
 const ratioCell = (values: number[] | undefined) => (values?.length ? formatStats(values, 2) : 'n/a');
@@ -131,12 +149,30 @@ function wins(row: ThroughputRow): string {
 }
 
 export function throughputTable(rows: ThroughputRow[]): string {
-  const header = ['network', 'endpoint', 'server', 'requests/s', 'ours ÷ it, requests/s', 'p50 ms', 'p99 ms', 'ours ÷ it, p99',
-    'CPU s per 10k requests', 'ours ÷ it, CPU', 'note'];
+  const header = [
+    'network',
+    'endpoint',
+    'server',
+    'requests/s',
+    'ours ÷ it, requests/s',
+    'p50 ms',
+    'p99 ms',
+    'ours ÷ it, p99',
+    'CPU s per 10k requests',
+    'ours ÷ it, CPU',
+    'note',
+  ];
   const lines = rows.map((row) => [
-    row.network, row.endpoint, row.server, formatStats(row.requestsPerSecond), row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.requestsPerSecond),
-    formatStats(row.p50Ms, 2), formatStats(row.p99Ms, 2), row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.p99Ms),
-    row.cpuSecondsPer10k ? formatStats(row.cpuSecondsPer10k, 2) : 'n/a', row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.cpuSecondsPer10k),
+    row.network,
+    row.endpoint,
+    row.server,
+    formatStats(row.requestsPerSecond),
+    row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.requestsPerSecond),
+    formatStats(row.p50Ms, 2),
+    formatStats(row.p99Ms, 2),
+    row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.p99Ms),
+    row.cpuSecondsPer10k ? formatStats(row.cpuSecondsPer10k, 2) : 'n/a',
+    row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.cpuSecondsPer10k),
     [row.errors, wins(row)].filter(Boolean).join('; '),
   ]);
   return markdownTable(header, lines);
@@ -159,7 +195,16 @@ interface CompareResults {
   expressVersion: string;
   throughput?: ThroughputRow[];
   start?: Record<string, number[]>;
-  rows?: { figure: string; ours: string; oursValues: number[]; reference: string; referenceValues: number[]; digits: number; oursNote?: string; referenceNote?: string }[];
+  rows?: {
+    figure: string;
+    ours: string;
+    oursValues: number[];
+    reference: string;
+    referenceValues: number[];
+    digits: number;
+    oursNote?: string;
+    referenceNote?: string;
+  }[];
 }
 
 /** Our WSGI hello world over the same Apache's 12-byte static file, per repetition. */
@@ -167,35 +212,53 @@ function ceiling(rows: ThroughputRow[]): string {
   const hello = rows.find((row) => row.serverId === 'ours' && row.network === 'host network' && row.endpoint === 'hello world');
   const file = rows.find((row) => row.serverId === 'ours' && row.network === 'host network' && row.endpoint.startsWith('hello world as a'));
   if (!hello || !file) return '';
-  return `Our WSGI hello world serves ${formatStats(pairedRatios(hello.requestsPerSecond, file.requestsPerSecond), 2)} of the requests/s `
-    + 'the same Apache serves for the same 12 bytes as a static file (host network).';
+  return (
+    `Our WSGI hello world serves ${formatStats(pairedRatios(hello.requestsPerSecond, file.requestsPerSecond), 2)} of the requests/s ` +
+    'the same Apache serves for the same 12 bytes as a static file (host network).'
+  );
 }
 
 /** The README's benchmark section body, from bench/results/compare.json. */
 export function readmeSection(results: CompareResults): string {
   const cores = Number(/^(\d+) x/.exec(results.machine)?.[1] ?? 0);
-  const loaded = results.loadDuringRun && cores && results.loadDuringRun.median > cores ? ' (a loaded machine: other work shared the cores, so absolute figures are low and noisy; the ratios were measured side by side)' : '';
+  const loaded =
+    results.loadDuringRun && cores && results.loadDuringRun.median > cores
+      ? ' (a loaded machine: other work shared the cores, so absolute figures are low and noisy; the ratios were measured side by side)'
+      : '';
   const load = results.loadDuringRun ? `; 1-minute load average during the run ${formatStats(results.loadDuringRun, 1)}${loaded}` : '';
   const lines = [
-    `Latest run, ${results.date.slice(0, 10)}, on ${results.machine}${load}; ${results.repeat} interleaved repetitions of `
-      + `${results.durationSeconds} s per figure, wrk -t 2 -c ${results.connections} on 127.0.0.1, every server with ${results.processes} `
-      + `processes x ${results.threads} threads (gunicorn sync: ${results.processes} workers) and a quota of ${results.cpus} CPU `
-      + `(mod_wsgi-express ${results.expressVersion}: a cgroup with the same quota). Medians (min–max); "ours ÷ it" is taken per `
-      + 'repetition: above 1 is better for ours on requests/s, below 1 on p99 and CPU. CPU is the server\'s cgroup only '
-      + '(docker-proxy\'s share of a published port is not in it).',
+    `Latest run, ${results.date.slice(0, 10)}, on ${results.machine}${load}; ${results.repeat} interleaved repetitions of ` +
+      `${results.durationSeconds} s per figure, wrk -t 2 -c ${results.connections} on 127.0.0.1, every server with ${results.processes} ` +
+      `processes x ${results.threads} threads (gunicorn sync: ${results.processes} workers) and a quota of ${results.cpus} CPU ` +
+      `(mod_wsgi-express ${results.expressVersion}: a cgroup with the same quota). Medians (min–max); "ours ÷ it" is taken per ` +
+      "repetition: above 1 is better for ours on requests/s, below 1 on p99 and CPU. CPU is the server's cgroup only " +
+      "(docker-proxy's share of a published port is not in it).",
     '',
   ];
   if (results.throughput?.length) lines.push(throughputTable(results.throughput), '', ceiling(results.throughput), '');
   const floor = results.start?.floor;
   if (floor) {
-    const over = (name: string) => results.start?.[name] ? formatStats(results.start[name].map((value, index) => value - floor[index])) : 'n/a';
-    lines.push(`Start to first 200 minus the runtime's floor (\`docker run --rm BASE true\` in the same repetition), ms: host network ${over('ours, host network')}, `
-      + `published port ${over('ours, published port')}.`, '');
+    const over = (name: string) => (results.start?.[name] ? formatStats(results.start[name].map((value, index) => value - floor[index])) : 'n/a');
+    lines.push(
+      `Start to first 200 minus the runtime's floor (\`docker run --rm BASE true\` in the same repetition), ms: host network ${over('ours, host network')}, ` +
+        `published port ${over('ours, published port')}.`,
+      '',
+    );
   }
   if (results.rows?.length) {
-    lines.push(markdownTable(['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'],
-      results.rows.map((row) => [row.figure, row.ours, `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`, row.reference,
-        `${formatStats(row.referenceValues, row.digits)}${row.referenceNote ?? ''}`, formatStats(pairedRatios(row.oursValues, row.referenceValues), 2)])));
+    lines.push(
+      markdownTable(
+        ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'],
+        results.rows.map((row) => [
+          row.figure,
+          row.ours,
+          `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`,
+          row.reference,
+          `${formatStats(row.referenceValues, row.digits)}${row.referenceNote ?? ''}`,
+          formatStats(pairedRatios(row.oursValues, row.referenceValues), 2),
+        ]),
+      ),
+    );
   }
   return lines.join('\n').trim();
 }

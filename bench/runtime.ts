@@ -53,7 +53,9 @@ async function measure(variant: Variant): Promise<Sample> {
     const startToFirst200Ms = await untilOk(server.url('/'), started);
     const status = await execIn(server.container, ['cat', '/proc/1/status']);
     const pid1RssKb = Number(/VmRSS:\s+(\d+)/.exec(status.output)?.[1] ?? NaN);
-    const stop = await stopWithSlowRequest(server.url(''), async () => { await server.container.stop({ t: 30 }); });
+    const stop = await stopWithSlowRequest(server.url(''), async () => {
+      await server.container.stop({ t: 30 });
+    });
     return { startToFirst200Ms, pid1RssKb, stopWithSlowRequestMs: stop.stopMs, slowRequestCompleted: stop.slowRequestCompleted };
   } finally {
     await removeContainer(server);
@@ -87,11 +89,22 @@ async function main(): Promise<void> {
       slowRequestsCompleted: `${samples.filter((s) => s.slowRequestCompleted).length}/${samples.length}`,
     };
     results.push(result);
-    rows.push([variant.name, String(result.pid1BinaryBytes), formatStats(result.pid1RssKb), formatStats(result.startToFirst200Ms), formatStats(result.stopWithSlowRequestMs), result.slowRequestsCompleted]);
+    rows.push([
+      variant.name,
+      String(result.pid1BinaryBytes),
+      formatStats(result.pid1RssKb),
+      formatStats(result.startToFirst200Ms),
+      formatStats(result.stopWithSlowRequestMs),
+      result.slowRequestsCompleted,
+    ]);
   }
-  report('runtime', `PID 1 of the same app image, ${repeat} runs each, median (min–max).`,
+  report(
+    'runtime',
+    `PID 1 of the same app image, ${repeat} runs each, median (min–max).`,
     ['PID 1', 'binary bytes', 'PID 1 RSS KiB', 'docker start → first 200 ms', 'docker stop with a 2 s request in flight ms', '2 s request completed'],
-    rows, { repeat, results });
+    rows,
+    { repeat, results },
+  );
 }
 
 runWhenMain(import.meta.url, main);

@@ -14,7 +14,10 @@ import { sleep } from './report.js';
 export async function untilOk(url: string, since: number, seconds = 60): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
-    const status = await httpGet(url, 2000).then((response) => response.status, () => 0);
+    const status = await httpGet(url, 2000).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) return performance.now() - since;
     await sleep(20);
   }
@@ -28,7 +31,10 @@ export interface StopSample {
 
 /** Starts GET /slow?seconds=2, lets it run 300 ms, then times `stop` (which resolves when the server is gone). */
 export async function stopWithSlowRequest(baseUrl: string, stop: () => Promise<void>): Promise<StopSample> {
-  const slow = httpGet(`${baseUrl}/slow?seconds=2`, 30000).then((response) => response.status === 200 && response.body === 'slow done', () => false);
+  const slow = httpGet(`${baseUrl}/slow?seconds=2`, 30000).then(
+    (response) => response.status === 200 && response.body === 'slow done',
+    () => false,
+  );
   await sleep(300);
   const stopping = performance.now();
   await stop();

@@ -85,7 +85,10 @@ async function measure(target: Target): Promise<Sample> {
   const probes: Probe[] = await probeWhile(`${target.url}/`, slow.done, slow);
   holding = false;
   await sampling;
-  const latencies = probes.filter((probe) => probe.status === 200).map((probe) => probe.latencyMs).sort((a, b) => a - b);
+  const latencies = probes
+    .filter((probe) => probe.status === 200)
+    .map((probe) => probe.latencyMs)
+    .sort((a, b) => a - b);
   return {
     probes: latencies.length,
     failed: probes.length - latencies.length,
@@ -115,10 +118,20 @@ async function main(): Promise<void> {
     const variants: [string, () => Promise<Target>][] = [
       [`ours (${image}), defaults`, () => containerTarget(image)],
       ['ours, MWE_MAX_CLIENTS=200 (express layout: 18 threads a child, 2 started)', () => containerTarget(image, ['MWE_MAX_CLIENTS=200'])],
-      [`mod_wsgi-express ${toolchain.facts.modWsgiVersion} on the host, defaults`, async () => {
-        const server = startExpress(express, SCRIPT, [], path.join(work, 'express'));
-        return { port: Number(new URL(server.url).port), url: server.url, close: async () => { await server.stop(); server.kill(); } };
-      }],
+      [
+        `mod_wsgi-express ${toolchain.facts.modWsgiVersion} on the host, defaults`,
+        async () => {
+          const server = startExpress(express, SCRIPT, [], path.join(work, 'express'));
+          return {
+            port: Number(new URL(server.url).port),
+            url: server.url,
+            close: async () => {
+              await server.stop();
+              server.kill();
+            },
+          };
+        },
+      ],
     ];
     const samples: Record<string, Sample[]> = Object.fromEntries(variants.map(([name]) => [name, []]));
     for (let run = 0; run < repeat; run += 1) {
@@ -133,14 +146,30 @@ async function main(): Promise<void> {
     }
     const rows = variants.map(([name]) => {
       const runs = samples[name];
-      const column = (key: keyof Sample, digits = 0) => (runs.every((run) => run[key] !== undefined) ? formatStats(runs.map((run) => run[key] as number), digits) : 'n/a');
+      const column = (key: keyof Sample, digits = 0) =>
+        runs.every((run) => run[key] !== undefined)
+          ? formatStats(
+              runs.map((run) => run[key] as number),
+              digits,
+            )
+          : 'n/a';
       return [name, column('probes'), column('failed'), column('p50Ms'), column('p99Ms'), column('maxMs'), column('idleMiB', 1), column('peakMiB', 1)];
     });
-    report('slow-clients',
-      `${SLOW} slow-header connections held ${HOLD_SECONDS} s (a header line a second, reopened when closed), one GET / every 200 ms meanwhile; `
-        + `${repeat} runs each, median (min–max).`,
+    report(
+      'slow-clients',
+      `${SLOW} slow-header connections held ${HOLD_SECONDS} s (a header line a second, reopened when closed), one GET / every 200 ms meanwhile; ` +
+        `${repeat} runs each, median (min–max).`,
       ['server', 'requests answered', 'failed', 'p50 ms', 'p99 ms', 'max ms', 'idle working set MiB', 'peak working set MiB'],
-      rows, { slow: SLOW, holdSeconds: HOLD_SECONDS, repeat, image, samples, summary: Object.fromEntries(Object.entries(samples).map(([name, runs]) => [name, stats(runs.map((run) => run.maxMs))])) });
+      rows,
+      {
+        slow: SLOW,
+        holdSeconds: HOLD_SECONDS,
+        repeat,
+        image,
+        samples,
+        summary: Object.fromEntries(Object.entries(samples).map(([name, runs]) => [name, stats(runs.map((run) => run.maxMs))])),
+      },
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { main } from '../dist/src/cli.js';
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

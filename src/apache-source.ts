@@ -11,10 +11,7 @@ import path from 'node:path';
 import { UsageError } from './errors.js';
 import * as check from './validate.js';
 
-export type ApacheSource =
-  | { from: 'distro' | 'debian' }
-  | { from: 'url'; url: string }
-  | { from: 'local'; path: string };
+export type ApacheSource = { from: 'distro' | 'debian' } | { from: 'url'; url: string } | { from: 'local'; path: string };
 
 export function parseApacheSource(value: string | undefined, flag = '--apache'): ApacheSource {
   if (value === undefined || value === 'distro') return { from: 'distro' };
@@ -25,7 +22,9 @@ export function parseApacheSource(value: string | undefined, flag = '--apache'):
     return { from: 'url', url: value };
   }
   if (!/\.(tar(\.\w+)?|tgz|tbz2?|txz)$/.test(value)) {
-    throw new UsageError(`${flag}: '${value}' is not distro, source, an http(s) URL or a .tar.* file; e.g. --apache source, or --apache https://downloads.apache.org/httpd/httpd-2.4.65.tar.bz2`);
+    throw new UsageError(
+      `${flag}: '${value}' is not distro, source, an http(s) URL or a .tar.* file; e.g. --apache source, or --apache https://downloads.apache.org/httpd/httpd-2.4.65.tar.bz2`,
+    );
   }
   check.existingFile(value, flag);
   return { from: 'local', path: path.resolve(value) };

@@ -13,7 +13,18 @@ import type { ProgressMode } from './docker/progress.js';
 import { UsageError } from './errors.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, configDirectory, type BuildPlan, type TlsRole } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
-import { checkPathsScript, installDependenciesScript, loadedModuleFiles, renderDockerfile, SBOM_PATH, renderHandlerScript, renderHttpdConf, renderAddHandlerScript, renderTelemetryScript, setupServerScript } from './render.js';
+import {
+  checkPathsScript,
+  installDependenciesScript,
+  loadedModuleFiles,
+  renderDockerfile,
+  SBOM_PATH,
+  renderHandlerScript,
+  renderHttpdConf,
+  renderAddHandlerScript,
+  renderTelemetryScript,
+  setupServerScript,
+} from './render.js';
 import type { Toolchain } from './toolchain.js';
 
 /**
@@ -37,7 +48,13 @@ export function sourceDateEpoch(context: ContextBuilder, environment = process.e
  *
  * `httpdConf`: the configuration already rendered for this plan, when the caller has it.
  */
-export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: string, builder?: Builder, httpdConf = renderHttpdConf(plan, toolchain.facts, commandLine)): ContextBuilder {
+export function appContext(
+  plan: BuildPlan,
+  toolchain: Toolchain,
+  commandLine: string,
+  builder?: Builder,
+  httpdConf = renderHttpdConf(plan, toolchain.facts, commandLine),
+): ContextBuilder {
   const context = new ContextBuilder();
   context.addFile('dpkg-slim.cfg', `${SLIM_DPKG_CONFIG}\n`);
   const checkPaths = checkPathsScript(plan.options);
@@ -45,7 +62,12 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   context.addDirectory('assembly');
   context.addHostPath('assembly/assemble-rootfs.py', path.join(imagesDir(), 'runtime', 'assemble-rootfs.py'));
   context.addHostPath('assembly/sbom.py', path.join(imagesDir(), 'runtime', 'sbom.py'));
-  context.addFile('assembly/modules.txt', loadedModuleFiles(plan, toolchain.facts).map((file) => `${file}\n`).join(''));
+  context.addFile(
+    'assembly/modules.txt',
+    loadedModuleFiles(plan, toolchain.facts)
+      .map((file) => `${file}\n`)
+      .join(''),
+  );
   context.addFile('assembly/system-packages.txt', plan.options.systemPackages.map((name) => `${name}\n`).join(''));
   context.addDirectory('config');
   context.addFile('config/httpd.conf', httpdConf);
@@ -90,7 +112,10 @@ export function appContext(plan: BuildPlan, toolchain: Toolchain, commandLine: s
   const epoch = sourceDateEpoch(context);
   if (process.env.SOURCE_DATE_EPOCH) context.clampTimes(epoch);
   const dockerfile = renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain, epoch));
-  context.addFile('Dockerfile', dockerfileFor(builder ?? 'legacy', dockerfile, (mount) => !builder && mount.startsWith('--mount=type=secret,')));
+  context.addFile(
+    'Dockerfile',
+    dockerfileFor(builder ?? 'legacy', dockerfile, (mount) => !builder && mount.startsWith('--mount=type=secret,')),
+  );
   return context;
 }
 
@@ -145,7 +170,8 @@ export async function buildAppImage(
   const context = appContext(plan, toolchain, commandLine, builder, httpdConf);
   const settings = appBuildSettings(plan, toolchain);
   // BuildKit 0.11 and later stamp history and layers with it; older ones ignore an undeclared argument.
-  const buildArgs: Record<string, string> = builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(sourceDateEpoch(context)) } : settings.buildArgs;
+  const buildArgs: Record<string, string> =
+    builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(sourceDateEpoch(context)) } : settings.buildArgs;
   return buildImage(docker, {
     context: context.toStream(),
     ...settings,

@@ -33,9 +33,7 @@ export async function ensureBaseImage(docker: Docker, reference: string, progres
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
   } catch (error) {
     const reason = ((error as Error).message || 'pull failed').split('\n')[0];
-    throw new RuntimeFailure(
-      `base image ${reference} is not present and cannot be pulled (${reason}); make it locally with: ${bootstrapCommand(reference)}`,
-    );
+    throw new RuntimeFailure(`base image ${reference} is not present and cannot be pulled (${reason}); make it locally with: ${bootstrapCommand(reference)}`);
   }
   const pulled = await findImage(docker, reference);
   if (!pulled) throw new RuntimeFailure(`base image ${reference} was pulled but is not listed by the engine`);
@@ -56,9 +54,7 @@ function run(command: string, args: string[], progress?: (line: string) => void)
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.on('error', (error) => reject(new RuntimeFailure(`cannot run ${command}: ${error.message}`)));
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new RuntimeFailure(`${command} exited with status ${code}`, tail.join('\n'))),
-    );
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new RuntimeFailure(`${command} exited with status ${code}`, tail.join('\n')))));
   });
 }
 
@@ -115,7 +111,16 @@ function emptyDirectory(directory: string, keep: (name: string) => boolean = () 
 
 /** Drops apt caches, logs, docs, man pages and translations from a fresh debootstrap tree. */
 export function slimRootfs(root: string): void {
-  for (const leftover of ['var/cache/apt/archives', 'var/lib/apt/lists', 'var/log', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'usr/share/groff', 'usr/share/lintian']) {
+  for (const leftover of [
+    'var/cache/apt/archives',
+    'var/lib/apt/lists',
+    'var/log',
+    'usr/share/man',
+    'usr/share/info',
+    'usr/share/locale',
+    'usr/share/groff',
+    'usr/share/lintian',
+  ]) {
     emptyDirectory(path.join(root, leftover), (name) => name === 'partial' || name === 'lock');
   }
   const docs = path.join(root, 'usr/share/doc');

@@ -4,7 +4,18 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { RuntimeFailure, UsageError } from './errors.js';
-import { APP_COMMANDS, OPTION_ALIASES, OPTION_SPECS, helpText, metavarText, resolveBuildOptions, takesOption, type BuildOptions, type OptionCommand, type OptionSpec } from './options.js';
+import {
+  APP_COMMANDS,
+  OPTION_ALIASES,
+  OPTION_SPECS,
+  helpText,
+  metavarText,
+  resolveBuildOptions,
+  takesOption,
+  type BuildOptions,
+  type OptionCommand,
+  type OptionSpec,
+} from './options.js';
 import { packageVersion } from './paths.js';
 import { SUITES, type Suite, defaultBaseTag } from './base.js';
 import { runBuild } from './commands/build.js';
@@ -144,23 +155,37 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
       program
         .command(name)
         .description(description)
-        .argument('[APP]', 'WSGI script file, Django project directory (with manage.py), Python module name (--application-type module) or directory (--application-type static); or --entry-point'),
+        .argument(
+          '[APP]',
+          'WSGI script file, Django project directory (with manage.py), Python module name (--application-type module) or directory (--application-type static); or --entry-point',
+        ),
       name,
       skip,
     ).action(() => undefined);
   const build = appCommand('build', 'Build an image serving APP with Apache/mod_wsgi, configured as mod_wsgi-express would be for the same options');
   const config = appCommand('config', 'Print the Apache configuration build would generate for APP and these options (builds the toolchain if needed)');
-  const publishOptions = (command: Command): Command => command
-    .option('--publish-host <IP-ADDRESS>', 'host interface the port is published on', '127.0.0.1')
-    .option('--publish-port <NUMBER>', 'host port (default: the same as --port)')
-    .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', collect)
-    .option('--name <NAME>', "the container's name (default: from the tag, e.g. mwe-app-hello for mwe-app/hello:latest; setup-server adds -server)");
-  const startServer = publishOptions(appCommand('start-server', 'Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server\'s'));
-  const setupServer = publishOptions(appCommand('setup-server', 'Build APP when needed and write a server root (httpd.conf, envvars, apachectl) whose apachectl starts, stops and restarts it as a background container; re-run with new options to change them', ['serverRoot']))
-    .requiredOption('--server-root <DIRECTORY>', 'directory to write the server root to (created if missing; envvars in it is never overwritten)');
+  const publishOptions = (command: Command): Command =>
+    command
+      .option('--publish-host <IP-ADDRESS>', 'host interface the port is published on', '127.0.0.1')
+      .option('--publish-port <NUMBER>', 'host port (default: the same as --port)')
+      .option('--env <KEY=VALUE>', 'environment variable for the container (what --passenv reads); repeatable', collect)
+      .option('--name <NAME>', "the container's name (default: from the tag, e.g. mwe-app-hello for mwe-app/hello:latest; setup-server adds -server)");
+  const startServer = publishOptions(
+    appCommand(
+      'start-server',
+      "Build APP when needed and run it in the foreground: port published, logs on this terminal, Ctrl-C stops it gracefully, the exit status is the server's",
+    ),
+  );
+  const setupServer = publishOptions(
+    appCommand(
+      'setup-server',
+      'Build APP when needed and write a server root (httpd.conf, envvars, apachectl) whose apachectl starts, stops and restarts it as a background container; re-run with new options to change them',
+      ['serverRoot'],
+    ),
+  ).requiredOption('--server-root <DIRECTORY>', 'directory to write the server root to (created if missing; envvars in it is never overwritten)');
   const apachectl = program
     .command('apachectl')
-    .description("Control the server of a server root written by setup-server (what its generated apachectl runs)")
+    .description('Control the server of a server root written by setup-server (what its generated apachectl runs)')
     .requiredOption('--server-root <DIRECTORY>', 'the server root')
     .addArgument(new Argument('<ACTION>', 'what to do').choices([...APACHECTL_ACTIONS]))
     .action(() => undefined);
@@ -172,7 +197,7 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
   ].map(([name, description]) => {
     const command = addBuildOptions(program.command(name).description(description), 'module');
     if (name === 'install-module') {
-      command.option('--modules-directory <DIRECTORY>', "host directory to install into (default: apxs -q LIBEXECDIR, else /usr/lib/apache2/modules)");
+      command.option('--modules-directory <DIRECTORY>', 'host directory to install into (default: apxs -q LIBEXECDIR, else /usr/lib/apache2/modules)');
     } else {
       command.option('--output <DIRECTORY>', 'host directory the module is exported to', 'mwe-module');
     }
@@ -181,12 +206,12 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
 
   const toolchain = program.command('toolchain').description('Manage toolchain images (one per base image and mod_wsgi source)');
   const prefixOption = (command: Command): Command => command.addOption(commanderOption(OPTION_SPECS.find((spec) => spec.key === 'toolchainPrefix')!));
-  prefixOption(toolchain.command('list').description('List toolchain images with their Python, Apache and mod_wsgi versions, sizes and users')).action(() => undefined);
-  prefixOption(toolchain
-    .command('prune')
-    .description('Remove toolchain images that no app image was built on')
-    .option('--dry-run', 'only print what would be removed'))
-    .action(() => undefined);
+  prefixOption(toolchain.command('list').description('List toolchain images with their Python, Apache and mod_wsgi versions, sizes and users')).action(
+    () => undefined,
+  );
+  prefixOption(
+    toolchain.command('prune').description('Remove toolchain images that no app image was built on').option('--dry-run', 'only print what would be removed'),
+  ).action(() => undefined);
 
   const base = program.command('base').description('Manage base images');
   base
@@ -199,7 +224,9 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
 
   const manifest = program
     .command('manifest')
-    .description("Write a Kubernetes Deployment and Service (default) or a compose file for IMAGE, matched to its port, health checks and stop timing, with a restricted security context")
+    .description(
+      'Write a Kubernetes Deployment and Service (default) or a compose file for IMAGE, matched to its port, health checks and stop timing, with a restricted security context',
+    )
     .argument('<IMAGE>', 'an image made by mwe-image build (name[:tag] or id)')
     .option('--kubernetes', 'a Deployment and a Service (the default)')
     .option('--compose', 'a compose file with one service, its port published on 127.0.0.1')
@@ -208,7 +235,20 @@ export function buildProgram(output: CliOutput = PROCESS_OUTPUT): Command {
     .option('--output <FILE>', 'file to write (default: standard output)')
     .action(() => undefined);
 
-  for (const command of [program, build, config, startServer, setupServer, apachectl, manifest, base, toolchain, ...toolchain.commands, ...moduleCommands, ...base.commands]) {
+  for (const command of [
+    program,
+    build,
+    config,
+    startServer,
+    setupServer,
+    apachectl,
+    manifest,
+    base,
+    toolchain,
+    ...toolchain.commands,
+    ...moduleCommands,
+    ...base.commands,
+  ]) {
     command.exitOverride().configureOutput({
       writeOut: output.out,
       writeErr: output.err,
@@ -272,7 +312,11 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
       return 2;
     }
     if (Object.keys(pairs).length) {
-      throw new UsageError(`${Object.keys(pairs).map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag).join(', ')} is an option of ${APP_COMMANDS.join(', ')}`);
+      throw new UsageError(
+        `${Object.keys(pairs)
+          .map((key) => OPTION_SPECS.find((s) => s.key === key)!.flag)
+          .join(', ')} is an option of ${APP_COMMANDS.join(', ')}`,
+      );
     }
     if (invoked === 'manifest') {
       return await runManifest(command!.args[0], command!.opts() as ManifestArguments, reportProgress);

@@ -33,11 +33,33 @@ export const RUNTIME_USER = { name: 'app', uid: 10001, gid: 0 } as const;
  * optional ones an option adds; `--apache source` builds exactly these.
  */
 export const APACHE_MODULES = [
-  'unixd', 'authn_core', 'authz_core', 'authz_host', 'mime', 'rewrite',
-  'alias', 'dir', 'env', 'headers', 'filter', 'reqtimeout', 'log_config',
+  'unixd',
+  'authn_core',
+  'authz_core',
+  'authz_host',
+  'mime',
+  'rewrite',
+  'alias',
+  'dir',
+  'env',
+  'headers',
+  'filter',
+  'reqtimeout',
+  'log_config',
 ] as const;
 export const OPTIONAL_APACHE_MODULES = [
-  'autoindex', 'status', 'deflate', 'cgi', 'cgid', 'http2', 'proxy', 'proxy_http', 'ssl', 'auth_basic', 'auth_digest', 'authz_user',
+  'autoindex',
+  'status',
+  'deflate',
+  'cgi',
+  'cgid',
+  'http2',
+  'proxy',
+  'proxy_http',
+  'ssl',
+  'auth_basic',
+  'auth_digest',
+  'authz_user',
 ] as const;
 export const APACHE_MPMS = ['event', 'worker', 'prefork'] as const;
 
@@ -73,9 +95,16 @@ export const DERIVED_VARIABLES = {
 
 /** Variables the entrypoint sets for the generated config: Apache's worker pool, sized from the settings. */
 export const WORKER_POOL_VARIABLES = [
-  'MWE_MPM_SERVER_LIMIT', 'MWE_MPM_THREADS_PER_CHILD', 'MWE_MPM_START_SERVERS', 'MWE_MPM_MAX_REQUEST_WORKERS',
-  'MWE_MPM_MIN_SPARE_THREADS', 'MWE_MPM_MAX_SPARE_THREADS', 'MWE_MPM_PREFORK_MAX_CLIENTS', 'MWE_MPM_PREFORK_START_SERVERS',
-  'MWE_MPM_PREFORK_MIN_SPARE_SERVERS', 'MWE_MPM_PREFORK_MAX_SPARE_SERVERS',
+  'MWE_MPM_SERVER_LIMIT',
+  'MWE_MPM_THREADS_PER_CHILD',
+  'MWE_MPM_START_SERVERS',
+  'MWE_MPM_MAX_REQUEST_WORKERS',
+  'MWE_MPM_MIN_SPARE_THREADS',
+  'MWE_MPM_MAX_SPARE_THREADS',
+  'MWE_MPM_PREFORK_MAX_CLIENTS',
+  'MWE_MPM_PREFORK_START_SERVERS',
+  'MWE_MPM_PREFORK_MIN_SPARE_SERVERS',
+  'MWE_MPM_PREFORK_MAX_SPARE_SERVERS',
 ] as const;
 
 /** The -D names the entrypoint passes Apache for the config's <IfDefine> sections. */

@@ -90,7 +90,9 @@ function sourceOf(file: string, flag: string): DependencySource {
   if (!lock.project) return { file, kind: lock.kind };
   const projectFile = path.join(path.dirname(file), lock.project);
   if (!existsSync(projectFile)) {
-    throw new UsageError(`${flag}: ${file} needs the ${lock.project} beside it (${lock.tool[0]} export reads both); add it, or give --requirements with another file`);
+    throw new UsageError(
+      `${flag}: ${file} needs the ${lock.project} beside it (${lock.tool[0]} export reads both); add it, or give --requirements with another file`,
+    );
   }
   return { file, kind: lock.kind, projectFile };
 }
@@ -123,8 +125,11 @@ export function stageFiles(plan: DependenciesPlan): [string, string][] {
 /** One line for the build's progress output: which file the dependencies come from, and how. */
 export function describeDependencies(plan: DependenciesPlan): string {
   const lock = LOCK_FORMATS.find((format) => format.kind === plan.kind);
-  const how = lock ? `: the locked versions, by ${lock.exportCommand} (${lock.tool.join(' and ')} installed in the build stage only)`
-    : plan.kind === 'pyproject' ? ': its [project] dependencies' : '';
+  const how = lock
+    ? `: the locked versions, by ${lock.exportCommand} (${lock.tool.join(' and ')} installed in the build stage only)`
+    : plan.kind === 'pyproject'
+      ? ': its [project] dependencies'
+      : '';
   const files = [plan.file, ...plan.extraRequirements].filter(Boolean).join(' and ');
   return `Dependencies from ${files}${how}; pip-installed into ${VENV} in a cached build stage`;
 }
@@ -157,7 +162,9 @@ export function planDependencies(options: BuildOptions, appDir: string | undefin
   const extraRequirements = options.enableTelemetry ? [TELEMETRY_PACKAGE] : [];
   if (!source && !extraRequirements.length) return undefined;
   const config = index();
-  const findLinkDirectories = options.wheelDir ? [] : config.findLinks.filter((link) => !/^https?:/.test(link) && existsSync(link) && statSync(link).isDirectory());
+  const findLinkDirectories = options.wheelDir
+    ? []
+    : config.findLinks.filter((link) => !/^https?:/.test(link) && existsSync(link) && statSync(link).isDirectory());
   return {
     file: source?.file,
     kind: source?.kind ?? 'none',

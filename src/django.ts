@@ -45,7 +45,9 @@ function settingsModuleOf(root: string): string {
   const source = readFileSync(path.join(root, 'manage.py'), 'utf8');
   const match = /['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([^'"]+)['"]/.exec(source);
   if (!match || !MODULE.test(match[1])) {
-    throw new UsageError(`APP: ${path.join(root, 'manage.py')} does not set DJANGO_SETTINGS_MODULE as os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings') does; add that line`);
+    throw new UsageError(
+      `APP: ${path.join(root, 'manage.py')} does not set DJANGO_SETTINGS_MODULE as os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings') does; add that line`,
+    );
   }
   return match[1];
 }
@@ -69,7 +71,9 @@ function wsgiApplicationOf(root: string, settingsModule: string, settingsFile: s
   const candidates = [...new Set([packages.join('.'), packages[0]].filter(Boolean).map((name) => `${name}.wsgi`))];
   const wsgiModule = candidates.find((candidate) => moduleFile(root, candidate));
   if (!wsgiModule) {
-    throw new UsageError(`APP: no WSGI_APPLICATION in ${settingsFile} and no ${candidates[0] ?? 'wsgi'} module under ${root}; set WSGI_APPLICATION = 'mysite.wsgi.application'`);
+    throw new UsageError(
+      `APP: no WSGI_APPLICATION in ${settingsFile} and no ${candidates[0] ?? 'wsgi'} module under ${root}; set WSGI_APPLICATION = 'mysite.wsgi.application'`,
+    );
   }
   return { wsgiModule, callableObject: 'application' };
 }
@@ -79,7 +83,9 @@ export function readDjangoProject(root: string): DjangoProject {
   const settingsModule = settingsModuleOf(root);
   const settingsFile = moduleFile(root, settingsModule);
   if (!settingsFile) {
-    throw new UsageError(`APP: manage.py names settings ${settingsModule}, but ${root} has no ${settingsModule.replace(/\./g, '/')}.py; give the directory that holds manage.py and the project package`);
+    throw new UsageError(
+      `APP: manage.py names settings ${settingsModule}, but ${root} has no ${settingsModule.replace(/\./g, '/')}.py; give the directory that holds manage.py and the project package`,
+    );
   }
   return { root, settingsModule, ...wsgiApplicationOf(root, settingsModule, settingsFile) };
 }
@@ -88,7 +94,11 @@ export function readDjangoProject(root: string): DjangoProject {
 export function describeDjangoProject(project: DjangoProject & { dependencyFile?: string; interpreterPackage?: string }, addedPackage: boolean): string {
   const from = project.dependencyFile
     ? `; Django from ${path.basename(project.dependencyFile)}, run by ${IMAGE_PATHS.venv}/bin/python${project.interpreterPackage ? ` (Debian's ${project.interpreterPackage} added to --system-packages)` : ''}`
-    : addedPackage ? `; Django from Debian's ${DJANGO_PACKAGE} (added to --system-packages)` : '';
-  return `Django project ${project.root}: settings ${project.settingsModule}, WSGI ${project.wsgiModule}.${project.callableObject}; `
-    + `collectstatic and the STATIC_URL/MEDIA_URL aliases run in the image build${from}`;
+    : addedPackage
+      ? `; Django from Debian's ${DJANGO_PACKAGE} (added to --system-packages)`
+      : '';
+  return (
+    `Django project ${project.root}: settings ${project.settingsModule}, WSGI ${project.wsgiModule}.${project.callableObject}; ` +
+    `collectstatic and the STATIC_URL/MEDIA_URL aliases run in the image build${from}`
+  );
 }

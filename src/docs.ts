@@ -44,7 +44,7 @@ export function optionsMarkdown(): string {
     '',
     'The last column says what becomes of each mod_wsgi-express 6 option in an image: rendered as',
     'mod_wsgi-express 6 renders it, container-adapted (and how), or refused (the build stops with the',
-    'reason and the alternative); the rest are mwe-image\'s own.',
+    "reason and the alternative); the rest are mwe-image's own.",
     '',
   ];
   for (const [group, title] of Object.entries(GROUP_TITLES)) {
@@ -52,9 +52,15 @@ export function optionsMarkdown(): string {
     for (const spec of OPTION_SPECS.filter((candidate) => candidate.group === group)) {
       const usage = `\`${[spec.flag, metavarText(spec)].filter(Boolean).join(' ')}\``;
       const fallback = spec.defaultText ? cell(spec.defaultText) : spec.default === undefined || spec.default === false ? '' : `\`${spec.default}\``;
-      const commands = !spec.commands ? '' : spec.commands.includes('module') ? 'Also taken by the module commands.' : `Taken by ${spec.commands.join(', ')} only.`;
+      const commands = !spec.commands
+        ? ''
+        : spec.commands.includes('module')
+          ? 'Also taken by the module commands.'
+          : `Taken by ${spec.commands.join(', ')} only.`;
       const runtime = spec.env ? `Run time: \`${spec.env}\`.` : '';
-      const extra = [spec.repeatable ? 'Repeatable.' : '', spec.choices ? `One of: ${spec.choices.join(', ')}.` : '', runtime, commands].filter(Boolean).join(' ');
+      const extra = [spec.repeatable ? 'Repeatable.' : '', spec.choices ? `One of: ${spec.choices.join(', ')}.` : '', runtime, commands]
+        .filter(Boolean)
+        .join(' ');
       lines.push(`| ${usage} | ${fallback} | ${cell(spec.help)}${extra ? ` ${extra}` : ''} | ${cell(fidelityText(spec))} |`);
     }
     lines.push('');

@@ -6,7 +6,10 @@ export class UsageError extends Error {
 /** Something failed while doing the work (engine down, build step failed): exit code 1. */
 export class RuntimeFailure extends Error {
   readonly exitCode = 1;
-  constructor(message: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
   }
 }

@@ -82,7 +82,9 @@ export function moduleNeeds(file: Buffer): ModuleNeeds {
 
   // Symbol version names (GLIBC_2.34, ...) are strings in .dynstr.
   const dynstr = sections.find((section) => section.name === '.dynstr');
-  const versions = dynstr ? [...file.toString('latin1', dynstr.offset, dynstr.offset + dynstr.size).matchAll(/GLIBC_(\d+\.\d+)/g)].map((match) => match[1]) : [];
+  const versions = dynstr
+    ? [...file.toString('latin1', dynstr.offset, dynstr.offset + dynstr.size).matchAll(/GLIBC_(\d+\.\d+)/g)].map((match) => match[1])
+    : [];
   const glibc = versions.sort(compareVersions).pop();
 
   let magic: ModuleNeeds['magic'];
@@ -138,7 +140,13 @@ export function hostApache(): HostApache {
   const mmn = httpd ? /Module Magic Number: (\d+):(\d+)/.exec(run(httpd, ['-V'])) : null;
   let distribution: HostApache['distribution'];
   if (existsSync('/etc/os-release')) {
-    const release = Object.fromEntries(readFileSync('/etc/os-release', 'utf8').split('\n').map((line) => /^(\w+)="?([^"]*)"?$/.exec(line)).filter((match) => match !== null).map((match) => [match![1], match![2]]));
+    const release = Object.fromEntries(
+      readFileSync('/etc/os-release', 'utf8')
+        .split('\n')
+        .map((line) => /^(\w+)="?([^"]*)"?$/.exec(line))
+        .filter((match) => match !== null)
+        .map((match) => [match![1], match![2]]),
+    );
     if (release.ID) distribution = { id: release.ID, codename: release.VERSION_CODENAME ?? '', pretty: release.PRETTY_NAME ?? release.ID };
   }
   return { libraries, glibc, magic: mmn ? { major: Number(mmn[1]), minor: Number(mmn[2]) } : undefined, httpd, distribution };
@@ -156,8 +164,10 @@ export function loadProblems(needs: ModuleNeeds, host: HostApache): string[] {
   if (needs.magic && host.magic) {
     const built = `${needs.magic.major}:${needs.magic.minor}`;
     const hostMagic = `${host.magic.major}:${host.magic.minor}`;
-    if (needs.magic.major !== host.magic.major) problems.push(`it was built for Apache module magic number ${built}, this host's Apache is ${hostMagic} (another major API)`);
-    else if (needs.magic.minor > host.magic.minor) problems.push(`it was built against a newer Apache (module magic number ${built}) than this host's (${hostMagic})`);
+    if (needs.magic.major !== host.magic.major)
+      problems.push(`it was built for Apache module magic number ${built}, this host's Apache is ${hostMagic} (another major API)`);
+    else if (needs.magic.minor > host.magic.minor)
+      problems.push(`it was built against a newer Apache (module magic number ${built}) than this host's (${hostMagic})`);
   }
   return problems;
 }

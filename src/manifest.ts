@@ -57,7 +57,9 @@ const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 export function checkName(name: string): string {
   if (name.length > 63 || !NAME.test(name)) {
-    throw new UsageError(`--name: '${name}' is not a name Kubernetes and compose accept; use lower-case letters, digits and '-', starting with a letter, at most 63 characters`);
+    throw new UsageError(
+      `--name: '${name}' is not a name Kubernetes and compose accept; use lower-case letters, digits and '-', starting with a letter, at most 63 characters`,
+    );
   }
   return name;
 }
@@ -70,7 +72,12 @@ export function checkReplicas(text: string): number {
 
 /** A name from the image's title: lower-case, other characters turned to '-', 'app' when nothing is left. */
 export function nameFromTitle(title: string): string {
-  const name = title.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 63).replace(/-+$/, '');
+  const name = title
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   return name || 'app';
 }
 
@@ -98,8 +105,12 @@ export function imageFacts(
   const env = Object.fromEntries((config.Env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const port = wholeNumber(labels['io.mwe-image.port'], 0, 'its io.mwe-image.port label', reference);
   if (port < 1 || port > 65535) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.port label ${port} is not a port`);
-  const httpsPort = labels['io.mwe-image.https-port'] === undefined ? undefined : wholeNumber(labels['io.mwe-image.https-port'], 0, 'its io.mwe-image.https-port label', reference);
-  if (httpsPort !== undefined && (httpsPort < 1 || httpsPort > 65535)) throw new RuntimeFailure(`image '${reference}': its io.mwe-image.https-port label ${httpsPort} is not a port`);
+  const httpsPort =
+    labels['io.mwe-image.https-port'] === undefined
+      ? undefined
+      : wholeNumber(labels['io.mwe-image.https-port'], 0, 'its io.mwe-image.https-port label', reference);
+  if (httpsPort !== undefined && (httpsPort < 1 || httpsPort > 65535))
+    throw new RuntimeFailure(`image '${reference}': its io.mwe-image.https-port label ${httpsPort} is not a port`);
   const volumes = Object.keys(config.Volumes ?? {}).sort();
   // USER uid:gid of the app user in every app image; anything else (a name, root) gets the app user, which runAsNonRoot needs.
   const [uid, gid] = /^[1-9]\d*:\d+$/.test(config.User ?? '') ? config.User!.split(':').map(Number) : [RUNTIME_USER.uid, RUNTIME_USER.gid];
@@ -122,11 +133,13 @@ export function gracePeriod(facts: ImageFacts): number {
 }
 
 function header(facts: ImageFacts, argv: string[], what: string): string {
-  return yamlComment([
-    `mwe-image manifest ${argv.join(' ')}`,
-    `${what} for the image ${facts.reference} (port ${facts.port}, MWE_STOP_DELAY=${facts.stopDelay}, MWE_STOP_TIMEOUT=${facts.stopTimeout}):`,
-    `the grace period is delay + timeout + ${STOP_MARGIN} s, the health checks are the image's own, the root file system read-only.`,
-  ].join('\n'));
+  return yamlComment(
+    [
+      `mwe-image manifest ${argv.join(' ')}`,
+      `${what} for the image ${facts.reference} (port ${facts.port}, MWE_STOP_DELAY=${facts.stopDelay}, MWE_STOP_TIMEOUT=${facts.stopTimeout}):`,
+      `the grace period is delay + timeout + ${STOP_MARGIN} s, the health checks are the image's own, the root file system read-only.`,
+    ].join('\n'),
+  );
 }
 
 /** Where an init container mounts the emptyDir it fills from the image's directory. */
@@ -172,22 +185,26 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
             seccompProfile: { type: 'RuntimeDefault' },
           },
           ...(initContainers.length === 0 ? {} : { initContainers }),
-          containers: [{
-            name: options.name,
-            image: facts.reference,
-            imagePullPolicy: 'IfNotPresent',
-            ports: [{ name: 'http', containerPort: facts.port, protocol: 'TCP' },
-              ...(facts.httpsPort === undefined ? [] : [{ name: 'https', containerPort: facts.httpsPort, protocol: 'TCP' }])],
-            // Until the application answers (it loads before Apache serves): up to a minute.
-            startupProbe: { exec, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 30 },
-            // Apache's own answer, 403 from the moment a stop begins: out of the Service at once.
-            readinessProbe: { httpGet: { path: READINESS.path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 1 },
-            // One request to the application; 5xx or no answer three times in a row restarts the container.
-            livenessProbe: { exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-            resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
-            securityContext,
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...imageVolumes.map(({ name, directory }) => ({ name, mountPath: directory }))],
-          }],
+          containers: [
+            {
+              name: options.name,
+              image: facts.reference,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [
+                { name: 'http', containerPort: facts.port, protocol: 'TCP' },
+                ...(facts.httpsPort === undefined ? [] : [{ name: 'https', containerPort: facts.httpsPort, protocol: 'TCP' }]),
+              ],
+              // Until the application answers (it loads before Apache serves): up to a minute.
+              startupProbe: { exec, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 30 },
+              // Apache's own answer, 403 from the moment a stop begins: out of the Service at once.
+              readinessProbe: { httpGet: { path: READINESS.path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 1 },
+              // One request to the application; 5xx or no answer three times in a row restarts the container.
+              livenessProbe: { exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+              resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
+              securityContext,
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...imageVolumes.map(({ name, directory }) => ({ name, mountPath: directory }))],
+            },
+          ],
           volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...imageVolumes.map(({ name }) => ({ name, emptyDir: { sizeLimit: '64Mi' } }))],
         },
       },
@@ -199,8 +216,10 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
     metadata: { name: options.name, labels },
     spec: {
       selector: labels,
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
-        ...(facts.httpsPort === undefined ? [] : [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }])],
+      ports: [
+        { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+        ...(facts.httpsPort === undefined ? [] : [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]),
+      ],
     },
   };
   return `${header(facts, argv, 'Deployment and Service')}${yamlDocument(deployment)}---\n${yamlDocument(service)}`;
@@ -226,6 +245,9 @@ export function composeManifest(facts: ImageFacts, options: ManifestOptions, arg
     },
   };
   // Compose carries anonymous volumes over to a recreated container: a new image's configuration needs new ones.
-  const renew = facts.volumes === undefined ? '' : yamlComment(`${facts.volumes.join(', ')}: filled from the image once; after changing the image, docker compose up --renew-anon-volumes.`);
+  const renew =
+    facts.volumes === undefined
+      ? ''
+      : yamlComment(`${facts.volumes.join(', ')}: filled from the image once; after changing the image, docker compose up --renew-anon-volumes.`);
   return `${header(facts, argv, 'Compose service')}${renew}${yamlDocument(file)}`;
 }

@@ -40,7 +40,11 @@ const split = (value: string | undefined): string[] => (value ?? '').split(/\s+/
 
 /** `pip config list` of the host's pip, as key -> value ("global.index-url" -> URL); empty without pip. */
 function pipConfig(): Record<string, string> {
-  const result = spawnSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8', timeout: 15000, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+  const result = spawnSync('python3', ['-m', 'pip', 'config', 'list'], {
+    encoding: 'utf8',
+    timeout: 15000,
+    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+  });
   const config: Record<string, string> = {};
   if (result.status !== 0) return config;
   for (const line of result.stdout.split('\n')) {
@@ -57,8 +61,7 @@ export function indexConfig(options: IndexOptions, env: NodeJS.ProcessEnv = proc
     fileConfig ??= readPipConfig();
     return fileConfig[`global.${key}`] ?? fileConfig[`install.${key}`] ?? fileConfig[`download.${key}`];
   };
-  const list = (given: string[] | undefined, variable: string, key: string): string[] =>
-    given?.length ? given : split(env[variable] ?? fromFile(key));
+  const list = (given: string[] | undefined, variable: string, key: string): string[] => (given?.length ? given : split(env[variable] ?? fromFile(key)));
   const noIndex = /^(1|true|yes|on)$/i.test(env.PIP_NO_INDEX ?? fromFile('no-index') ?? '');
   const caBundle = [env.PIP_CERT, fromFile('cert'), env.REQUESTS_CA_BUNDLE, env.SSL_CERT_FILE].find((file) => file && existsSync(file));
   return {
@@ -105,7 +108,13 @@ const isPrerelease = (version: string): boolean => /(a|b|rc|dev)\d+/.test(versio
 export function compareVersions(a: string, b: string): number {
   const split = (v: string) => {
     const [, release, suffix = ''] = /^([\d.]+)(.*)$/.exec(v) ?? [v, v];
-    return { release: release.split('.').filter(Boolean).map(Number), suffix: suffix.split(/[^\d]+/).filter(Boolean).map(Number) };
+    return {
+      release: release.split('.').filter(Boolean).map(Number),
+      suffix: suffix
+        .split(/[^\d]+/)
+        .filter(Boolean)
+        .map(Number),
+    };
   };
   const [pa, pb] = [split(a), split(b)];
   for (let i = 0; i < Math.max(pa.release.length, pb.release.length); i += 1) {
@@ -135,9 +144,10 @@ function get(url: string, config: IndexConfig, accept: string, redirects = 5): P
   if (parsed.username || parsed.password) {
     headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
   }
-  const tlsOptions = parsed.protocol === 'https:'
-    ? { ca: config.caBundle ? [...rootCertificates, readFileSync(config.caBundle, 'utf8')] : undefined, rejectUnauthorized: !trusted(parsed, config) }
-    : {};
+  const tlsOptions =
+    parsed.protocol === 'https:'
+      ? { ca: config.caBundle ? [...rootCertificates, readFileSync(config.caBundle, 'utf8')] : undefined, rejectUnauthorized: !trusted(parsed, config) }
+      : {};
   return new Promise((resolve, reject) => {
     const request = client.get(parsed, { headers, timeout: 30000, ...tlsOptions }, (response) => {
       const status = response.statusCode ?? 0;
@@ -148,7 +158,9 @@ function get(url: string, config: IndexConfig, accept: string, redirects = 5): P
       }
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks), url: parsed.toString() }));
+      response.on('end', () =>
+        resolve({ status, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks), url: parsed.toString() }),
+      );
       response.on('error', reject);
     });
     request.on('timeout', () => request.destroy(new Error('timed out after 30 s')));
@@ -157,7 +169,10 @@ function get(url: string, config: IndexConfig, accept: string, redirects = 5): P
 }
 
 function decodeHtml(text: string): string {
-  return text.replace(/&amp;/g, '&').replace(/&#x([0-9a-f]+);/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16))).replace(/&#(\d+);/g, (_, dec) => String.fromCharCode(Number(dec)));
+  return text
+    .replace(/&amp;/g, '&')
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_, dec) => String.fromCharCode(Number(dec)));
 }
 
 /** The files a Simple API page (JSON or HTML) or a find-links page lists. */
@@ -165,7 +180,10 @@ function filesOfPage(page: Fetched): { filename: string; url: string; sha256?: s
   if (page.contentType.includes('json')) {
     const data = JSON.parse(page.body.toString('utf8')) as { files?: { filename: string; url: string; hashes?: { sha256?: string }; yanked?: unknown }[] };
     return (data.files ?? []).map((file) => ({
-      filename: file.filename, url: new URL(file.url, page.url).toString(), sha256: file.hashes?.sha256, yanked: Boolean(file.yanked),
+      filename: file.filename,
+      url: new URL(file.url, page.url).toString(),
+      sha256: file.hashes?.sha256,
+      yanked: Boolean(file.yanked),
     }));
   }
   const files = [];
@@ -175,7 +193,12 @@ function filesOfPage(page: Fetched): { filename: string; url: string; sha256?: s
     const url = new URL(decodeHtml(href[1]), page.url);
     const sha256 = /^sha256=([0-9a-f]{64})$/.exec(url.hash.slice(1))?.[1];
     url.hash = '';
-    files.push({ filename: decodeHtml(match[2]).trim() || path.posix.basename(url.pathname), url: url.toString(), sha256, yanked: /data-yanked/i.test(match[1]) });
+    files.push({
+      filename: decodeHtml(match[2]).trim() || path.posix.basename(url.pathname),
+      url: url.toString(),
+      sha256,
+      yanked: /data-yanked/i.test(match[1]),
+    });
   }
   return files;
 }
@@ -242,7 +265,9 @@ export async function findSourceDistribution(project: string, version: string | 
   }
   const versions = [...new Set(candidates.map((candidate) => candidate.version))].sort(compareVersions);
   const searched = [...config.findLinks, ...indexes].map(redactUrl).join(', ') || 'no index (PIP_NO_INDEX) and no --find-links';
-  throw new RuntimeFailure(`${flag}: no source distribution of ${wanted} in ${searched}${versions.length ? ` (versions there: ${versions.slice(-8).join(' ')})` : ''}; give another version or ${offline}`);
+  throw new RuntimeFailure(
+    `${flag}: no source distribution of ${wanted} in ${searched}${versions.length ? ` (versions there: ${versions.slice(-8).join(' ')})` : ''}; give another version or ${offline}`,
+  );
 }
 
 function cacheDirectory(): string {
@@ -261,13 +286,19 @@ export async function fetchDistribution(distribution: Distribution, config: Inde
   try {
     fetched = await get(distribution.location, config, '*/*');
   } catch (error) {
-    throw new RuntimeFailure(`${flag}: downloading ${distribution.filename} from ${redactUrl(distribution.location)} failed (${reason(error)}); try again, or put the file in a directory and give --find-links DIRECTORY`);
+    throw new RuntimeFailure(
+      `${flag}: downloading ${distribution.filename} from ${redactUrl(distribution.location)} failed (${reason(error)}); try again, or put the file in a directory and give --find-links DIRECTORY`,
+    );
   }
   if (fetched.status !== 200) {
-    throw new RuntimeFailure(`${flag}: downloading ${distribution.filename} from ${redactUrl(distribution.location)} gave HTTP ${fetched.status}; try again, or put the file in a directory and give --find-links DIRECTORY`);
+    throw new RuntimeFailure(
+      `${flag}: downloading ${distribution.filename} from ${redactUrl(distribution.location)} gave HTTP ${fetched.status}; try again, or put the file in a directory and give --find-links DIRECTORY`,
+    );
   }
   if (distribution.sha256 && digest(fetched.body) !== distribution.sha256) {
-    throw new RuntimeFailure(`${flag}: ${distribution.filename} from ${redactUrl(distribution.location)} does not match the index's sha256; the download was damaged or altered, try again`);
+    throw new RuntimeFailure(
+      `${flag}: ${distribution.filename} from ${redactUrl(distribution.location)} does not match the index's sha256; the download was damaged or altered, try again`,
+    );
   }
   mkdirSync(directory, { recursive: true });
   writeFileSync(`${target}.part`, fetched.body);

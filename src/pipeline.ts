@@ -26,11 +26,18 @@ import { shellQuote } from './shell-quote.js';
 export function recordedCommandLine(argv: string[]): string {
   // How progress is shown is not part of the image: the same build from a terminal and from CI gives the same image.
   const shown = argv.filter((arg, index) => !arg.startsWith('--progress=') && arg !== '--progress' && argv[index - 1] !== '--progress');
-  return ['mwe-image', ...shown].map((arg) => shellQuote(redactUrl(arg))).join(' ').replace(/[\u0000-\u001f\u007f]/g, '?');
+  return ['mwe-image', ...shown]
+    .map((arg) => shellQuote(redactUrl(arg)))
+    .join(' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 /** Engine, base image and the toolchain the options select, checked against the options. */
-export async function prepareToolchain(options: BuildOptions, progress: (line: string) => void, index = indexConfig(options)): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
+export async function prepareToolchain(
+  options: BuildOptions,
+  progress: (line: string) => void,
+  index = indexConfig(options),
+): Promise<{ docker: Docker; toolchain: Toolchain; request: ToolchainRequest }> {
   const docker = await connectEngine();
   const baseImageId = await ensureBaseImage(docker, options.baseImage, progress);
   // An offline build's wheel directory may hold the mod_wsgi sdist too.
@@ -55,7 +62,11 @@ export function leftOutWarning(plan: BuildPlan): string | undefined {
 }
 
 /** Everything up to the app image: the plan (usage errors before the engine is touched), then the toolchain. */
-export async function prepareBuild(app: string, options: BuildOptions, progress: (line: string) => void): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain; request: ToolchainRequest }> {
+export async function prepareBuild(
+  app: string,
+  options: BuildOptions,
+  progress: (line: string) => void,
+): Promise<{ docker: Docker; plan: BuildPlan; toolchain: Toolchain; request: ToolchainRequest }> {
   // Read once (pip config is a subprocess): the dependencies stage and the mod_wsgi download share it.
   const index = indexConfig(options);
   const plan = planBuild(app, options, index);
@@ -79,10 +90,22 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
   if (plan.dependencies) report(describeDependencies(plan.dependencies));
   if (plan.django) report(describeDjangoProject(plan.django, plan.django.addedPackage));
   if (telemetryUiPublished(options)) {
-    report(`Warning: --telemetry-ui-host ${options.telemetryUiHost}: the telemetry UI (no authentication) answers anyone who reaches port ${options.telemetryUiPort}; publish it on 127.0.0.1 only (docker run -p 127.0.0.1:${options.telemetryUiPort}:${options.telemetryUiPort}) or keep the default 127.0.0.1`);
+    report(
+      `Warning: --telemetry-ui-host ${options.telemetryUiHost}: the telemetry UI (no authentication) answers anyone who reaches port ${options.telemetryUiPort}; publish it on 127.0.0.1 only (docker run -p 127.0.0.1:${options.telemetryUiPort}:${options.telemetryUiPort}) or keep the default 127.0.0.1`,
+    );
   }
-  report(`Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`);
+  report(
+    `Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`,
+  );
   const httpdConf = renderConfig(plan, toolchain, argv);
-  const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), progress, resolveProgressMode(options.progress, options.quiet), httpdConf);
+  const result = await buildAppImage(
+    docker,
+    plan,
+    toolchain,
+    recordedCommandLine(argv),
+    progress,
+    resolveProgressMode(options.progress, options.quiet),
+    httpdConf,
+  );
   return { docker, plan, toolchain, result, httpdConf };
 }

@@ -159,7 +159,10 @@ function imagePathFor(hostPath: string, appDir: string | undefined, ownPlace: st
 }
 
 function imageNameFrom(text: string): string {
-  const name = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return name || 'app';
 }
 
@@ -202,7 +205,9 @@ function planDjango(app: string, options: BuildOptions): DjangoPlan | undefined 
     return { ...project, addedPackage: false, dependencyFile: dependencies.file, interpreterPackage: hasInterpreter ? undefined : DJANGO_INTERPRETERS[0] };
   }
   if (builtPython) {
-    throw new UsageError(`APP: a Django project without dependencies runs on Debian's ${DJANGO_PACKAGE}, which needs the distribution's Python; list Django in a requirements.txt (or a uv, Poetry or Pipenv lock) in ${root}, or drop --python ${options.python} and --python-from`);
+    throw new UsageError(
+      `APP: a Django project without dependencies runs on Debian's ${DJANGO_PACKAGE}, which needs the distribution's Python; list Django in a requirements.txt (or a uv, Poetry or Pipenv lock) in ${root}, or drop --python ${options.python} and --python-from`,
+    );
   }
   return { ...project, addedPackage: !options.systemPackages.includes(DJANGO_PACKAGE) };
 }
@@ -211,7 +216,15 @@ function planDjango(app: string, options: BuildOptions): DjangoPlan | undefined 
 export function planBuild(app: string, given: BuildOptions, index?: IndexConfig): BuildPlan {
   const django = planDjango(app, given);
   const options = django
-    ? { ...given, callableObject: django.callableObject, systemPackages: [...given.systemPackages, ...(django.addedPackage ? [DJANGO_PACKAGE] : []), ...(django.interpreterPackage ? [django.interpreterPackage] : [])] }
+    ? {
+        ...given,
+        callableObject: django.callableObject,
+        systemPackages: [
+          ...given.systemPackages,
+          ...(django.addedPackage ? [DJANGO_PACKAGE] : []),
+          ...(django.interpreterPackage ? [django.interpreterPackage] : []),
+        ],
+      }
     : given;
   const type = django ? 'module' : options.applicationType;
   let appDir = options.appDir ? resolved(options.appDir) : undefined;
@@ -252,10 +265,14 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
   const admit = (hostPath: string, flag: string): void => {
     const system = systemDirectory(hostPath);
     if (system) {
-      throw new UsageError(`${flag}: '${hostPath}' is ${system === '/' ? 'the root directory' : `under ${system}`}, which is never copied into an image; give a directory of the application's own`);
+      throw new UsageError(
+        `${flag}: '${hostPath}' is ${system === '/' ? 'the root directory' : `under ${system}`}, which is never copied into an image; give a directory of the application's own`,
+      );
     }
     if (!options.allowOutsidePaths && !buildDirectories.some((dir) => isInside(hostPath, dir))) {
-      throw new UsageError(`${flag}: '${hostPath}' is outside ${appDir ? `the app directory (${appDir}) and ` : ''}the current directory (${cwd}); move it there, or add --allow-outside-paths to copy it into the image`);
+      throw new UsageError(
+        `${flag}: '${hostPath}' is outside ${appDir ? `the app directory (${appDir}) and ` : ''}the current directory (${cwd}); move it there, or add --allow-outside-paths to copy it into the image`,
+      );
     }
   };
   /** Records a copy of a host path (resolved) that `flag` names, walking it when a tree (links leaving it refused, secrets listed). */
@@ -268,7 +285,9 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
   const servable = (hostPath: string, flag: string): void => {
     admit(hostPath, flag);
     if (appDir && type !== 'static' && isInside(appDir, hostPath) && !options.allowAppInDocumentRoot) {
-      throw new UsageError(`${flag}: '${hostPath}' is or contains the app directory (${appDir}), so Apache would serve the application's source and files; give a directory of static files only, or add --allow-app-in-document-root`);
+      throw new UsageError(
+        `${flag}: '${hostPath}' is or contains the app directory (${appDir}), so Apache would serve the application's source and files; give a directory of static files only, or add --allow-app-in-document-root`,
+      );
     }
   };
   if (appDir) copy(appDir, IMAGE_PATHS.app, options.appDir ? '--app-dir' : 'APP');
@@ -309,8 +328,16 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
   aliases.sort((a, b) => b.url.length - a.url.length);
 
   const tlsGiven: Partial<Record<TlsRole, [string, string]>> = {
-    certificate: options.sslCertificate ? [`${options.sslCertificate}.crt`, '--ssl-certificate'] : options.sslCertificateFile ? [options.sslCertificateFile, '--ssl-certificate-file'] : undefined,
-    key: options.sslCertificate ? [`${options.sslCertificate}.key`, '--ssl-certificate'] : options.sslCertificateKeyFile ? [options.sslCertificateKeyFile, '--ssl-certificate-key-file'] : undefined,
+    certificate: options.sslCertificate
+      ? [`${options.sslCertificate}.crt`, '--ssl-certificate']
+      : options.sslCertificateFile
+        ? [options.sslCertificateFile, '--ssl-certificate-file']
+        : undefined,
+    key: options.sslCertificate
+      ? [`${options.sslCertificate}.key`, '--ssl-certificate']
+      : options.sslCertificateKeyFile
+        ? [options.sslCertificateKeyFile, '--ssl-certificate-key-file']
+        : undefined,
     chain: options.sslCertificateChainFile ? [options.sslCertificateChainFile, '--ssl-certificate-chain-file'] : undefined,
     clientCa: options.sslCaCertificateFile ? [options.sslCaCertificateFile, '--ssl-ca-certificate-file'] : undefined,
   };
@@ -333,11 +360,13 @@ export function planBuild(app: string, given: BuildOptions, index?: IndexConfig)
     workingDirectory: options.workingDirectory ? place(options.workingDirectory, '/srv/workdir', '--working-directory') : IMAGE_PATHS.app,
     pythonPath: dependencies ? [...pythonPath, VENV_SITE_PACKAGES] : pythonPath,
     addHandlers: options.addHandlers.map(([extension, script], index) => ({
-      name: extension, imagePath: place(script, `/srv/add-handler/${index}/${path.basename(script)}`, '--add-handler'),
+      name: extension,
+      imagePath: place(script, `/srv/add-handler/${index}/${path.basename(script)}`, '--add-handler'),
     })),
     serviceScripts: [
       ...options.serviceScripts.map(([name, script]) => ({
-        name, imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`, '--service-script'),
+        name,
+        imagePath: place(script, `/srv/services/${name}/${path.basename(script)}`, '--service-script'),
       })),
       ...(options.enableTelemetry ? [{ name: 'telemetry', imagePath: path.posix.join(configDirectory(options), path.posix.basename(TELEMETRY.script)) }] : []),
     ],

@@ -10,16 +10,15 @@ import path from 'node:path';
 import { UsageError } from './errors.js';
 import * as check from './validate.js';
 
-export type PythonSource =
-  | { from: 'distro' }
-  | { from: 'debian' | 'url' | 'local'; version: string; freeThreaded: boolean; url?: string; path?: string };
+export type PythonSource = { from: 'distro' } | { from: 'debian' | 'url' | 'local'; version: string; freeThreaded: boolean; url?: string; path?: string };
 
 export function parsePythonSource(python: string | undefined, pythonFrom: string | undefined): PythonSource {
   const freeThreaded = python?.endsWith('t') ?? false;
   const version = python?.replace(/t$/, '');
   const from = pythonFrom ?? (freeThreaded ? 'source' : 'distro');
   if (from === 'distro') {
-    if (freeThreaded) throw new UsageError(`--python ${python}: no distribution ships a free-threaded Python; drop --python-from distro to build it from source`);
+    if (freeThreaded)
+      throw new UsageError(`--python ${python}: no distribution ships a free-threaded Python; drop --python-from distro to build it from source`);
     return { from: 'distro' };
   }
   if (!version) throw new UsageError('--python-from: give --python VERSION too, e.g. --python 3.13t');

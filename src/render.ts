@@ -25,10 +25,14 @@ const CONTRACT_JSON = `${IMAGE_PATHS.libDir}/${CONTRACT_FILES.json}`;
 export function requestReadTimeout(options: BuildOptions): string {
   const parts: string[] = [];
   if (options.headerTimeout > 0) {
-    parts.push(`header=${options.headerTimeout}${options.headerMaxTimeout > 0 ? `-${options.headerMaxTimeout}` : ''}${options.headerMinRate > 0 ? `,MinRate=${options.headerMinRate}` : ''}`);
+    parts.push(
+      `header=${options.headerTimeout}${options.headerMaxTimeout > 0 ? `-${options.headerMaxTimeout}` : ''}${options.headerMinRate > 0 ? `,MinRate=${options.headerMinRate}` : ''}`,
+    );
   }
   if (options.bodyTimeout > 0) {
-    parts.push(`body=${options.bodyTimeout}${options.bodyMaxTimeout > 0 ? `-${options.bodyMaxTimeout}` : ''}${options.bodyMinRate > 0 ? `,MinRate=${options.bodyMinRate}` : ''}`);
+    parts.push(
+      `body=${options.bodyTimeout}${options.bodyMaxTimeout > 0 ? `-${options.bodyMaxTimeout}` : ''}${options.bodyMinRate > 0 ? `,MinRate=${options.bodyMinRate}` : ''}`,
+    );
   }
   return parts.join(' ');
 }
@@ -60,7 +64,8 @@ export function runtimeEnvironment(options: BuildOptions, facts?: ToolchainFacts
     MWE_STARTUP_LOG: options.startupLog ? (options.logDirectory ? path.posix.join(options.logDirectory, options.startupLogName) : '/dev/stderr') : '',
     MWE_ENVVARS: options.envvarsScript ? envvarsFile(options) : '',
     MWE_DIRECTORIES: [options.serverRoot, options.logDirectory, options.socketPrefix, options.pidFile && path.posix.dirname(options.pidFile)]
-      .filter((dir): dir is string => Boolean(dir) && dir !== IMAGE_PATHS.runtimeDir).join(':'),
+      .filter((dir): dir is string => Boolean(dir) && dir !== IMAGE_PATHS.runtimeDir)
+      .join(':'),
     MWE_HTTPD: options.httpdExecutable ?? facts?.httpdExecutable ?? '',
     // The configuration the entrypoint starts Apache with (--server-root moves it); a server root written by setup-server has its own.
     MWE_HTTPD_CONF: `${configDirectory(options)}/${path.posix.basename(HTTPD_CONF)}`,
@@ -288,7 +293,9 @@ export function httpdConfView(plan: BuildPlan, facts: ToolchainFacts, commandLin
       script,
       user: serviceSetting(options.serviceUsers, name),
       group: serviceSetting(options.serviceGroups, name),
-      logFile: serviceSetting(options.serviceLogFiles, name) ? logTarget(options, facts, '/dev/stderr', serviceSetting(options.serviceLogFiles, name)!) : undefined,
+      logFile: serviceSetting(options.serviceLogFiles, name)
+        ? logTarget(options, facts, '/dev/stderr', serviceSetting(options.serviceLogFiles, name)!)
+        : undefined,
       workingDirectory: plan.workingDirectory,
       pythonPathJoined,
       pythonEggs,
@@ -348,8 +355,17 @@ export function renderHandlerScript(plan: BuildPlan): string {
  * dependencies it runs on the virtualenv's python, where Django was installed.
  */
 function djangoPrepareCommand(plan: BuildPlan): string {
-  const argv = [plan.dependencies ? `${VENV}/bin/python` : 'python3', '-m', 'mod_wsgi.express.prepare', '--settings', plan.django!.settingsModule,
-    '--mount-point', plan.options.mountPoint, '--output', DJANGO_CONFIG];
+  const argv = [
+    plan.dependencies ? `${VENV}/bin/python` : 'python3',
+    '-m',
+    'mod_wsgi.express.prepare',
+    '--settings',
+    plan.django!.settingsModule,
+    '--mount-point',
+    plan.options.mountPoint,
+    '--output',
+    DJANGO_CONFIG,
+  ];
   return JSON.stringify(argv);
 }
 
@@ -363,28 +379,50 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
   return render('Dockerfile.mustache', {
     paths: IMAGE_PATHS,
     user: RUNTIME_USER,
-    ports: [plan.options.port, ...(plan.options.httpsPort === undefined ? [] : [plan.options.httpsPort]), ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : [])].join(' '),
+    ports: [
+      plan.options.port,
+      ...(plan.options.httpsPort === undefined ? [] : [plan.options.httpsPort]),
+      ...(telemetryUiPublished(plan.options) ? [plan.options.telemetryUiPort] : []),
+    ].join(' '),
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     checkPaths: checkPathsScript(plan.options) !== undefined,
     configDir: configDirectory(plan.options),
     serverRoot: plan.options.serverRoot,
     // Exec form: the values are JSON strings, no shell sees them.
-    sbomCommand: JSON.stringify(['python3', '/tmp/mwe-assembly/sbom.py', '/rootfs', '/tmp/mwe-assembly/rootfs-files.txt',
-      `/sbom/${path.posix.basename(SBOM_PATH)}`, plan.options.baseImage, plan.appName, packageVersion(), CONTRACT_JSON]),
+    sbomCommand: JSON.stringify([
+      'python3',
+      '/tmp/mwe-assembly/sbom.py',
+      '/rootfs',
+      '/tmp/mwe-assembly/rootfs-files.txt',
+      `/sbom/${path.posix.basename(SBOM_PATH)}`,
+      plan.options.baseImage,
+      plan.appName,
+      packageVersion(),
+      CONTRACT_JSON,
+    ]),
     sbomDirectory: path.posix.dirname(SBOM_PATH),
     contractJson: CONTRACT_JSON,
     dependencies: plan.dependencies && {
       file: [plan.dependencies.file && path.basename(plan.dependencies.file), ...plan.dependencies.extraRequirements].filter(Boolean).join(', '),
       // Exec form: the values are JSON strings, no shell sees them.
-      command: JSON.stringify(['/bin/sh', '/tmp/dependencies/install-dependencies.sh', `${facts.pythonHome}/bin/python3`, VENV, plan.dependencies.kind, ...plan.dependencies.sourceArgs]),
+      command: JSON.stringify([
+        '/bin/sh',
+        '/tmp/dependencies/install-dependencies.sh',
+        `${facts.pythonHome}/bin/python3`,
+        VENV,
+        plan.dependencies.kind,
+        ...plan.dependencies.sourceArgs,
+      ]),
       venv: VENV,
       secret: plan.dependencies.secretSourceArgs ? PIP_SOURCES_SECRET : undefined,
     },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
     // Debian's Python: its standard library's bytecode comes from the toolchain (see the template).
-    distroStdlib: facts.pythonHome === '/usr' && /^\d+\.\d+/.test(facts.pythonVersion)
-      ? `/usr/lib/python${/^\d+\.\d+/.exec(facts.pythonVersion)![0]}${facts.pythonFreeThreaded ? 't' : ''}` : undefined,
+    distroStdlib:
+      facts.pythonHome === '/usr' && /^\d+\.\d+/.test(facts.pythonVersion)
+        ? `/usr/lib/python${/^\d+\.\d+/.exec(facts.pythonVersion)![0]}${facts.pythonFreeThreaded ? 't' : ''}`
+        : undefined,
     // One LABEL instruction (the engine's labels parameter adds a build step per label).
     labels: Object.entries(labels).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
   });
@@ -414,8 +452,9 @@ const IMAGE_PATH_OPTIONS: [keyof BuildOptions, string, 'executable' | 'directory
  * than Apache failing when a container starts); undefined when none is given.
  */
 export function checkPathsScript(options: BuildOptions): string | undefined {
-  const checks = IMAGE_PATH_OPTIONS.filter(([key]) => options[key] !== undefined)
-    .map(([key, flag, kind]) => `check ${flag} ${kind} ${shellQuote(String(options[key]))}`);
+  const checks = IMAGE_PATH_OPTIONS.filter(([key]) => options[key] !== undefined).map(
+    ([key, flag, kind]) => `check ${flag} ${kind} ${shellQuote(String(options[key]))}`,
+  );
   if (!checks.length) return undefined;
   return [
     '#!/bin/sh',

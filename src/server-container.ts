@@ -31,15 +31,25 @@ export function containerNameFromTag(tag: string): string {
   const repository = hasTag ? tag.slice(0, lastColon) : tag;
   const version = hasTag ? tag.slice(lastColon + 1) : 'latest';
   const name = `${repository.replace(/^[^/]*[.:][^/]*\//, '')}${version === 'latest' ? '' : `-${version}`}`;
-  return name.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 128) || 'mwe-server';
+  return (
+    name
+      .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+      .replace(/^[^a-zA-Z0-9]+/, '')
+      .slice(0, 128) || 'mwe-server'
+  );
 }
 
 /** Frees `name` for a new container: removes a stopped one start-server left, refuses anything else. */
 export async function claimName(docker: Docker, name: string, label: string): Promise<void> {
-  const existing = await docker.getContainer(name).inspect().catch(() => undefined);
+  const existing = await docker
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined);
   if (!existing) return;
   if (existing.State.Running || existing.Config.Labels?.[label] === undefined) {
-    throw new UsageError(`--name: a container named ${name} ${existing.State.Running ? 'is running' : 'exists'}; stop it (docker rm -f ${name}) or give another --name`);
+    throw new UsageError(
+      `--name: a container named ${name} ${existing.State.Running ? 'is running' : 'exists'}; stop it (docker rm -f ${name}) or give another --name`,
+    );
   }
   await docker.getContainer(name).remove({ force: true, v: true });
 }
@@ -68,7 +78,9 @@ export function serverContainer(image: string, port: number, publish: PublishOpt
     ...(asRoot ? { User: '0:0' } : {}),
     Env: publish.env,
     ExposedPorts: Object.fromEntries(ports.map(([inside]) => [`${inside}/tcp`, {}])),
-    HostConfig: { PortBindings: Object.fromEntries(ports.map(([inside, outside]) => [`${inside}/tcp`, [{ HostIp: publish.publishHost, HostPort: String(outside) }]])) },
+    HostConfig: {
+      PortBindings: Object.fromEntries(ports.map(([inside, outside]) => [`${inside}/tcp`, [{ HostIp: publish.publishHost, HostPort: String(outside) }]])),
+    },
   };
 }
 

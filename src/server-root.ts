@@ -54,24 +54,32 @@ export function writeServerRoot(root: string, record: ServerRecord, httpdConf: s
   // --env values may be secrets: the cached options are readable by their owner only.
   replaceFile(path.join(root, SERVER_FILE), `${JSON.stringify(record, null, 2)}\n`, 0o600);
   const absolute = path.resolve(root);
-  replaceFile(path.join(root, 'apachectl'), [
-    '#!/bin/sh',
-    `# Written by: ${record.commandLine}`,
-    '# Starts, stops and checks the container that serves this server root (through the',
-    '# Docker Engine API). The options are cached in server.json; re-run setup-server to change them.',
-    `exec ${shellQuote(process.execPath)} ${shellQuote(CLI_PATH)} apachectl --server-root ${shellQuote(absolute)} "$@"`,
-    '',
-  ].join('\n'), 0o755);
+  replaceFile(
+    path.join(root, 'apachectl'),
+    [
+      '#!/bin/sh',
+      `# Written by: ${record.commandLine}`,
+      '# Starts, stops and checks the container that serves this server root (through the',
+      '# Docker Engine API). The options are cached in server.json; re-run setup-server to change them.',
+      `exec ${shellQuote(process.execPath)} ${shellQuote(CLI_PATH)} apachectl --server-root ${shellQuote(absolute)} "$@"`,
+      '',
+    ].join('\n'),
+    0o755,
+  );
   const envvars = path.join(root, 'envvars');
   const keptEnvvars = existsSync(envvars);
   if (!keptEnvvars) {
-    writeFileSync(envvars, [
-      '# Sourced in the container before Apache starts (after the image\'s --envvars-script, if any).',
-      '# Export what the application reads at import time, e.g.',
-      '#   export DATABASE_URL=postgres://...',
-      '# setup-server never overwrites this file; apachectl restart applies changes.',
-      '',
-    ].join('\n'), { mode: 0o644 });
+    writeFileSync(
+      envvars,
+      [
+        "# Sourced in the container before Apache starts (after the image's --envvars-script, if any).",
+        '# Export what the application reads at import time, e.g.',
+        '#   export DATABASE_URL=postgres://...',
+        '# setup-server never overwrites this file; apachectl restart applies changes.',
+        '',
+      ].join('\n'),
+      { mode: 0o644 },
+    );
   }
   return { keptEnvvars };
 }

@@ -74,7 +74,7 @@ export function toolchainSettings(request: ToolchainRequest) {
       APACHE_FROM: request.apache.from,
       APACHE_URL: request.apache.from === 'url' ? request.apache.url : '',
       MOD_WSGI_SOURCE: source.kind,
-      MOD_WSGI_VERSION: source.kind === 'debian' || source.kind === 'pypi' ? source.version ?? '' : '',
+      MOD_WSGI_VERSION: source.kind === 'debian' || source.kind === 'pypi' ? (source.version ?? '') : '',
       MOD_WSGI_URL: source.kind === 'url' ? source.url : '',
     },
     labels: {
@@ -146,7 +146,9 @@ export async function ensureToolchain(
   if (rebuild || !(await findImage(docker, tag))) {
     const python = request.python.from === 'distro' ? '' : `, Python ${describePythonSource(request.python)} compiled first (several minutes)`;
     const apache = request.apache.from === 'distro' ? '' : `, Apache httpd from ${describeApacheSource(request.apache)} compiled into /opt/apache`;
-    progress?.(`Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}${apache}); this is done once per combination.`);
+    progress?.(
+      `Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}${apache}); this is done once per combination.`,
+    );
     const builder = await chooseBuilder(docker, progress);
     await buildImage(docker, {
       context: toolchainContext(request, builder).toStream(),

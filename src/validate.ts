@@ -292,7 +292,9 @@ export function certificatePrefix(value: string, flag: string): void {
     try {
       existingFile(`${value}${extension}`, flag);
     } catch {
-      throw new UsageError(`${flag}: '${value}${extension}' is not a file; give the common path of the .crt and .key files (e.g. certs/server for certs/server.crt and certs/server.key)`);
+      throw new UsageError(
+        `${flag}: '${value}${extension}' is not a file; give the common path of the .crt and .key files (e.g. certs/server for certs/server.crt and certs/server.key)`,
+      );
     }
   }
 }

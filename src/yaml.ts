@@ -65,5 +65,10 @@ export function yamlDocument(value: { [key: string]: YamlValue }): string {
 
 /** `# ` comment lines, one per line of text. */
 export function yamlComment(text: string): string {
-  return text.split('\n').map((line) => (line ? `# ${line}` : '#')).join('\n') + '\n';
+  return (
+    text
+      .split('\n')
+      .map((line) => (line ? `# ${line}` : '#'))
+      .join('\n') + '\n'
+  );
 }

@@ -49,7 +49,7 @@ async function logTail(container: Docker.Container): Promise<string> {
   const raw = (await container.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0))) as Buffer;
   // Strip the 8-byte stream headers of the multiplexed log format.
   const lines: string[] = [];
-  for (let offset = 0; offset + 8 <= raw.length;) {
+  for (let offset = 0; offset + 8 <= raw.length; ) {
     const size = raw.readUInt32BE(offset + 4);
     lines.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
     offset += 8 + size;
@@ -90,7 +90,9 @@ async function start(docker: Docker, root: string, record: ServerRecord): Promis
   const existing = docker.getContainer(name);
   const state = await inspect(existing);
   if (state && state.Config.Labels?.['io.mwe-image.server-root'] !== root) {
-    throw new UsageError(`apachectl start: a container named ${name} exists and is not this server root's; remove it (docker rm -f ${name}) or re-run setup-server with another --name`);
+    throw new UsageError(
+      `apachectl start: a container named ${name} exists and is not this server root's; remove it (docker rm -f ${name}) or re-run setup-server with another --name`,
+    );
   }
   if (state?.State.Running) {
     process.stdout.write(`httpd (container ${name}) already running\n`);
@@ -145,7 +147,9 @@ async function status(container: Docker.Container, record: ServerRecord): Promis
   }
   const health = await healthcheck(container);
   const stale = state.Image !== record.imageId ? ' (an older image: apachectl restart serves the new one)' : '';
-  process.stdout.write(`running: ${state.Name.replace(/^\//, '')} ${record.image}${stale} on ${serverUrls(record.port, record.publish, record.httpsPort)}; ${health.output}\n`);
+  process.stdout.write(
+    `running: ${state.Name.replace(/^\//, '')} ${record.image}${stale} on ${serverUrls(record.port, record.publish, record.httpsPort)}; ${health.output}\n`,
+  );
   return 0;
 }
 

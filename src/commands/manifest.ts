@@ -3,7 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { connectEngine, findImage } from '../docker/engine.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import {
-  DEFAULT_REPLICAS, checkName, checkReplicas, composeManifest, imageFacts, kubernetesManifest, nameFromTitle, type ManifestOptions,
+  DEFAULT_REPLICAS,
+  checkName,
+  checkReplicas,
+  composeManifest,
+  imageFacts,
+  kubernetesManifest,
+  nameFromTitle,
+  type ManifestOptions,
 } from '../manifest.js';
 import { shellQuote } from '../shell-quote.js';
 import * as check from '../validate.js';
@@ -19,7 +26,8 @@ export interface ManifestArguments {
 /** The command line written at the top of the manifest: what reproduces it (without --output). */
 function commandLine(reference: string, format: string, opts: ManifestArguments): string[] {
   return [
-    reference, `--${format}`,
+    reference,
+    `--${format}`,
     ...(opts.name !== undefined ? ['--name', opts.name] : []),
     ...(opts.replicas !== undefined ? ['--replicas', opts.replicas] : []),
   ].map(shellQuote);
@@ -39,7 +47,8 @@ export async function runManifest(reference: string, opts: ManifestArguments, pr
 
   const docker = await connectEngine();
   const image = await findImage(docker, reference).catch((error: { statusCode?: number; message: string }) => {
-    if (error.statusCode === 400) throw new UsageError(`IMAGE: '${reference}' is not an image name or id (the engine says: ${error.message.replace(/^.*?- /, '').trim()})`);
+    if (error.statusCode === 400)
+      throw new UsageError(`IMAGE: '${reference}' is not an image name or id (the engine says: ${error.message.replace(/^.*?- /, '').trim()})`);
     throw error;
   });
   if (!image) throw new RuntimeFailure(`no image '${reference}' in the Docker engine; build it with mwe-image build or pull it`);

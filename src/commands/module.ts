@@ -17,7 +17,6 @@ import { prepareToolchain } from '../pipeline.js';
 
 export const MODULE_COMMANDS = ['module-location', 'module-config', 'install-module'];
 
-
 interface ExportedModule {
   hostPath: string;
   facts: ToolchainFacts;
@@ -31,7 +30,9 @@ async function exportModule(options: BuildOptions, directory: string, progress: 
   mkdirSync(directory, { recursive: true });
   const hostPath = path.resolve(directory, path.basename(toolchain.facts.modulePath));
   writeFileSync(hostPath, module.content, { mode: 0o644 });
-  progress(`mod_wsgi ${toolchain.facts.modWsgiVersion} for Python ${pythonBuild(toolchain.facts)} (${options.baseImage}); the host Apache needs that Python's shared library (${libpythonName(toolchain.facts)}).`);
+  progress(
+    `mod_wsgi ${toolchain.facts.modWsgiVersion} for Python ${pythonBuild(toolchain.facts)} (${options.baseImage}); the host Apache needs that Python's shared library (${libpythonName(toolchain.facts)}).`,
+  );
   return { hostPath, facts: toolchain.facts };
 }
 
@@ -60,11 +61,18 @@ function checkHostCanLoad(modulePath: string, options: BuildOptions, facts: Tool
   const mpm = ['event', 'worker', 'prefork'].map((name) => path.join(modulesDirectory, `mod_mpm_${name}.so`)).find((file) => existsSync(file));
   const root = mkdtempSync(path.join(tmpdir(), 'mwe-install-check-'));
   try {
-    writeFileSync(path.join(root, 'httpd.conf'), [
-      `ServerRoot "${root}"`, 'ServerName localhost', `PidFile "${root}/httpd.pid"`, 'ErrorLog /dev/stderr',
-      ...(mpm ? [`LoadModule mpm_${/mod_mpm_(\w+)\.so$/.exec(mpm)![1]}_module "${mpm}"`] : []),
-      `LoadModule wsgi_module "${modulePath}"`, '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(root, 'httpd.conf'),
+      [
+        `ServerRoot "${root}"`,
+        'ServerName localhost',
+        `PidFile "${root}/httpd.pid"`,
+        'ErrorLog /dev/stderr',
+        ...(mpm ? [`LoadModule mpm_${/mod_mpm_(\w+)\.so$/.exec(mpm)![1]}_module "${mpm}"`] : []),
+        `LoadModule wsgi_module "${modulePath}"`,
+        '',
+      ].join('\n'),
+    );
     const test = spawnSync(host.httpd, ['-t', '-f', path.join(root, 'httpd.conf')], { encoding: 'utf8' });
     const output = `${test.stdout ?? ''}${test.stderr ?? ''}`.trim();
     if (test.status !== 0) {

@@ -36,7 +36,10 @@ export async function runSetupServer(
   };
   const { keptEnvvars } = writeServerRoot(root, record, httpdConf);
   if (keptEnvvars) progress(`Kept ${root}/envvars (yours to edit; setup-server never overwrites it)`);
-  const running = await docker.getContainer(containerName(root, record)).inspect().catch(() => undefined);
+  const running = await docker
+    .getContainer(containerName(root, record))
+    .inspect()
+    .catch(() => undefined);
   if (running?.State.Running && running.Image !== result.imageId) {
     progress(`The server is running the previous image; ${root}/apachectl restart serves the new one`);
   }

@@ -24,7 +24,11 @@ export async function runStartServer(
   }
   const name = publish.name ?? containerNameFromTag(plan.tag);
   await claimName(docker, name, START_SERVER_LABEL);
-  const container = await docker.createContainer({ ...serverContainer(plan.tag, options.port, publish, options.httpsPort, startsAsRoot(options)), name, Labels: { [START_SERVER_LABEL]: '1' } });
+  const container = await docker.createContainer({
+    ...serverContainer(plan.tag, options.port, publish, options.httpsPort, startsAsRoot(options)),
+    name,
+    Labels: { [START_SERVER_LABEL]: '1' },
+  });
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   docker.modem.demuxStream(stream, process.stdout, process.stderr);
   let stops = 0;

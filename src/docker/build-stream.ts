@@ -75,7 +75,9 @@ async function decideBuilder(docker: Docker, notice?: (line: string) => void): P
   const version = await docker.version();
   const api = Number(version.ApiVersion);
   if (version.Os !== 'linux' || !(api >= 1.39)) {
-    notice?.(`Notice: the engine (${version.Version}, ${version.Os}, API ${version.ApiVersion}) has no BuildKit: building with the legacy builder (no parallel stages, cache mounts or build secrets)`);
+    notice?.(
+      `Notice: the engine (${version.Version}, ${version.Os}, API ${version.ApiVersion}) has no BuildKit: building with the legacy builder (no parallel stages, cache mounts or build secrets)`,
+    );
     return 'legacy';
   }
   return 'buildkit';
@@ -91,16 +93,19 @@ const MOUNT_FLAG = /(^RUN\s+(?:--\S+\s+)*?)--mount=\S+\s+/m;
  */
 export function dockerfileFor(builder: Builder, dockerfile: string, keep: (mount: string) => boolean = () => false): string {
   if (builder === 'buildkit') return dockerfile;
-  return dockerfile.split('\n').map((line) => {
-    let result = line;
-    let kept = '';
-    for (let match = MOUNT_FLAG.exec(result); match; match = MOUNT_FLAG.exec(result)) {
-      const flag = result.slice(match[1].length, match.index + match[0].length);
-      if (keep(flag.trim())) kept += flag;
-      result = result.slice(0, match[1].length) + result.slice(match.index + match[0].length);
-    }
-    return kept ? result.replace(/^RUN\s+/, `RUN ${kept}`) : result;
-  }).join('\n');
+  return dockerfile
+    .split('\n')
+    .map((line) => {
+      let result = line;
+      let kept = '';
+      for (let match = MOUNT_FLAG.exec(result); match; match = MOUNT_FLAG.exec(result)) {
+        const flag = result.slice(match[1].length, match.index + match[0].length);
+        if (keep(flag.trim())) kept += flag;
+        result = result.slice(0, match[1].length) + result.slice(match.index + match[0].length);
+      }
+      return kept ? result.replace(/^RUN\s+/, `RUN ${kept}`) : result;
+    })
+    .join('\n');
 }
 
 interface Step {
@@ -185,9 +190,7 @@ class StepTracker {
    */
   failed(failure: string): Step | undefined {
     const failing = this.all().filter((step) => step.error);
-    return failing.find((step) => step.error!.trim() === failure.trim())
-      ?? failing.find((step) => !/context canceled/.test(step.error!))
-      ?? failing[0];
+    return failing.find((step) => step.error!.trim() === failure.trim()) ?? failing.find((step) => !/context canceled/.test(step.error!)) ?? failing[0];
   }
 }
 
@@ -209,7 +212,11 @@ function engineReason(message: string): string {
 const UNCOUNTED = /^exporting to image$/;
 
 /** Steps read better without their cache flags and BuildKit's column padding. */
-const displayName = (name: string): string => name.replace(/--mount=\S+\s+/g, '').replace(/\s+/g, ' ').trim();
+const displayName = (name: string): string =>
+  name
+    .replace(/--mount=\S+\s+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 function rendererFor(request: BuildRequest): ProgressRenderer {
   if (!request.progress || request.display === 'quiet') return new QuietRenderer();
@@ -228,7 +235,11 @@ export class BuildFollower {
   private imageId = '';
   private failure?: string;
 
-  constructor(readonly builder: Builder, private readonly renderer: ProgressRenderer, private readonly started = Date.now()) {
+  constructor(
+    readonly builder: Builder,
+    private readonly renderer: ProgressRenderer,
+    private readonly started = Date.now(),
+  ) {
     this.tracker = new StepTracker(renderer);
     this.onStream = builder === 'buildkit' ? buildkitMessages(this.tracker) : legacyMessages(this.tracker);
   }
@@ -267,13 +278,18 @@ export class BuildFollower {
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<BuildResult> {
   const builder = request.builder ?? (await chooseBuilder(docker, request.progress));
   if (builder === 'legacy' && request.secrets?.size) {
-    throw new RuntimeFailure('this build needs build secrets, which only BuildKit serves; unset DOCKER_BUILDKIT=0 or use an engine with BuildKit (Docker 18.09 or newer on Linux)');
+    throw new RuntimeFailure(
+      'this build needs build secrets, which only BuildKit serves; unset DOCKER_BUILDKIT=0 or use an engine with BuildKit (Docker 18.09 or newer on Linux)',
+    );
   }
   const renderer = rendererFor(request);
   const follower = new BuildFollower(builder, renderer);
-  const session = builder === 'buildkit' ? await openSession(docker, request.secrets ?? new Map()).catch((error: Error) => {
-    throw new RuntimeFailure(`cannot open a BuildKit session on the engine (${error.message}); set DOCKER_BUILDKIT=0 to build with the legacy builder`);
-  }) : undefined;
+  const session =
+    builder === 'buildkit'
+      ? await openSession(docker, request.secrets ?? new Map()).catch((error: Error) => {
+          throw new RuntimeFailure(`cannot open a BuildKit session on the engine (${error.message}); set DOCKER_BUILDKIT=0 to build with the legacy builder`);
+        })
+      : undefined;
   const ticker = setInterval(() => renderer.tick(Date.now()), 1000);
   try {
     const options: Record<string, unknown> = {
@@ -287,17 +303,24 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     };
     if (session) Object.assign(options, { version: '2', session: session.id });
     const response = await new Promise<Readable>((resolve, reject) => {
-      docker.modem.dial({
-        path: '/build?',
-        method: 'POST',
-        file: request.context,
-        options,
-        isStream: true,
-        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
-      } as never, (error: Error | null, stream: unknown) => (error ? reject(error) : resolve(stream as Readable)));
+      docker.modem.dial(
+        {
+          path: '/build?',
+          method: 'POST',
+          file: request.context,
+          options,
+          isStream: true,
+          statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+        } as never,
+        (error: Error | null, stream: unknown) => (error ? reject(error) : resolve(stream as Readable)),
+      );
     });
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(response, (error: Error | null) => (error ? reject(error) : resolve()), (message: BuildMessage) => follower.message(message));
+      docker.modem.followProgress(
+        response,
+        (error: Error | null) => (error ? reject(error) : resolve()),
+        (message: BuildMessage) => follower.message(message),
+      );
     });
   } finally {
     clearInterval(ticker);

@@ -24,7 +24,13 @@ const HEALTH_METHOD = '/grpc.health.v1.Health/Check';
 type Handler = (request: Record<string, unknown>) => { reply?: object; error?: grpc.ServiceError | Partial<grpc.StatusObject> };
 
 /** One unary method: its messages (from a proto file) encoded with protobufjs, its handler. */
-function unaryMethod(protoFile: string, method: string, requestType: string, responseType: string, handler: Handler): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] {
+function unaryMethod(
+  protoFile: string,
+  method: string,
+  requestType: string,
+  responseType: string,
+  handler: Handler,
+): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] {
   const root = protobuf.loadSync(path.join(packageRoot(), 'proto', protoFile));
   const request = root.lookupType(requestType);
   const response = root.lookupType(responseType);
@@ -51,34 +57,45 @@ function unaryMethod(protoFile: string, method: string, requestType: string, res
 }
 
 function secretsService(secrets: ReadonlyMap<string, Buffer>) {
-  return unaryMethod('buildkit-secrets.proto', SECRETS_METHOD, 'moby.buildkit.secrets.v1.GetSecretRequest', 'moby.buildkit.secrets.v1.GetSecretResponse', (request) => {
-    const value = secrets.get(String(request.ID ?? ''));
-    return value ? { reply: { data: value } } : { error: { code: grpc.status.NOT_FOUND, details: `secret ${request.ID} not found` } };
-  });
+  return unaryMethod(
+    'buildkit-secrets.proto',
+    SECRETS_METHOD,
+    'moby.buildkit.secrets.v1.GetSecretRequest',
+    'moby.buildkit.secrets.v1.GetSecretResponse',
+    (request) => {
+      const value = secrets.get(String(request.ID ?? ''));
+      return value ? { reply: { data: value } } : { error: { code: grpc.status.NOT_FOUND, details: `secret ${request.ID} not found` } };
+    },
+  );
 }
 
 /** The engine checks a session's health every second and drops it at the first failure. */
 function healthService() {
-  return unaryMethod('grpc-health.proto', HEALTH_METHOD, 'grpc.health.v1.HealthCheckRequest', 'grpc.health.v1.HealthCheckResponse', () => ({ reply: { status: 1 } }));
+  return unaryMethod('grpc-health.proto', HEALTH_METHOD, 'grpc.health.v1.HealthCheckRequest', 'grpc.health.v1.HealthCheckResponse', () => ({
+    reply: { status: 1 },
+  }));
 }
 
 /** Opens a session serving `secrets` (by id); pass its id as the build's `session` parameter. */
 export async function openSession(docker: Docker, secrets: ReadonlyMap<string, Buffer>): Promise<BuildSession> {
   const id = randomUUID();
   const socket = await new Promise<Duplex>((resolve, reject) => {
-    docker.modem.dial({
-      method: 'POST',
-      path: '/session',
-      hijack: true,
-      headers: {
-        Upgrade: 'h2c',
-        'X-Docker-Expose-Session-Uuid': id,
-        'X-Docker-Expose-Session-Name': 'mwe-image',
-        'X-Docker-Expose-Session-Sharedkey': '',
-        'X-Docker-Expose-Session-Grpc-Method': [SECRETS_METHOD, HEALTH_METHOD],
-      },
-      statusCodes: { 101: true, 200: true, 400: 'bad request', 404: 'no session endpoint', 500: 'server error' },
-    } as never, (error: Error | null, stream: unknown) => (error ? reject(error) : resolve(stream as Duplex)));
+    docker.modem.dial(
+      {
+        method: 'POST',
+        path: '/session',
+        hijack: true,
+        headers: {
+          Upgrade: 'h2c',
+          'X-Docker-Expose-Session-Uuid': id,
+          'X-Docker-Expose-Session-Name': 'mwe-image',
+          'X-Docker-Expose-Session-Sharedkey': '',
+          'X-Docker-Expose-Session-Grpc-Method': [SECRETS_METHOD, HEALTH_METHOD],
+        },
+        statusCodes: { 101: true, 200: true, 400: 'bad request', 404: 'no session endpoint', 500: 'server error' },
+      } as never,
+      (error: Error | null, stream: unknown) => (error ? reject(error) : resolve(stream as Duplex)),
+    );
   });
   const server = new grpc.Server();
   server.addService(...secretsService(secrets));

@@ -52,7 +52,10 @@ function messageType(): protobuf.Type {
   return statusResponse;
 }
 
-interface Timestamp { seconds?: number; nanos?: number }
+interface Timestamp {
+  seconds?: number;
+  nanos?: number;
+}
 
 const millis = (time?: Timestamp): number | undefined => (time ? (time.seconds ?? 0) * 1000 + Math.floor((time.nanos ?? 0) / 1e6) : undefined);
 

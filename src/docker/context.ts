@@ -6,7 +6,22 @@
  * SOURCE_DATE_EPOCH when one is given, and their permission bits, as Docker's
  * COPY keeps them: a 0600 file stays unreadable to the app user.
  */
-import { chmodSync, copyFileSync, createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ignore } from '@balena/dockerignore';
 import path from 'node:path';
@@ -109,7 +124,9 @@ function linkInside(link: string, root: string, what: string): string {
     // Dangling: judged by where it points.
   }
   if (!isInside(lexical, root) || !isInside(resolved, root)) {
-    throw new UsageError(`${what}: '${link}' is a symbolic link to '${target}', outside '${root}', which the image cannot follow; copy what it points to into the directory, or leave the link out with a .dockerignore line`);
+    throw new UsageError(
+      `${what}: '${link}' is a symbolic link to '${target}', outside '${root}', which the image cannot follow; copy what it points to into the directory, or leave the link out with a .dockerignore line`,
+    );
   }
   return path.isAbsolute(target) ? path.relative(path.dirname(link), lexical) || '.' : target;
 }
@@ -188,8 +205,12 @@ export class ContextBuilder {
 
   /** Each entry's name with its permission bits (links: their target), for tests. */
   modes(): Record<string, number | string> {
-    return Object.fromEntries(this.entries.map((entry) => [entry.name,
-      entry.kind === 'symlink' ? `-> ${entry.target}` : entry.kind === 'directory' ? entry.mode ?? 0o755 : entry.mode ?? 0o644]));
+    return Object.fromEntries(
+      this.entries.map((entry) => [
+        entry.name,
+        entry.kind === 'symlink' ? `-> ${entry.target}` : entry.kind === 'directory' ? (entry.mode ?? 0o755) : (entry.mode ?? 0o644),
+      ]),
+    );
   }
 
   /** Writes the context as a directory tree (--emit-context): what a builder given that directory would see. */
@@ -246,7 +267,9 @@ export class ContextBuilder {
         case 'host-file': {
           const mtime = clamp && entry.mtime > clamp ? clamp : entry.mtime;
           const sink = pack.entry({ ...header, mode: entry.mode, size: entry.size, mtime }, (error) => (error ? pack.destroy(error) : next()));
-          createReadStream(entry.hostPath).on('error', (error) => pack.destroy(error)).pipe(sink);
+          createReadStream(entry.hostPath)
+            .on('error', (error) => pack.destroy(error))
+            .pipe(sink);
           break;
         }
       }

@@ -12,9 +12,7 @@ export async function connectEngine(): Promise<Docker> {
   try {
     await docker.ping();
   } catch (error) {
-    throw new RuntimeFailure(
-      `cannot reach the Docker engine at ${engineAddress()} (${(error as Error).message}); start dockerd or set DOCKER_HOST`,
-    );
+    throw new RuntimeFailure(`cannot reach the Docker engine at ${engineAddress()} (${(error as Error).message}); start dockerd or set DOCKER_HOST`);
   }
   return docker;
 }

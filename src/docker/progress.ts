@@ -49,7 +49,10 @@ const HEARTBEAT_MS = 60_000;
 export class PlainRenderer implements ProgressRenderer {
   private readonly running = new Map<number, Running>();
 
-  constructor(private readonly writeLine: (line: string) => void, private readonly heartbeat = HEARTBEAT_MS) {}
+  constructor(
+    private readonly writeLine: (line: string) => void,
+    private readonly heartbeat = HEARTBEAT_MS,
+  ) {}
 
   start(step: number, name: string, now: number): void {
     this.running.set(step, { name, started: now, lastLine: '', lastBeat: now });
@@ -99,7 +102,10 @@ export class TtyRenderer implements ProgressRenderer {
   private readonly running = new Map<number, Running>();
   private drawn = 0;
 
-  constructor(private readonly write: (text: string) => void, private readonly columns = () => process.stderr.columns || 100) {}
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly columns = () => process.stderr.columns || 100,
+  ) {}
 
   start(step: number, name: string, now: number): void {
     this.running.set(step, { name, started: now, lastLine: '', lastBeat: now });

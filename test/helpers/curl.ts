@@ -20,7 +20,13 @@ export function curl(url: string, extra: string[] = []): Promise<CurlResult> {
       const [head = '', ...rest] = stdout.slice(last).split('\r\n\r\n');
       const [statusLine = '', ...lines] = head.split('\r\n');
       const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      resolve({ exit: error ? Number(error.code ?? 1) : 0, status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine)?.[1] ?? 0), headers, body: rest.join('\r\n\r\n'), stderr });
+      resolve({
+        exit: error ? Number(error.code ?? 1) : 0,
+        status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine)?.[1] ?? 0),
+        headers,
+        body: rest.join('\r\n\r\n'),
+        stderr,
+      });
     });
   });
 }

@@ -160,7 +160,7 @@ export async function imageLayers(reference: string): Promise<string[]> {
 export async function containerOutput(container: Docker.Container): Promise<{ stdout: string; stderr: string }> {
   const raw = await container.logs({ stdout: true, stderr: true });
   const streams: Buffer[][] = [[], [], []];
-  for (let offset = 0; offset + 8 <= raw.length;) {
+  for (let offset = 0; offset + 8 <= raw.length; ) {
     const size = raw.readUInt32BE(offset + 4);
     streams[raw[offset]]?.push(raw.subarray(offset + 8, offset + 8 + size));
     offset += 8 + size;

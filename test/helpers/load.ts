@@ -65,8 +65,13 @@ export async function assertNothingLost(report: WrkReport, container: Docker.Con
     if (attempt) await sleep(500); // dockerd copies the container's output to its log a moment later
     logged = (await accessLog(container)).filter(([logged]) => logged === path);
   }
-  assert.ok(logged.every(([, status]) => status === 200), `non-200 in the access log: ${JSON.stringify(logged.filter(([, s]) => s !== 200).slice(0, 5))}`);
+  assert.ok(
+    logged.every(([, status]) => status === 200),
+    `non-200 in the access log: ${JSON.stringify(logged.filter(([, s]) => s !== 200).slice(0, 5))}`,
+  );
   assert.ok(logged.length >= report.requests, `Apache logged ${logged.length} of wrk's ${report.requests} requests`);
-  assert.ok(logged.length - report.requests <= connections,
-    `Apache read ${logged.length - report.requests} requests wrk never got an answer to (${report.read} read errors)`);
+  assert.ok(
+    logged.length - report.requests <= connections,
+    `Apache read ${logged.length - report.requests} requests wrk never got an answer to (${report.read} read errors)`,
+  );
 }

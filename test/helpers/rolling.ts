@@ -30,7 +30,6 @@ export interface RollingResult {
   after: string[];
 }
 
-
 function haproxyConfig(ports: { lb: number; stats: number; servers: number[] }, retries: number): string {
   return `global
     maxconn 1024
@@ -70,7 +69,9 @@ async function serverStates(statsPort: number): Promise<Record<string, string>> 
 
 async function startReplica(image: string, port: number, stopDelay: number): Promise<Docker.Container> {
   const container = await docker.createContainer({
-    Image: image, Env: [`PORT=${port}`, `MWE_STOP_DELAY=${stopDelay}`], HostConfig: { NetworkMode: 'host' },
+    Image: image,
+    Env: [`PORT=${port}`, `MWE_STOP_DELAY=${stopDelay}`],
+    HostConfig: { NetworkMode: 'host' },
   });
   await container.start();
   await until(`replica on port ${port} ready`, 30, async () => (await httpGet(`http://127.0.0.1:${port}${READY_PATH}`, 2000)).status === 200);

@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startContainer, waitForHttp, type Running,
-} from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
 import { curl } from '../helpers/curl.js';
 import { readImagePath } from '../../src/docker/image-files.js';
 import type { ToolchainFacts } from '../../src/toolchain-facts.js';
@@ -66,16 +64,24 @@ apache('the example app answers 200 on 127.0.0.1 from the httpd at /opt/apache',
   const exe = await execIn(server.container, ['sh', '-c', 'for pid in $(pgrep -x httpd); do readlink /proc/$pid/exe; done | sort -u']);
   assert.is(exe.output.trim(), '/opt/apache/bin/httpd');
   const logs = (await server.container.logs({ stdout: true, stderr: true })).toString();
-  assert.match(logs, new RegExp(`Apache/${facts.apacheVersion.replace(/\./g, '\\.')} \\(Unix\\) mod_wsgi/${facts.modWsgiVersion.replace(/\./g, '\\.')} Python/3\\.13 configured`));
+  assert.match(
+    logs,
+    new RegExp(
+      `Apache/${facts.apacheVersion.replace(/\./g, '\\.')} \\(Unix\\) mod_wsgi/${facts.modWsgiVersion.replace(/\./g, '\\.')} Python/3\\.13 configured`,
+    ),
+  );
 });
 
-apache('the runtime image has no compiler, headers, apxs or Debian apache2, only /opt/apache\'s runtime files', async () => {
-  const output = await probe(HELLO, [
-    'command -v gcc cc make apxs apxs2 || echo no-build-tools',
-    'ls /opt/apache',
-    'ls /opt/apache/include /usr/include/apr-1.0 /usr/include/apache2 /opt/apache/manual /usr/sbin/apache2 2>&1 | grep -c "No such file"',
-    'dpkg-query -W -f "\\${Package}\\n" | grep -E -- "-dev$|^apache2" || echo no-dev-or-apache2-packages',
-  ].join('; '));
+apache("the runtime image has no compiler, headers, apxs or Debian apache2, only /opt/apache's runtime files", async () => {
+  const output = await probe(
+    HELLO,
+    [
+      'command -v gcc cc make apxs apxs2 || echo no-build-tools',
+      'ls /opt/apache',
+      'ls /opt/apache/include /usr/include/apr-1.0 /usr/include/apache2 /opt/apache/manual /usr/sbin/apache2 2>&1 | grep -c "No such file"',
+      'dpkg-query -W -f "\\${Package}\\n" | grep -E -- "-dev$|^apache2" || echo no-dev-or-apache2-packages',
+    ].join('; '),
+  );
   assert.match(output, /^no-build-tools$/m);
   assert.match(output, /^bin\nconf\nmodules$/m);
   assert.match(output, /^5$/m);
@@ -108,21 +114,65 @@ apache('an --apache URL that cannot be fetched fails the build with one line nam
   const result = await runCli(['build', example('hello', 'wsgi.py'), '--apache', url, '--tag', 'mwe-apache/never', '--quiet']);
   assert.is(result.code, 1);
   assert.is(result.stdout, '');
-  assert.match(result.stderr.trim().split('\n').pop()!, new RegExp(`^mwe-image: image build failed at RUN sh /mwe/scripts/build-apache\\.sh: --apache: could not download ${url} \\(.*\\); check the URL \\(.*non-zero code: 1\\)$`));
+  assert.match(
+    result.stderr.trim().split('\n').pop()!,
+    new RegExp(
+      `^mwe-image: image build failed at RUN sh /mwe/scripts/build-apache\\.sh: --apache: could not download ${url} \\(.*\\); check the URL \\(.*non-zero code: 1\\)$`,
+    ),
+  );
 });
 
 apache('mod_ssl, mod_proxy_http and the auth modules are built: HTTPS, a proxied path and Basic auth work', async () => {
   const tls = mkdtempSync(path.join(tmpdir(), 'mwe-source-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.crt', '-days', '2',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: tls, stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'server.key',
+        '-out',
+        'server.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { cwd: tls, stdio: 'pipe' },
+    );
     const tag = 'mwe-apache/features-source';
     // /via/ is proxied back to this Apache's own port: the credentials travel with the request.
-    await buildWithCli([fixture('auth', 'wsgi.py'), '--apache', 'source', '--tag', tag, '--allow-outside-paths',
-      '--https-port', '8443', '--ssl-certificate', path.join(tls, 'server'), '--auth-user-script', fixture('auth', 'users.py'),
-      '--proxy-mount-point', '/via/', 'http://127.0.0.1:8000/']);
-    const server = await startContainer(tag, { hostConfig: { PortBindings: {
-      '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '8443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+    await buildWithCli([
+      fixture('auth', 'wsgi.py'),
+      '--apache',
+      'source',
+      '--tag',
+      tag,
+      '--allow-outside-paths',
+      '--https-port',
+      '8443',
+      '--ssl-certificate',
+      path.join(tls, 'server'),
+      '--auth-user-script',
+      fixture('auth', 'users.py'),
+      '--proxy-mount-point',
+      '/via/',
+      'http://127.0.0.1:8000/',
+    ]);
+    const server = await startContainer(tag, {
+      hostConfig: {
+        PortBindings: {
+          '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+          '8443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+        },
+      },
+    });
     running.push(server);
     await waitForHttp(server.url('/'));
     assert.is((await curl(server.url('/'))).status, 401);

@@ -22,8 +22,19 @@ auth.after(async () => {
 
 auth('Basic: user and group scripts, host access script', async () => {
   const tag = 'mwe-test/tls-auth-basic';
-  await buildWithCli([script('wsgi.py'), '--tag', tag, '--auth-user-script', script('users.py'),
-    '--auth-group-script', script('groups.py'), '--auth-group', 'admins', '--host-access-script', script('host_access.py')]);
+  await buildWithCli([
+    script('wsgi.py'),
+    '--tag',
+    tag,
+    '--auth-user-script',
+    script('users.py'),
+    '--auth-group-script',
+    script('groups.py'),
+    '--auth-group',
+    'admins',
+    '--host-access-script',
+    script('host_access.py'),
+  ]);
   const server = await serveImage(running, tag);
 
   const anonymous = await curl(server.url('/'));

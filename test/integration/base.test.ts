@@ -12,12 +12,19 @@ base('bootstrap imports a slim Debian image that runs', async () => {
   assert.match(result.stdout, /^mwe-test\/bootstrapped:trixie sha256:/);
   const container = await docker.createContainer({
     Image: TAG,
-    Cmd: ['sh', '-c', 'cat /etc/debian_version; ls /usr/share/man | wc -l; ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l; cat /etc/dpkg/dpkg.cfg.d/docker-slim'],
+    Cmd: [
+      'sh',
+      '-c',
+      'cat /etc/debian_version; ls /usr/share/man | wc -l; ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l; cat /etc/dpkg/dpkg.cfg.d/docker-slim',
+    ],
   });
   try {
     await container.start();
     assert.is((await container.wait()).StatusCode, 0);
-    const lines = (await container.logs({ stdout: true })).toString().replace(/[\u0000-\u0008]/g, '').split('\n');
+    const lines = (await container.logs({ stdout: true }))
+      .toString()
+      .replace(/[\u0000-\u0008]/g, '')
+      .split('\n');
     assert.match(lines.join('\n'), /^\S*13\.\d+/m);
     assert.match(lines.join('\n'), /path-exclude \/usr\/share\/doc\/\*/);
   } finally {

@@ -57,7 +57,10 @@ buildkit('the image is built by BuildKit, serves, and is labelled with its newes
   const image = await docker.getImage(IMAGE).inspect();
   assert.is(image.Id, first);
   const history = await docker.getImage(IMAGE).history();
-  assert.ok(history.some((entry: { Comment?: string }) => entry.Comment === 'buildkit.dockerfile.v0'), JSON.stringify(history.slice(0, 3)));
+  assert.ok(
+    history.some((entry: { Comment?: string }) => entry.Comment === 'buildkit.dockerfile.v0'),
+    JSON.stringify(history.slice(0, 3)),
+  );
   assert.is(image.Config.Labels['org.opencontainers.image.created'], new Date(NEWEST * 1000).toISOString());
   await serveImage(running, IMAGE, { ok: true });
 });
@@ -98,8 +101,14 @@ buildkit('a failing step: its last lines, then one line with the step and the re
   const failed = await build(['--system-packages', 'mwe-no-such-package']);
   assert.is(failed.code, 1, failed.stderr.slice(-2000));
   const lines = failed.stderr.trimEnd().split('\n');
-  assert.match(lines[lines.length - 1], /^mwe-image: image build failed at RUN apt-get update .*mwe-no-such-package.*: the command returned a non-zero code: 100$/);
-  assert.ok(lines.some((line) => /Unable to locate package mwe-no-such-package/.test(line)), failed.stderr.slice(-2000));
+  assert.match(
+    lines[lines.length - 1],
+    /^mwe-image: image build failed at RUN apt-get update .*mwe-no-such-package.*: the command returned a non-zero code: 100$/,
+  );
+  assert.ok(
+    lines.some((line) => /Unable to locate package mwe-no-such-package/.test(line)),
+    failed.stderr.slice(-2000),
+  );
   assert.not.match(failed.stderr, /\n\s+at /, 'no stack trace');
 });
 

@@ -13,7 +13,15 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, waitForHttp, type HttpResponse, type Running,
+  buildWithCli,
+  httpGet,
+  removeContainer,
+  runCli,
+  startContainer,
+  startOnHostNetwork,
+  waitForHttp,
+  type HttpResponse,
+  type Running,
 } from '../helpers/docker.js';
 import { fixture, ROOT } from '../helpers/paths.js';
 
@@ -41,7 +49,13 @@ compare.before(async () => {
 });
 
 compare.after(async () => {
-  for (const server of servers) if (server.pid) try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
+  for (const server of servers)
+    if (server.pid)
+      try {
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
   await Promise.all(running.map(removeContainer));
   rmSync(work, { recursive: true, force: true });
 });
@@ -49,9 +63,28 @@ compare.after(async () => {
 /** Starts mod_wsgi-express on 127.0.0.1 with the options; resolves to its base URL. */
 async function startExpress(options: string[]): Promise<string> {
   const port = 21000 + Math.floor(Math.random() * 9000);
-  const child = spawn(express, ['start-server', site('wsgi.py'), '--host', '127.0.0.1', '--port', String(port),
-    '--user', 'www-data', '--group', 'www-data', '--log-to-terminal', '--working-directory', SITE,
-    '--server-root', path.join(work, `root-${port}`), ...options], { detached: true, stdio: 'ignore' });
+  const child = spawn(
+    express,
+    [
+      'start-server',
+      site('wsgi.py'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--user',
+      'www-data',
+      '--group',
+      'www-data',
+      '--log-to-terminal',
+      '--working-directory',
+      SITE,
+      '--server-root',
+      path.join(work, `root-${port}`),
+      ...options,
+    ],
+    { detached: true, stdio: 'ignore' },
+  );
   servers.push(child);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/`, 30);
@@ -80,17 +113,31 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'url-alias', options: ['--url-alias', '/static/', site('public') + '/'],
-    requests: [{ path: '/static/index.html' }, { path: '/static/missing.txt' }, { path: '/app/hello' }] },
-  { name: 'document-root', options: ['--document-root', site('public'), '--directory-index', 'index.html'],
-    requests: [{ path: '/' }, { path: '/index.html' }, { path: '/app/hello' }] },
-  { name: 'error-override', options: ['--document-root', site('public'), '--error-document', '500', '/errors/500.html', '--error-override'],
-    requests: [{ path: '/app/error' }] },
-  { name: 'compress', options: ['--compress-responses'],
-    requests: [{ path: '/app/big', headers: { 'Accept-Encoding': 'gzip' } }, { path: '/app/big' }] },
+  {
+    name: 'url-alias',
+    options: ['--url-alias', '/static/', site('public') + '/'],
+    requests: [{ path: '/static/index.html' }, { path: '/static/missing.txt' }, { path: '/app/hello' }],
+  },
+  {
+    name: 'document-root',
+    options: ['--document-root', site('public'), '--directory-index', 'index.html'],
+    requests: [{ path: '/' }, { path: '/index.html' }, { path: '/app/hello' }],
+  },
+  {
+    name: 'error-override',
+    options: ['--document-root', site('public'), '--error-document', '500', '/errors/500.html', '--error-override'],
+    requests: [{ path: '/app/error' }],
+  },
+  { name: 'compress', options: ['--compress-responses'], requests: [{ path: '/app/big', headers: { 'Accept-Encoding': 'gzip' } }, { path: '/app/big' }] },
   { name: 'setenv', options: ['--setenv', 'SETENV_KEY', 'some value'], requests: [{ path: '/app/environ' }] },
-  { name: 'server-name', options: ['--server-name', 'www.example.test'],
-    requests: [{ path: '/app/hello', headers: { Host: 'www.example.test' } }, { path: '/app/hello', headers: { Host: 'example.test' } }] },
+  {
+    name: 'server-name',
+    options: ['--server-name', 'www.example.test'],
+    requests: [
+      { path: '/app/hello', headers: { Host: 'www.example.test' } },
+      { path: '/app/hello', headers: { Host: 'example.test' } },
+    ],
+  },
 ];
 
 for (const testCase of CASES) {
@@ -130,7 +177,16 @@ compare('--allow-localhost: loopback clients get in, as with mod_wsgi-express 6'
   assert.is(actual.status, 200);
 });
 
-const TELEMETRY = ['--telemetry-service', 'unix:/tmp/x.sock', '--telemetry-interval', '2.5', '--slow-requests', '3', '--telemetry-options', '+CaptureUserAgent'];
+const TELEMETRY = [
+  '--telemetry-service',
+  'unix:/tmp/x.sock',
+  '--telemetry-interval',
+  '2.5',
+  '--slow-requests',
+  '3',
+  '--telemetry-options',
+  '+CaptureUserAgent',
+];
 const DIRECTIVE = /^\s*(WSGITelemetryService|WSGISlowRequests|WSGITelemetryOptions|WSGIFreeThreading)\b/;
 
 /**
@@ -171,7 +227,9 @@ compare('generated telemetry and free-threading directives match mod_wsgi-expres
   assert.equal(byName(ours), byName(theirs), sides);
 
   // Neither turns the GIL off on a Python that has one: express refuses, and so does ours.
-  const theirsFree = spawnSync(express, ['setup-server', site('wsgi.py'), '--server-root', path.join(work, 'setup-free'), '--free-threading'], { encoding: 'utf8' });
+  const theirsFree = spawnSync(express, ['setup-server', site('wsgi.py'), '--server-root', path.join(work, 'setup-free'), '--free-threading'], {
+    encoding: 'utf8',
+  });
   assert.is(theirsFree.status, 2, theirsFree.stderr);
   assert.match(theirsFree.stderr, /--free-threading requires a Python build with free-threading support/);
   const oursFree = await runCli(['config', site('wsgi.py'), '--free-threading']);
@@ -191,8 +249,14 @@ function featureLines(config: string, port: string, defines?: Set<string>): stri
   const active: boolean[] = [];
   const sections: string[] = [];
   const lines: string[] = [];
-  const normal = (line: string) => line.trim().replace(/\s+/g, ' ').replace(/['"]/g, '').replaceAll('${PORT}', port)
-    .replace(/(^|\s)\S*\/([\w.-]+\.(crt|key|py))\b/g, '$1$2').replace(/^(LoadModule \w+).*/, '$1');
+  const normal = (line: string) =>
+    line
+      .trim()
+      .replace(/\s+/g, ' ')
+      .replace(/['"]/g, '')
+      .replaceAll('${PORT}', port)
+      .replace(/(^|\s)\S*\/([\w.-]+\.(crt|key|py))\b/g, '$1$2')
+      .replace(/^(LoadModule \w+).*/, '$1');
   for (const raw of config.split('\n')) {
     const line = raw.trim();
     const define = /^<IfDefine\s+(!?)([\w.-]+)\s*>/i.exec(line);
@@ -215,10 +279,13 @@ function featureLines(config: string, port: string, defines?: Set<string>): stri
       continue;
     }
     const inHost = sections.some((section) => /^<(VirtualHost|Location)/i.test(section));
-    const wanted = /^(SSL\w+|Header set Strict-Transport-Security|Proxy\w+|RequestHeader|Auth\w+|WSGIAuth\w+|WSGIAccessScript|Require (valid-user|wsgi-group)|Redirect)\b/.test(line)
-      || /^LoadModule (ssl|proxy|proxy_http|auth_basic|auth_digest|authz_user)_module\b/.test(line)
-      || (/^Listen\b/.test(line) && !sections.length)
-      || (inHost && /^(Rewrite\w+|ServerName|ServerAlias)\b/.test(line));
+    const wanted =
+      /^(SSL\w+|Header set Strict-Transport-Security|Proxy\w+|RequestHeader|Auth\w+|WSGIAuth\w+|WSGIAccessScript|Require (valid-user|wsgi-group)|Redirect)\b/.test(
+        line,
+      ) ||
+      /^LoadModule (ssl|proxy|proxy_http|auth_basic|auth_digest|authz_user)_module\b/.test(line) ||
+      (/^Listen\b/.test(line) && !sections.length) ||
+      (inHost && /^(Rewrite\w+|ServerName|ServerAlias)\b/.test(line));
     const context = sections.join(' > ');
     if (!wanted || line === 'ServerName _wsgi_' || line.includes('/.mwe/ready') || context.includes('/.mwe/ready')) continue;
     lines.push(`${context ? `${context} | ` : ''}${normal(line)}`);
@@ -232,15 +299,65 @@ compare('generated proxy, HTTPS and auth configuration matches mod_wsgi-express 
   for (const name of ['server.crt', 'server.key', 'chain.crt', 'client-ca.crt']) writeFileSync(path.join(files, name), 'placeholder\n');
   const auth = (name: string) => fixture('auth', name);
   const cases: Record<string, string[]> = {
-    proxy: ['--proxy-mount-point', '/ws/', 'http://127.0.0.1:9000/', '--proxy-mount-point', '/api', 'http://127.0.0.1:9001/',
-      '--proxy-virtual-host', 'echo.test', 'http://127.0.0.1:9002/', '--proxy-timeout', '120'],
-    https: ['--server-name', 'www.example.test', '--server-alias', 'alias.example.test', '--https-port', '8443', '--https-only',
-      '--hsts-policy', 'max-age=300', '--ssl-certificate', path.join(files, 'server'), '--ssl-certificate-chain-file', path.join(files, 'chain.crt'),
-      '--ssl-ca-certificate-file', path.join(files, 'client-ca.crt'), '--ssl-verify-client', '/secure', '--ssl-verify-client', '/admin', '--ssl-environment'],
-    'https-whole-site': ['--server-name', 'example.test', '--https-port', '8443', '--ssl-certificate-file', path.join(files, 'server.crt'),
-      '--ssl-certificate-key-file', path.join(files, 'server.key'), '--ssl-ca-certificate-file', path.join(files, 'client-ca.crt')],
-    auth: ['--auth-type', 'Digest', '--auth-user-script', auth('users.py'), '--auth-group-script', auth('groups.py'), '--auth-group', 'admins',
-      '--host-access-script', auth('host_access.py')],
+    proxy: [
+      '--proxy-mount-point',
+      '/ws/',
+      'http://127.0.0.1:9000/',
+      '--proxy-mount-point',
+      '/api',
+      'http://127.0.0.1:9001/',
+      '--proxy-virtual-host',
+      'echo.test',
+      'http://127.0.0.1:9002/',
+      '--proxy-timeout',
+      '120',
+    ],
+    https: [
+      '--server-name',
+      'www.example.test',
+      '--server-alias',
+      'alias.example.test',
+      '--https-port',
+      '8443',
+      '--https-only',
+      '--hsts-policy',
+      'max-age=300',
+      '--ssl-certificate',
+      path.join(files, 'server'),
+      '--ssl-certificate-chain-file',
+      path.join(files, 'chain.crt'),
+      '--ssl-ca-certificate-file',
+      path.join(files, 'client-ca.crt'),
+      '--ssl-verify-client',
+      '/secure',
+      '--ssl-verify-client',
+      '/admin',
+      '--ssl-environment',
+    ],
+    'https-whole-site': [
+      '--server-name',
+      'example.test',
+      '--https-port',
+      '8443',
+      '--ssl-certificate-file',
+      path.join(files, 'server.crt'),
+      '--ssl-certificate-key-file',
+      path.join(files, 'server.key'),
+      '--ssl-ca-certificate-file',
+      path.join(files, 'client-ca.crt'),
+    ],
+    auth: [
+      '--auth-type',
+      'Digest',
+      '--auth-user-script',
+      auth('users.py'),
+      '--auth-group-script',
+      auth('groups.py'),
+      '--auth-group',
+      'admins',
+      '--host-access-script',
+      auth('host_access.py'),
+    ],
     'auth-basic': ['--auth-user-script', auth('users.py')],
   };
   for (const [name, options] of Object.entries(cases)) {
@@ -264,7 +381,10 @@ const joined = (config: string): string => config.replace(/\\\n\s*/g, ' ');
 /** The options of the first WSGIDaemonProcess (the application's) among `names`, as name=value. */
 function daemonOptions(config: string, names: string[], defines?: Set<string>): string[] {
   const line = activeLines(joined(config), defines).find((candidate) => /^WSGIDaemonProcess\b/.test(candidate)) ?? '';
-  return line.split(/\s+/).filter((word) => names.includes(word.split('=')[0])).sort();
+  return line
+    .split(/\s+/)
+    .filter((word) => names.includes(word.split('=')[0]))
+    .sort();
 }
 
 /** Lines (trimmed, spaces squeezed) inside the <IfDefine> blocks that hold for `defines` (all, without them). */
@@ -320,8 +440,10 @@ for (const [name, options] of MWSGI6_CASES) {
 
 compare('--enable-docs aliases /__wsgi__/docs and /__wsgi__/images to the mod_wsgi package as mod_wsgi-express 6 does', async () => {
   // The package directory differs (the host's venv, the image's site-packages): compare below it.
-  const docs = (lines: string[]) => lines.filter((line) => /^Alias \/__wsgi__\//.test(line) || line === 'DirectoryIndex index.html')
-    .map((line) => line.replace(/'[^']*\/mod_wsgi\//, "'MOD_WSGI/"));
+  const docs = (lines: string[]) =>
+    lines
+      .filter((line) => /^Alias \/__wsgi__\//.test(line) || line === 'DirectoryIndex index.html')
+      .map((line) => line.replace(/'[^']*\/mod_wsgi\//, "'MOD_WSGI/"));
   const theirs = expressSetup('setup-docs', ['--enable-docs']);
   const expected = docs(activeLines(theirs.config, theirs.defines));
   assert.equal(expected, ["Alias /__wsgi__/docs 'MOD_WSGI/docs'", "Alias /__wsgi__/images 'MOD_WSGI/images'", 'DirectoryIndex index.html']);

@@ -28,8 +28,15 @@ compose('docker-compose up serves the example; an edit shows on the next request
   cpSync(path.join(ROOT, 'examples'), path.join(work, 'examples'), { recursive: true });
   const run = (...args: string[]) => spawnSync(command, ['-p', 'mwetest', ...args], { cwd: work, encoding: 'utf8' });
   try {
-    await buildWithCli([path.join(work, 'examples', 'hello', 'wsgi.py'), '--reload-on-changes',
-      '--url-alias', '/static/', path.join(work, 'examples', 'hello', 'static') + '/', '--tag', 'mwe-app/hello-dev']);
+    await buildWithCli([
+      path.join(work, 'examples', 'hello', 'wsgi.py'),
+      '--reload-on-changes',
+      '--url-alias',
+      '/static/',
+      path.join(work, 'examples', 'hello', 'static') + '/',
+      '--tag',
+      'mwe-app/hello-dev',
+    ]);
     const up = run('up', '-d');
     assert.is(up.status, 0, up.stderr);
     await waitForHttp('http://127.0.0.1:8000/', 30);
@@ -40,7 +47,10 @@ compose('docker-compose up serves the example; an edit shows on the next request
     let body = '';
     for (let attempt = 0; attempt < 40 && body !== 'Hello from an edit!'; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      body = await httpGet('http://127.0.0.1:8000/').then((response) => response.body, () => '');
+      body = await httpGet('http://127.0.0.1:8000/').then(
+        (response) => response.body,
+        () => '',
+      );
     }
     assert.is(body, 'Hello from an edit!');
   } finally {

@@ -21,7 +21,13 @@ const FLASK = 'mwe-test/contents-flask';
 const work = mkdtempSync(path.join(tmpdir(), 'mwe-contents-'));
 const sbomFile = path.join(work, 'sbom.json');
 
-interface Component { type: string; name: string; version?: string; purl?: string; properties?: { name: string; value: string }[] }
+interface Component {
+  type: string;
+  name: string;
+  version?: string;
+  purl?: string;
+  properties?: { name: string; value: string }[];
+}
 
 contents.before(async () => {
   await buildWithCli([example('hello', 'wsgi.py'), '--tag', HELLO]);
@@ -39,7 +45,11 @@ contents('the hello image is at most 135 MB and holds no perl, apt, dpkg state o
   assert.ok(image.Size <= 135 * 2 ** 20, `${(image.Size / 2 ** 20).toFixed(1)} MB`);
   const server = await serveImage(running, HELLO);
   assert.is((await httpGet(server.url('/'))).body, 'Hello World!');
-  const absent = await execIn(server.container, ['sh', '-c', 'for path in /usr/bin/perl /usr/share/perl /usr/bin/apt-get /usr/bin/dpkg /var/lib/dpkg /var/lib/apt /var/cache/apt /usr/share/doc /usr/share/man /usr/bin/gcc; do [ -e "$path" ] && echo "$path"; done; true']);
+  const absent = await execIn(server.container, [
+    'sh',
+    '-c',
+    'for path in /usr/bin/perl /usr/share/perl /usr/bin/apt-get /usr/bin/dpkg /var/lib/dpkg /var/lib/apt /var/cache/apt /usr/share/doc /usr/share/man /usr/bin/gcc; do [ -e "$path" ] && echo "$path"; done; true',
+  ]);
   assert.is(absent.output, '');
   // Only the modules the configuration loads, and a python3 for docker exec.
   const modules = await execIn(server.container, ['ls', '/usr/lib/apache2/modules']);
@@ -51,7 +61,11 @@ contents('the hello image is at most 135 MB and holds no perl, apt, dpkg state o
 contents('--system-packages and the virtualenv reach the image; --sbom writes the CycloneDX 1.5 document the image carries', async () => {
   const server = await serveImage(running, FLASK);
   assert.is((await httpGet(server.url('/'))).status, 200);
-  const imported = await execIn(server.container, ['/opt/venv/bin/python', '-c', 'import six, flask, importlib.metadata as m; print(six.__file__, m.version("flask"))']);
+  const imported = await execIn(server.container, [
+    '/opt/venv/bin/python',
+    '-c',
+    'import six, flask, importlib.metadata as m; print(six.__file__, m.version("flask"))',
+  ]);
   assert.match(imported.output, /^\/usr\/lib\/python3\/dist-packages\/six\.py \d+\.\d+/);
   const flaskVersion = imported.output.trim().split(' ')[1];
 
@@ -73,7 +87,10 @@ contents('--system-packages and the virtualenv reach the image; --sbom writes th
   const facts = JSON.parse((await execIn(server.container, ['cat', '/usr/local/lib/mwe-image/toolchain.json'])).output);
   assert.is(deb('apache2-bin')?.version, facts.apacheVersion);
   for (const name of ['libpython3.13', 'libc6', 'python3-six']) assert.ok(deb(name)?.version, `${name} in the SBOM`);
-  assert.not.ok(bom.components.some((component) => /^(perl|perl-base|apt|dpkg)$/.test(component.name)), 'no perl, apt or dpkg');
+  assert.not.ok(
+    bom.components.some((component) => /^(perl|perl-base|apt|dpkg)$/.test(component.name)),
+    'no perl, apt or dpkg',
+  );
   const flask = find((component) => component.purl === `pkg:pypi/flask@${flaskVersion}`);
   assert.ok(flask, 'Flask from the virtualenv');
   assert.ok(flask!.properties?.some((property) => property.value === '/opt/venv/site-packages'));

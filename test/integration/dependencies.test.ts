@@ -31,7 +31,8 @@ deps('requirements.txt installed offline from --wheel-dir (with its dependency);
   temporary.push(work);
   const app = path.join(work, 'app');
   cpSync(fixture('deps-app'), app, { recursive: true });
-  const build = (): Promise<Awaited<ReturnType<typeof runCli>>> => runCli(['build', path.join(app, 'wsgi.py'), '--wheel-dir', WHEELS, '--tag', 'mwe-test/deps']);
+  const build = (): Promise<Awaited<ReturnType<typeof runCli>>> =>
+    runCli(['build', path.join(app, 'wsgi.py'), '--wheel-dir', WHEELS, '--tag', 'mwe-test/deps']);
   const first = await build();
   assert.is(first.code, 0, first.stderr.slice(-3000));
   const server = await startContainer('mwe-test/deps');
@@ -68,42 +69,64 @@ deps('--ignore-requirements skips them; without a reachable index the build stop
   assert.is(ignored.code, 0, ignored.stderr.slice(-3000));
   assert.not.match(ignored.stderr, /install-dependencies/);
 
-  await docker.getImage('mwe-test/deps-offline').remove().catch(() => undefined);
+  await docker
+    .getImage('mwe-test/deps-offline')
+    .remove()
+    .catch(() => undefined);
   // mod_wsgi (the default --mod-wsgi pypi) from a find-links directory, so that only the dependencies lack an index.
   const config = indexConfig({});
   const sdist = await fetchDistribution((await findSourceDistribution('mod_wsgi', undefined, config, '--mod-wsgi')).distribution, config, '--mod-wsgi');
   const links = mkdtempSync(path.join(os.tmpdir(), 'mwe-links-'));
   temporary.push(links);
   cpSync(sdist, path.join(links, path.basename(sdist)));
-  const offline = await runCli(['build', fixture('deps-app', 'wsgi.py'), '--index-url', 'http://127.0.0.1:9/simple/', '--find-links', links, '--tag', 'mwe-test/deps-offline']);
+  const offline = await runCli([
+    'build',
+    fixture('deps-app', 'wsgi.py'),
+    '--index-url',
+    'http://127.0.0.1:9/simple/',
+    '--find-links',
+    links,
+    '--tag',
+    'mwe-test/deps-offline',
+  ]);
   assert.is(offline.code, 1);
   assert.match(offline.stderr, /No matching distribution found for mwe-greeting==1\.0/);
   assert.match(offline.stderr.trimEnd().split('\n').pop()!, /^mwe-image: image build failed at RUN .*install-dependencies\.sh/);
   assert.not.ok(await findImage(docker, 'mwe-test/deps-offline'));
 });
 
-deps("a requirement the toolchain's own Python packages meet (packaging: Debian's python3-packaging there) is installed all the same: the runtime image has none of them", async () => {
-  const app = mkdtempSync(path.join(os.tmpdir(), 'mwe-deps-overlap-'));
-  temporary.push(app);
-  writeFileSync(path.join(app, 'requirements.txt'), 'packaging\n');
-  writeFileSync(path.join(app, 'wsgi.py'), [
-    'import packaging',
-    'def application(environ, start_response):',
-    "    body = packaging.__file__.encode()",
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])",
-    '    return [body]',
-    '',
-  ].join('\n'));
-  const result = await runCli(['build', path.join(app, 'wsgi.py'), '--tag', 'mwe-test/deps-overlap']);
-  assert.is(result.code, 0, result.stderr.slice(-3000));
-  const server = await startContainer('mwe-test/deps-overlap');
-  running.push(server);
-  assert.is((await waitForHttp(server.url('/'))).body, '/opt/venv/site-packages/packaging/__init__.py');
-});
+deps(
+  "a requirement the toolchain's own Python packages meet (packaging: Debian's python3-packaging there) is installed all the same: the runtime image has none of them",
+  async () => {
+    const app = mkdtempSync(path.join(os.tmpdir(), 'mwe-deps-overlap-'));
+    temporary.push(app);
+    writeFileSync(path.join(app, 'requirements.txt'), 'packaging\n');
+    writeFileSync(
+      path.join(app, 'wsgi.py'),
+      [
+        'import packaging',
+        'def application(environ, start_response):',
+        '    body = packaging.__file__.encode()',
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])",
+        '    return [body]',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['build', path.join(app, 'wsgi.py'), '--tag', 'mwe-test/deps-overlap']);
+    assert.is(result.code, 0, result.stderr.slice(-3000));
+    const server = await startContainer('mwe-test/deps-overlap');
+    running.push(server);
+    assert.is((await waitForHttp(server.url('/'))).body, '/opt/venv/site-packages/packaging/__init__.py');
+  },
+);
 
 // One build per lock kind: the lock's tool is pip-installed into a throwaway virtualenv of the stage
 // (from the same index, with the host's CA bundle), exports the pinned six, and pip installs that with its hashes.
-for (const [kind, version, file] of [['uv', '1.15.0', 'uv.lock'], ['poetry', '1.14.0', 'poetry.lock'], ['pipenv', '1.13.0', 'Pipfile.lock']] as const) {
+for (const [kind, version, file] of [
+  ['uv', '1.15.0', 'uv.lock'],
+  ['poetry', '1.14.0', 'poetry.lock'],
+  ['pipenv', '1.13.0', 'Pipfile.lock'],
+] as const) {
   deps(`${file}: the locked six ${version} (not the newest) is what the image imports, and the ${kind} tool stays out of it`, async () => {
     const tag = `mwe-test/deps-lock-${kind}`;
     const result = await runCli(['build', fixture('lock-apps', kind, 'wsgi.py'), '--tag', tag]);

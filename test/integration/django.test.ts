@@ -33,7 +33,7 @@ async function runToEnd(cmd: string[]): Promise<{ code: number; output: string }
 
 async function post(url: string, body: string): Promise<{ status: number; json: { url: string } }> {
   const response = await fetch(url, { method: 'POST', body });
-  return { status: response.status, json: await response.json() as { url: string } };
+  return { status: response.status, json: (await response.json()) as { url: string } };
 }
 
 django.before(async () => {
@@ -117,7 +117,10 @@ django('runmodwsgi --reload-on-changes: with the project bind-mounted, an edited
   let body = '';
   for (let attempt = 0; attempt < 40 && !body.startsWith('Hello from an edit!'); attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    body = await httpGet(server.url('/')).then((response) => response.body, () => '');
+    body = await httpGet(server.url('/')).then(
+      (response) => response.body,
+      () => '',
+    );
   }
   assert.match(body, /^Hello from an edit!/);
 });
@@ -126,7 +129,17 @@ django('runmodwsgi --setup-only --server-root DIR writes a server root whose apa
   const server = await startContainer(IMAGE, { containerPort: 8200 });
   running.push(server);
   await waitForHttp(server.url('/'), 5).catch(() => undefined); // the image's own server answers on 8000, unpublished
-  const setup = await execIn(server.container, ['python3', 'manage.py', 'runmodwsgi', '--setup-only', '--server-root', '/tmp/root', '--port', '8200', '--reload-on-changes']);
+  const setup = await execIn(server.container, [
+    'python3',
+    'manage.py',
+    'runmodwsgi',
+    '--setup-only',
+    '--server-root',
+    '/tmp/root',
+    '--port',
+    '8200',
+    '--reload-on-changes',
+  ]);
   assert.is(setup.code, 0, setup.output);
   const script = (await execIn(server.container, ['cat', '/tmp/root/apachectl'])).output;
   assert.match(script, /export PORT=8200\nexport MWE_RELOAD_ON_CHANGES=1\n/);
@@ -160,7 +173,10 @@ django("a project that lists no dependencies (here: --ignore-requirements) still
   await waitForHttp(server.url('/'));
   assert.is((await httpGet(server.url('/'))).body, 'Hello from Django! Stylesheet: /static/pages/site.css\n');
   assert.is((await httpGet(server.url('/static/pages/site.css'))).status, 200);
-  assert.match((await execIn(server.container, ['python3', '-c', 'import django; print(django.__file__)'])).output, /^\/usr\/lib\/python3\/dist-packages\/django\//);
+  assert.match(
+    (await execIn(server.container, ['python3', '-c', 'import django; print(django.__file__)'])).output,
+    /^\/usr\/lib\/python3\/dist-packages\/django\//,
+  );
 });
 
 django.run();

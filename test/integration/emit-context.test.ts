@@ -23,24 +23,47 @@ function directoryContext(directory: string): ContextBuilder {
   return context;
 }
 
-interface Step { context: string; tag: string; buildArgs: Record<string, string>; labels?: Record<string, string> }
+interface Step {
+  context: string;
+  tag: string;
+  buildArgs: Record<string, string>;
+  labels?: Record<string, string>;
+}
 
 emit('writes toolchain and app contexts that build and serve without mwe-image; refuses a non-empty directory', async () => {
   const directory = path.join(mkdtempSync(path.join(os.tmpdir(), 'mwe-emit-')), 'out');
   const images = (await docker.listImages()).length;
-  const result = await runCli(['build', example('hello', 'wsgi.py'), '--emit-context', directory, '--tag', 'mwe-test/emitted-app', '--url-alias', '/static/', example('hello', 'static')]);
+  const result = await runCli([
+    'build',
+    example('hello', 'wsgi.py'),
+    '--emit-context',
+    directory,
+    '--tag',
+    'mwe-test/emitted-app',
+    '--url-alias',
+    '/static/',
+    example('hello', 'static'),
+  ]);
   assert.is(result.code, 0, result.stderr.slice(-2000));
   assert.is(result.stdout, `${directory}\n`);
   assert.is((await docker.listImages()).length, images, 'no image is built by --emit-context');
   assert.ok(statSync(path.join(directory, 'build.sh')).mode & 0o100);
   const { steps } = JSON.parse(readFileSync(path.join(directory, 'build.json'), 'utf8')) as { steps: Step[] };
-  assert.equal(steps.map((step) => step.context), ['toolchain', 'app']);
+  assert.equal(
+    steps.map((step) => step.context),
+    ['toolchain', 'app'],
+  );
   assert.match(readFileSync(path.join(directory, 'app', 'config', 'httpd.conf'), 'utf8'), /Alias '\/static\/'/);
   assert.ok(statSync(path.join(directory, 'app', 'rootfs', 'srv', 'app', 'wsgi.py')).isFile());
 
   // Build from the directories with the recorded arguments (as kaniko would), under test tags.
   const toolchainTag = 'mwe-test/emitted-toolchain';
-  await buildImage(docker, { context: directoryContext(path.join(directory, 'toolchain')).toStream(), tag: toolchainTag, buildArgs: steps[0].buildArgs, labels: steps[0].labels });
+  await buildImage(docker, {
+    context: directoryContext(path.join(directory, 'toolchain')).toStream(),
+    tag: toolchainTag,
+    buildArgs: steps[0].buildArgs,
+    labels: steps[0].labels,
+  });
   await buildImage(docker, {
     context: directoryContext(path.join(directory, 'app')).toStream(),
     tag: 'mwe-test/emitted-app',

@@ -18,7 +18,10 @@ entrypoint.after(async () => {
 
 async function processTable(server: Running): Promise<string[][]> {
   const { output } = await execIn(server.container, ['ps', '-eo', 'pid=,ppid=,stat=,args=']);
-  return output.trim().split('\n').map((line) => line.trim().split(/\s+/));
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/));
 }
 
 /** Runs a container to completion and returns its exit code and output. */
@@ -53,7 +56,11 @@ entrypoint('orphaned grandchildren are reaped by PID 1, no zombie stays', async 
   }).catch(() => undefined);
   const zombies = table.filter(([, , stat]) => stat.startsWith('Z'));
   assert.equal(zombies, [], JSON.stringify(table));
-  for (const pid of pids) assert.not.ok(table.some(([candidate]) => candidate === pid), `orphan ${pid} still listed`);
+  for (const pid of pids)
+    assert.not.ok(
+      table.some(([candidate]) => candidate === pid),
+      `orphan ${pid} still listed`,
+    );
 });
 
 entrypoint('when not PID 1 (docker run --init) it execs Apache and adds no process', async () => {
@@ -63,7 +70,10 @@ entrypoint('when not PID 1 (docker run --init) it execs Apache and adds no proce
   assert.is(response.body, 'Hello World!');
   const table = await processTable(server);
   assert.match(table.find(([pid]) => pid === '1')![3], /docker-init/);
-  assert.not.ok(table.some((row) => row[3].includes('mwe-entrypoint')), JSON.stringify(table));
+  assert.not.ok(
+    table.some((row) => row[3].includes('mwe-entrypoint')),
+    JSON.stringify(table),
+  );
   const apacheParent = table.find((row) => row[3].endsWith('apache2') && row[1] === '1');
   assert.ok(apacheParent, `Apache should be the direct child of the init: ${JSON.stringify(table)}`);
 });

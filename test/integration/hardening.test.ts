@@ -18,7 +18,19 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, scanImage, startContainer, startOnHostNetwork, waitForHttp, type CliResult, type Running,
+  buildWithCli,
+  docker,
+  execIn,
+  httpGet,
+  imageLayers,
+  removeContainer,
+  runCli,
+  scanImage,
+  startContainer,
+  startOnHostNetwork,
+  waitForHttp,
+  type CliResult,
+  type Running,
 } from '../helpers/docker.js';
 
 const hardening = suite('hardening');
@@ -48,12 +60,15 @@ hardening.before(async () => {
   work = realpathSync(mkdtempSync(path.join(tmpdir(), 'mwe-hardening-')));
   chmodSync(work, 0o755);
   app = path.join(work, 'app');
-  write(path.join(app, 'wsgi.py'), [
-    'def application(environ, start_response):',
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])",
-    "    return [b'app answered ' + environ['PATH_INFO'].encode()]",
-    '',
-  ].join('\n'));
+  write(
+    path.join(app, 'wsgi.py'),
+    [
+      'def application(environ, start_response):',
+      "    start_response('200 OK', [('Content-Type', 'text/plain')])",
+      "    return [b'app answered ' + environ['PATH_INFO'].encode()]",
+      '',
+    ].join('\n'),
+  );
   write(path.join(app, 'private.txt'), 'only the owner reads this\n', 0o600);
   write(path.join(app, 'public.txt'), 'anyone reads this\n');
   for (const [name, content] of Object.entries(SECRETS)) write(path.join(app, name), content, 0o600);
@@ -72,9 +87,22 @@ hardening.before(async () => {
   write(path.join(work, 'static-real', '.htaccess'), '# nothing\n');
   symlinkSync(path.join(work, 'static-real'), path.join(work, 'static'));
 
-  await docker.getImage(IMAGE).remove({ force: true }).catch(() => undefined);
-  built = await runCli(['build', path.join(app, 'wsgi.py'), '--tag', IMAGE, '--document-root', path.join(app, 'public'),
-    '--url-alias', '/static/', path.join(work, 'static'), '--allow-outside-paths']);
+  await docker
+    .getImage(IMAGE)
+    .remove({ force: true })
+    .catch(() => undefined);
+  built = await runCli([
+    'build',
+    path.join(app, 'wsgi.py'),
+    '--tag',
+    IMAGE,
+    '--document-root',
+    path.join(app, 'public'),
+    '--url-alias',
+    '/static/',
+    path.join(work, 'static'),
+    '--allow-outside-paths',
+  ]);
   assert.is(built.code, 0, built.stderr.slice(-3000));
   server = await startContainer(IMAGE);
   await waitForHttp(server.url('/'), 60);
@@ -85,7 +113,7 @@ hardening.after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-hardening('a 0600 file stays unreadable to the app user; files are root\'s with the host\'s modes', async () => {
+hardening("a 0600 file stays unreadable to the app user; files are root's with the host's modes", async () => {
   const denied = await execIn(server!.container, ['cat', '/srv/app/private.txt']);
   assert.is.not(denied.code, 0, denied.output);
   assert.match(denied.output, /Permission denied/);
@@ -93,7 +121,8 @@ hardening('a 0600 file stays unreadable to the app user; files are root\'s with 
   const readable = await execIn(server!.container, ['cat', '/srv/app/public.txt']);
   assert.is(readable.code, 0);
   assert.is(readable.output, 'anyone reads this\n');
-  const modes = (await execIn(server!.container, ['stat', '-c', '%n %a %U %G', '/srv/app', '/srv/app/private.txt', '/srv/app/public.txt', '/srv/app/public'])).output;
+  const modes = (await execIn(server!.container, ['stat', '-c', '%n %a %U %G', '/srv/app', '/srv/app/private.txt', '/srv/app/public.txt', '/srv/app/public']))
+    .output;
   assert.is(modes, '/srv/app 755 root root\n/srv/app/private.txt 600 root root\n/srv/app/public.txt 644 root root\n/srv/app/public 755 root root\n');
 });
 
@@ -113,8 +142,15 @@ hardening('no secret file is in any layer, history entry or the config; the nega
   const { hits, layers } = await scanImage(IMAGE, MARK);
   // docker save writes a layer once however often the image lists it (BuildKit repeats empty ones).
   assert.is(layers, new Set(await imageLayers(IMAGE)).size, 'every layer of the image was scanned');
-  assert.equal(hits.filter((hit) => !hit.endsWith('srv/app/.env.example')), [], `secrets found in ${hits.join(', ')}`);
-  assert.ok(hits.some((hit) => hit.endsWith('srv/app/.env.example')), `the negated .env.example is not in the image: ${hits.join(', ')}`);
+  assert.equal(
+    hits.filter((hit) => !hit.endsWith('srv/app/.env.example')),
+    [],
+    `secrets found in ${hits.join(', ')}`,
+  );
+  assert.ok(
+    hits.some((hit) => hit.endsWith('srv/app/.env.example')),
+    `the negated .env.example is not in the image: ${hits.join(', ')}`,
+  );
   assert.not.ok(JSON.stringify(await docker.getImage(IMAGE).history()).includes(MARK));
 });
 
@@ -132,7 +168,16 @@ hardening('.htaccess and .htpasswd get 403 under the document root and an alias;
 
 hardening('.ht* stays denied to the loopback clients --allow-localhost lets in under any Host', async () => {
   const tag = 'mwe-test/hardening-localhost';
-  await buildWithCli([path.join(app, 'wsgi.py'), '--tag', tag, '--document-root', path.join(app, 'public'), '--server-name', 'www.example.test', '--allow-localhost']);
+  await buildWithCli([
+    path.join(app, 'wsgi.py'),
+    '--tag',
+    tag,
+    '--document-root',
+    path.join(app, 'public'),
+    '--server-name',
+    'www.example.test',
+    '--allow-localhost',
+  ]);
   const local = await startOnHostNetwork(tag);
   try {
     for (const host of ['localhost', 'www.example.test']) {
@@ -162,11 +207,17 @@ hardening('refused: system and outside paths, the app as document root, a link l
   const tag = 'mwe-test/hardening-refused';
   const APP = path.join(app, 'wsgi.py');
   const cases: [string[], RegExp][] = [
-    [[APP, '--url-alias', '/etc/', '/etc'], /^mwe-image: --url-alias: '\/etc' is outside the app directory \(.*\) and the current directory \(.*\); move it there, or add --allow-outside-paths/],
+    [
+      [APP, '--url-alias', '/etc/', '/etc'],
+      /^mwe-image: --url-alias: '\/etc' is outside the app directory \(.*\) and the current directory \(.*\); move it there, or add --allow-outside-paths/,
+    ],
     [[APP, '--document-root', '/', '--allow-outside-paths'], /^mwe-image: --document-root: '\/' is the root directory, which is never copied into an image/],
     [[APP, '--url-alias', '/p/', '/proc/self/', '--allow-outside-paths'], /^mwe-image: --url-alias: '\/proc\/\d+' is under \/proc/],
     [[APP, '--document-root', app], /^mwe-image: --document-root: '.*\/app' is or contains the app directory .* add --allow-app-in-document-root/],
-    [[path.join(leaky, 'wsgi.py')], /^mwe-image: APP: '.*\/leaky\/passwd' is a symbolic link to '\/etc\/passwd', outside '.*\/leaky', which the image cannot follow/],
+    [
+      [path.join(leaky, 'wsgi.py')],
+      /^mwe-image: APP: '.*\/leaky\/passwd' is a symbolic link to '\/etc\/passwd', outside '.*\/leaky', which the image cannot follow/,
+    ],
     [[APP, '--log-directory', '/tmp/${IFS}logs'], /^mwe-image: --log-directory: '\/tmp\/\$\{IFS\}logs' contains \$, which Apache and Docker would expand/],
     [[APP, '--setenv', 'GREETING', 'hi $USER'], /^mwe-image: --setenv: 'hi \$USER' contains \$/],
   ];
@@ -176,7 +227,17 @@ hardening('refused: system and outside paths, the app as document root, a link l
     assert.match(result.stderr, pattern);
     assert.is(result.stderr.split('\n').filter(Boolean).length, 1, result.stderr);
     assert.is(result.stdout, '');
-    assert.is(await docker.getImage(tag).inspect().then(() => 'exists', () => 'none'), 'none', `${args.join(' ')} made an image`);
+    assert.is(
+      await docker
+        .getImage(tag)
+        .inspect()
+        .then(
+          () => 'exists',
+          () => 'none',
+        ),
+      'none',
+      `${args.join(' ')} made an image`,
+    );
   }
 });
 

@@ -37,8 +37,23 @@ const openssl = (...args: string[]): void => {
 function signed(name: string, altNames: string, usage: string): void {
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
   writeFileSync(path.join(tls, `${name}.ext`), `subjectAltName=${altNames}\nextendedKeyUsage=${usage}\n`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', path.join(work, 'ca', 'ca.crt'), '-CAkey', path.join(work, 'ca', 'ca.key'), '-CAcreateserial',
-    '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    path.join(work, 'ca', 'ca.crt'),
+    '-CAkey',
+    path.join(work, 'ca', 'ca.key'),
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+  );
 }
 
 https.before(() => {
@@ -48,7 +63,10 @@ https.before(() => {
   mkdirSync(ca);
   mkdirSync(tls, { recursive: true });
   writeFileSync(path.join(work, 'app', 'wsgi.py'), APP);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=mwe-test CA'], { cwd: ca, stdio: 'pipe' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=mwe-test CA'], {
+    cwd: ca,
+    stdio: 'pipe',
+  });
   signed('server', 'IP:127.0.0.1,DNS:localhost', 'serverAuth');
   signed('client', 'DNS:client', 'clientAuth');
   execFileSync('cp', [path.join(ca, 'ca.crt'), path.join(tls, 'ca.crt')]);
@@ -84,9 +102,23 @@ async function start(user?: string): Promise<TlsServer> {
 const CA = () => ['--cacert', path.join(tls, 'ca.crt')];
 
 https('HTTPS with the test CA, --https-only redirect, HSTS, client certificates under --ssl-verify-client', async () => {
-  await buildWithCli([path.join(work, 'app', 'wsgi.py'), '--tag', TAG, '--https-port', '8443', '--https-only',
-    '--hsts-policy', 'max-age=300; includeSubDomains', '--ssl-certificate', path.join(tls, 'server'),
-    '--ssl-ca-certificate-file', path.join(tls, 'ca.crt'), '--ssl-verify-client', '/secure', '--ssl-environment']);
+  await buildWithCli([
+    path.join(work, 'app', 'wsgi.py'),
+    '--tag',
+    TAG,
+    '--https-port',
+    '8443',
+    '--https-only',
+    '--hsts-policy',
+    'max-age=300; includeSubDomains',
+    '--ssl-certificate',
+    path.join(tls, 'server'),
+    '--ssl-ca-certificate-file',
+    path.join(tls, 'ca.crt'),
+    '--ssl-verify-client',
+    '/secure',
+    '--ssl-environment',
+  ]);
   const server = await start();
   const base = `https://127.0.0.1:${server.httpsPort}`;
 
@@ -114,9 +146,22 @@ https('HTTPS with the test CA, --https-only redirect, HSTS, client certificates 
   assert.match(withCertificate.body, /^SSL_CLIENT_VERIFY=SUCCESS$/m);
 
   // The key: owner root, group 0, mode 0640; left out of the app's copy.
-  const modes = await execIn(server.container, ['stat', '-c', '%a %u %g %n', '/etc/mwe-image/ssl/server.key', '/etc/mwe-image/ssl/server.crt', '/etc/mwe-image/ssl/client-ca.crt']);
-  assert.is(modes.output.trim().split('\n').map((line) => line.trim()).join('\n'),
-    '640 0 0 /etc/mwe-image/ssl/server.key\n644 0 0 /etc/mwe-image/ssl/server.crt\n644 0 0 /etc/mwe-image/ssl/client-ca.crt');
+  const modes = await execIn(server.container, [
+    'stat',
+    '-c',
+    '%a %u %g %n',
+    '/etc/mwe-image/ssl/server.key',
+    '/etc/mwe-image/ssl/server.crt',
+    '/etc/mwe-image/ssl/client-ca.crt',
+  ]);
+  assert.is(
+    modes.output
+      .trim()
+      .split('\n')
+      .map((line) => line.trim())
+      .join('\n'),
+    '640 0 0 /etc/mwe-image/ssl/server.key\n644 0 0 /etc/mwe-image/ssl/server.crt\n644 0 0 /etc/mwe-image/ssl/client-ca.crt',
+  );
   assert.is((await execIn(server.container, ['test', '-e', '/srv/app/tls/server.key'])).code, 1, 'the key is not in /srv/app');
   const health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
   assert.is(health.code, 0, health.output);
@@ -144,12 +189,26 @@ function freePort(): Promise<number> {
   });
 }
 
-https('setup-server --https-port: the server root\'s apachectl start publishes the HTTPS port too', async () => {
+https("setup-server --https-port: the server root's apachectl start publishes the HTTPS port too", async () => {
   const root = path.join(work, 'server-root');
   const [port, httpsPort] = [await freePort(), await freePort()];
   const name = 'mwe-test-tls-setup-server';
-  const written = await runCli(['setup-server', path.join(work, 'app', 'wsgi.py'), '--server-root', root, '--tag', 'mwe-test/tls-setup-server',
-    '--name', name, '--port', String(port), '--https-port', String(httpsPort), '--ssl-certificate', path.join(tls, 'server')]);
+  const written = await runCli([
+    'setup-server',
+    path.join(work, 'app', 'wsgi.py'),
+    '--server-root',
+    root,
+    '--tag',
+    'mwe-test/tls-setup-server',
+    '--name',
+    name,
+    '--port',
+    String(port),
+    '--https-port',
+    String(httpsPort),
+    '--ssl-certificate',
+    path.join(tls, 'server'),
+  ]);
   assert.is(written.code, 0, written.stderr.slice(-3000));
   assert.is(JSON.parse(readFileSync(path.join(root, 'server.json'), 'utf8')).httpsPort, httpsPort);
   try {
@@ -167,7 +226,17 @@ https('setup-server --https-port: the server root\'s apachectl start publishes t
   }
   const refused = await curl(`https://127.0.0.1:${httpsPort}/`, CA());
   assert.is(refused.exit, 7, `after apachectl stop: ${refused.status} ${refused.stderr}`);
-  assert.is(await docker.getContainer(name).inspect().then(() => true, () => false), false, 'apachectl stop removes the container');
+  assert.is(
+    await docker
+      .getContainer(name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ),
+    false,
+    'apachectl stop removes the container',
+  );
 });
 
 https.run();

@@ -41,7 +41,11 @@ const anchor = (file: string, hostPath: string): string =>
 
 credentials.before(async () => {
   const served = files();
-  const page = (prefix: string): string => `<html><body>${[...served].filter(([name]) => name.startsWith(prefix)).map(([name, file]) => anchor(name, file)).join('<br>')}</body></html>`;
+  const page = (prefix: string): string =>
+    `<html><body>${[...served]
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, file]) => anchor(name, file))
+      .join('<br>')}</body></html>`;
   const expected = `Basic ${Buffer.from(`${USER}:${TOKEN}`).toString('base64')}`;
   server = createServer((request, response) => {
     const authorized = request.headers.authorization === expected;
@@ -63,10 +67,23 @@ credentials.before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  built = await runCli([
-    'build', fixture('deps-app', 'wsgi.py'), '--tag', IMAGE, '--progress', 'plain', '--build-network', 'host',
-    '--find-links', `http://${USER}:${TOKEN}@${base}/links/`, '--trusted-host', '127.0.0.1',
-  ], { PIP_INDEX_URL: `http://${USER}:${TOKEN}@${base}/simple/` });
+  built = await runCli(
+    [
+      'build',
+      fixture('deps-app', 'wsgi.py'),
+      '--tag',
+      IMAGE,
+      '--progress',
+      'plain',
+      '--build-network',
+      'host',
+      '--find-links',
+      `http://${USER}:${TOKEN}@${base}/links/`,
+      '--trusted-host',
+      '127.0.0.1',
+    ],
+    { PIP_INDEX_URL: `http://${USER}:${TOKEN}@${base}/simple/` },
+  );
 });
 
 credentials.after(async () => {
@@ -79,7 +96,10 @@ credentials('the index answers only with the credential, and pip in the build us
   const anonymous = await fetch(`http://${base}/simple/mwe-greeting/`);
   assert.is(anonymous.status, 401, 'the index refuses a request without the credential');
   for (const url of ['/simple/mwe-greeting/', '/links/', '/files/mwe_words-1.0-py3-none-any.whl']) {
-    assert.ok(requests.some((request) => request.pip && request.authorized && request.url === url), `pip fetched ${url} with the credential`);
+    assert.ok(
+      requests.some((request) => request.pip && request.authorized && request.url === url),
+      `pip fetched ${url} with the credential`,
+    );
   }
   const app = await serveImage(running, IMAGE, { ok: true });
   assert.ok(app.port > 0);
@@ -97,7 +117,10 @@ credentials('the credential is in no layer, config, history entry, image listing
   assert.not.ok(JSON.stringify(listed).includes(TOKEN), 'image listing');
   // Intermediate images would be the legacy builder's leak: the listing's ids are all inspected.
   for (const entry of listed.filter((candidate) => !candidate.RepoTags?.length || candidate.RepoTags[0] === '<none>:<none>').slice(0, 200)) {
-    const history = await docker.getImage(entry.Id).history().catch(() => []);
+    const history = await docker
+      .getImage(entry.Id)
+      .history()
+      .catch(() => []);
     assert.not.ok(JSON.stringify(history).includes(TOKEN), `history of untagged image ${entry.Id}`);
   }
   const usage = await docker.df();
@@ -107,13 +130,22 @@ credentials('the credential is in no layer, config, history entry, image listing
 
 credentials('the legacy builder, which has no build secrets, refuses such a build in one line and tags nothing', async () => {
   const tag = 'mwe-test/credentials-legacy';
-  const result = await runCli([
-    'build', fixture('deps-app', 'wsgi.py'), '--tag', tag, '--find-links', `http://${USER}:${TOKEN}@${base}/links/`, '--trusted-host', '127.0.0.1',
-  ], { PIP_INDEX_URL: `http://${USER}:${TOKEN}@${base}/simple/`, DOCKER_BUILDKIT: '0' });
+  const result = await runCli(
+    ['build', fixture('deps-app', 'wsgi.py'), '--tag', tag, '--find-links', `http://${USER}:${TOKEN}@${base}/links/`, '--trusted-host', '127.0.0.1'],
+    { PIP_INDEX_URL: `http://${USER}:${TOKEN}@${base}/simple/`, DOCKER_BUILDKIT: '0' },
+  );
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stderr.trim().split('\n').pop()!, /^mwe-image: this build needs build secrets, which only BuildKit serves; unset DOCKER_BUILDKIT=0/);
   assert.not.ok(result.stderr.includes(TOKEN));
-  assert.not.ok(await docker.getImage(tag).inspect().then(() => true, () => false));
+  assert.not.ok(
+    await docker
+      .getImage(tag)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ),
+  );
 });
 
 credentials.run();

@@ -49,7 +49,10 @@ install('the default module (trixie, Python 3.13) is refused before copying, wit
   assert.match(last, /^mwe-image: install-module: this host's Apache cannot load mod_wsgi 6\.\d+\.\d+ for Python 3\.13 on debian:trixie-slim: /);
   assert.match(last, /it links to libpython3\.13\.so\.1\.0, which this host's loader does not find/);
   assert.match(last, /it needs glibc 2\.\d+, this host has 2\.36/);
-  assert.match(last, /build one that fits this host \(Debian GNU\/Linux 12 \(bookworm\)\): mwe-image install-module --base-image debian:bookworm-slim --python 3\.11$/);
+  assert.match(
+    last,
+    /build one that fits this host \(Debian GNU\/Linux 12 \(bookworm\)\): mwe-image install-module --base-image debian:bookworm-slim --python 3\.11$/,
+  );
   assert.equal(readdirSync(modules), [], 'nothing copied, no staging left');
 });
 

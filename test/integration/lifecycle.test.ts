@@ -11,7 +11,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, containerOutput, docker, execIn, httpGet, until, removeContainer, startContainer, waitFor200, waitForHttp, type Running } from '../helpers/docker.js';
+import {
+  buildWithCli,
+  containerOutput,
+  docker,
+  execIn,
+  httpGet,
+  until,
+  removeContainer,
+  startContainer,
+  waitFor200,
+  waitForHttp,
+  type Running,
+} from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
 const lifecycle = suite('lifecycle');
@@ -30,7 +42,9 @@ lifecycle.after(async () => {
 /** Waits (bounded) for the container to exit; resolves to its status, or undefined after `seconds`. */
 async function exitWithin(container: { wait: () => Promise<{ StatusCode: number }> }, seconds: number): Promise<number | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), seconds * 1000); });
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), seconds * 1000);
+  });
   try {
     return await Promise.race([container.wait().then((result) => result.StatusCode), timeout]);
   } finally {
@@ -41,31 +55,33 @@ async function exitWithin(container: { wait: () => Promise<{ StatusCode: number 
 lifecycle('SIGTERM at a random moment of the first second: every container exits 0, none waits for a hard kill (100 starts)', async () => {
   const slow: string[] = [];
   for (let batch = 0; batch < 50; batch += 1) {
-    await Promise.all([0, 1].map(async () => {
-      const container = await docker.createContainer({ Image: IMAGE });
-      try {
-        await container.start();
-        const moment = Math.floor(Math.random() * 1000);
-        await new Promise((resolve) => setTimeout(resolve, moment));
-        const sent = Date.now();
-        await container.kill({ signal: 'SIGTERM' }).catch(() => undefined); // already gone is fine: its status is checked below
-        const status = await exitWithin(container, 5);
-        const took = Date.now() - sent;
-        if (status !== 0) {
-          const logs = (await container.logs({ stdout: true, stderr: true })).toString();
-          slow.push(`SIGTERM after ${moment} ms: status ${status ?? 'still running after 5 s'}\n${logs.slice(-800)}`);
-        } else if (took > 2000) {
-          slow.push(`SIGTERM after ${moment} ms: exit 0 but ${took} ms later`);
+    await Promise.all(
+      [0, 1].map(async () => {
+        const container = await docker.createContainer({ Image: IMAGE });
+        try {
+          await container.start();
+          const moment = Math.floor(Math.random() * 1000);
+          await new Promise((resolve) => setTimeout(resolve, moment));
+          const sent = Date.now();
+          await container.kill({ signal: 'SIGTERM' }).catch(() => undefined); // already gone is fine: its status is checked below
+          const status = await exitWithin(container, 5);
+          const took = Date.now() - sent;
+          if (status !== 0) {
+            const logs = (await container.logs({ stdout: true, stderr: true })).toString();
+            slow.push(`SIGTERM after ${moment} ms: status ${status ?? 'still running after 5 s'}\n${logs.slice(-800)}`);
+          } else if (took > 2000) {
+            slow.push(`SIGTERM after ${moment} ms: exit 0 but ${took} ms later`);
+          }
+        } finally {
+          await container.remove({ force: true });
         }
-      } finally {
-        await container.remove({ force: true });
-      }
-    }));
+      }),
+    );
   }
   assert.ok(slow.length === 0, slow.join('\n'));
 });
 
-lifecycle('SIGTERM while an --envvars-script runs: exit 0 without waiting for the script\'s sleep to matter', async () => {
+lifecycle("SIGTERM while an --envvars-script runs: exit 0 without waiting for the script's sleep to matter", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mwe-envvars-'));
   writeFileSync(path.join(dir, 'envvars'), 'sleep 3\nexport GREETING=late\n');
   await buildWithCli([APP, '--envvars-script', path.join(dir, 'envvars'), '--allow-outside-paths', '--tag', 'mwe-test/lifecycle-envvars']);
@@ -133,7 +149,10 @@ lifecycle('runtime directory: group-writable for any UID in group 0; a root-owne
     assert.is((await execIn(onVolume.container, ['/usr/local/bin/mwe-healthcheck'])).code, 0);
   } finally {
     await removeContainer(onVolume);
-    await docker.getVolume(volume).remove().catch(() => undefined);
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined);
   }
 });
 
@@ -167,7 +186,7 @@ lifecycle('a daemon process the kernel OOM-kills is reported in one line, and re
   assert.is((await waitFor200(server.url('/'), 30)).status, 200);
 });
 
-lifecycle('--processes auto: daemon processes from the container\'s CPU quota and memory limit, decided at start', async () => {
+lifecycle("--processes auto: daemon processes from the container's CPU quota and memory limit, decided at start", async () => {
   await buildWithCli([APP, '--processes', 'auto', '--tag', 'mwe-test/lifecycle-auto']);
   const env = (await docker.getImage('mwe-test/lifecycle-auto').inspect()).Config.Env ?? [];
   assert.ok(env.includes('MWE_PROCESSES=auto'), env.join(' '));
@@ -190,7 +209,10 @@ lifecycle('--processes auto: daemon processes from the container\'s CPU quota an
 
 lifecycle('--log-format json (and MWE_LOG_FORMAT=json at run time): every log line is a JSON object a collector can parse', async () => {
   await buildWithCli([APP, '--access-log', '--log-format', 'json', '--tag', 'mwe-test/lifecycle-json']);
-  for (const [image, env] of [['mwe-test/lifecycle-json', []], [IMAGE, ['MWE_LOG_FORMAT=json', 'MWE_LOG_LEVEL=info']]] as [string, string[]][]) {
+  for (const [image, env] of [
+    ['mwe-test/lifecycle-json', []],
+    [IMAGE, ['MWE_LOG_FORMAT=json', 'MWE_LOG_LEVEL=info']],
+  ] as [string, string[]][]) {
     const server = await startContainer(image, { env });
     running.push(server);
     await waitFor200(server.url('/'), 30);
@@ -203,16 +225,26 @@ lifecycle('--log-format json (and MWE_LOG_FORMAT=json at run time): every log li
       ({ stdout, stderr } = await containerOutput(server.container));
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const parse = (text: string) => text.split('\n').filter((line) => line.trim()).map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`${image}: not a JSON line: ${line}`);
-      }
-    });
+    const parse = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => {
+          try {
+            return JSON.parse(line) as Record<string, unknown>;
+          } catch {
+            throw new Error(`${image}: not a JSON line: ${line}`);
+          }
+        });
     const errors = parse(stderr);
-    assert.ok(errors.some((entry) => entry.log === 'error' && /resuming normal operations/.test(String(entry.message))), stderr.slice(-1500));
-    assert.ok(errors.some((entry) => entry.module === 'wsgi' && entry.level === 'error' && typeof entry.pid === 'number' && String(entry.message).length > 0), stderr.slice(-1500));
+    assert.ok(
+      errors.some((entry) => entry.log === 'error' && /resuming normal operations/.test(String(entry.message))),
+      stderr.slice(-1500),
+    );
+    assert.ok(
+      errors.some((entry) => entry.module === 'wsgi' && entry.level === 'error' && typeof entry.pid === 'number' && String(entry.message).length > 0),
+      stderr.slice(-1500),
+    );
     if (image === IMAGE) {
       assert.not.match(stdout, /"log":"access"/, 'the text image has no access log');
       continue;

@@ -58,7 +58,6 @@ manifest.before(async () => {
   await buildWithCli([fixture('app', 'wsgi.py'), '--tag', IMAGE, '--port', String(appPort), '--stop-delay', String(STOP_DELAY)]);
 });
 
-
 /** A GET whose connection is known to be established (`connected`) before its answer (`response`, never rejected). */
 function slowRequest(url: string): { connected: Promise<void>; response: Promise<{ status: number; body: string; error: string }> } {
   let connected!: () => void;
@@ -107,7 +106,8 @@ manifest('deploy/kubernetes.yaml is what the command writes for examples/hello b
 manifest('failures: unknown image, an image mwe-image did not build, a toolchain, an unwritable output: one line, exit 1', async () => {
   const base = process.env.MWE_BASE_IMAGE || 'debian:trixie-slim';
   const toolchain = (await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain'] } }))
-    .flatMap((image) => image.RepoTags ?? []).find((tag) => tag.startsWith('mwe-image/toolchain:'))!;
+    .flatMap((image) => image.RepoTags ?? [])
+    .find((tag) => tag.startsWith('mwe-image/toolchain:'))!;
   const cases: [string[], RegExp][] = [
     [['manifest', 'mwe-manifest/no-such-image:1'], /^mwe-image: no image 'mwe-manifest\/no-such-image:1' in the Docker engine/],
     [['manifest', base, '--compose'], /^mwe-image: image '.*' was not built by mwe-image build \(no io\.mwe-image\.port label\)/],
@@ -129,7 +129,9 @@ manifest('failures: unknown image, an image mwe-image did not build, a toolchain
 
 /** Hard limit of this process for a /proc/self/limits row ("Max open files"). */
 function hardLimit(row: string): number {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((candidate) => candidate.startsWith(row))!;
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((candidate) => candidate.startsWith(row))!;
   const hard = line.split(/\s{2,}/)[2];
   return hard === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(hard);
 }
@@ -138,15 +140,18 @@ function hardLimit(row: string): number {
 function podmanIn(work: string): { env: NodeJS.ProcessEnv; podman: (...args: string[]) => SpawnSyncReturns<string> } {
   assert.is(spawnSync('podman', ['--version']).status, 0, 'podman is missing: run scripts/provision.sh');
   const conf = path.join(work, 'containers.conf');
-  writeFileSync(conf, [
-    '[containers]',
-    `default_ulimits = ["nofile=${Math.min(hardLimit('Max open files'), 1048576)}:${Math.min(hardLimit('Max open files'), 1048576)}", ` +
-      `"nproc=${Math.min(hardLimit('Max processes'), 32768)}:${Math.min(hardLimit('Max processes'), 32768)}"]`,
-    '[engine]',
-    'runtime = "runc"',
-    'cgroup_manager = "cgroupfs"',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      '[containers]',
+      `default_ulimits = ["nofile=${Math.min(hardLimit('Max open files'), 1048576)}:${Math.min(hardLimit('Max open files'), 1048576)}", ` +
+        `"nproc=${Math.min(hardLimit('Max processes'), 32768)}:${Math.min(hardLimit('Max processes'), 32768)}"]`,
+      '[engine]',
+      'runtime = "runc"',
+      'cgroup_manager = "cgroupfs"',
+      '',
+    ].join('\n'),
+  );
   const env = { ...process.env, CONTAINERS_CONF: conf };
   return { env, podman: (...args: string[]) => spawnSync('podman', args, { env, encoding: 'utf8' }) };
 }
@@ -252,13 +257,17 @@ manifest('--server-root under podman kube play: an emptyDir at the server root, 
     // container ... as it is running" (issue 18477). "always" keeps it; it runs to completion
     // before the app container starts (and again, by the same bug, copying the same files).
     // Podman 4.3 takes a Deployment's annotations from its own metadata, later ones from the template's.
-    const keepInit = generated.stdout.replace(/^metadata:\n|^(\s+)template:\n(\s+)metadata:\n/gm, (line, _indent, inner = '') => `${line}${inner}  annotations:\n${inner}    io.podman.annotations.init.container.type: always\n`);
+    const keepInit = generated.stdout.replace(
+      /^metadata:\n|^(\s+)template:\n(\s+)metadata:\n/gm,
+      (line, _indent, inner = '') => `${line}${inner}  annotations:\n${inner}    io.podman.annotations.init.container.type: always\n`,
+    );
     assert.is(keepInit.match(/init\.container\.type: always/g)?.length, 3);
     writeFileSync(kubeFile, publishedOnLoopback(keepInit, hostPort));
     expectOk(podman('kube', 'play', '--replace', kubeFile), 'podman kube play');
     // The app container (podman lists the init container too: kube play names them pod-container).
     const container = expectOk(podman('ps', '-a', '--filter', `label=app.kubernetes.io/name=${name}`, '--format', '{{.Names}}'), 'ps')
-      .split('\n').find((line) => line.endsWith(`-${name}`));
+      .split('\n')
+      .find((line) => line.endsWith(`-${name}`));
     assert.ok(container, 'the app container runs');
 
     const url = (p: string) => `http://127.0.0.1:${hostPort}${p}`;
@@ -314,7 +323,7 @@ manifest('the compose output runs under docker-compose: healthy, 200 on 127.0.0.
   const work = mkdtempSync(path.join(tmpdir(), 'mwe-compose-manifest-'));
   const project = 'mwemanifest';
   const compose = (...args: string[]) => spawnSync('docker-compose', ['-p', project, ...args], { cwd: work, encoding: 'utf8' });
-  const events = await docker.getEvents({ filters: { label: [`com.docker.compose.project=${project}`], type: ['container'] } }) as NodeJS.ReadableStream;
+  const events = (await docker.getEvents({ filters: { label: [`com.docker.compose.project=${project}`], type: ['container'] } })) as NodeJS.ReadableStream;
   try {
     const generated = await runCli(['manifest', IMAGE, '--compose', '--name', 'app', '--output', path.join(work, 'docker-compose.yml')]);
     assert.is(generated.code, 0, generated.stderr);

@@ -10,7 +10,17 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, serveImage, startOnHostNetwork, until, type Running, type StartOptions,
+  buildWithCli,
+  docker,
+  execIn,
+  httpGet,
+  removeContainer,
+  runCli,
+  serveImage,
+  startOnHostNetwork,
+  until,
+  type Running,
+  type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -20,14 +30,46 @@ const SITE = fixture('site');
 const site = (...parts: string[]) => path.join(SITE, ...parts);
 
 options.before(async () => {
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/site',
-    '--document-root', site('public'), '--directory-index', 'index.html', '--directory-listing', '--allow-override', 'FileInfo',
-    '--error-document', '500', '/errors/500.html', '--error-override',
-    '--add-handler', '.tmpl', site('render_tmpl.py'), '--with-cgi',
-    '--setenv', 'SETENV_KEY', 'some value', '--passenv', 'PASSED',
-    '--compress-responses', '--include-file', site('include.conf'), '--rewrite-rules', site('rewrite.conf'),
-    '--envvars-script', site('envvars.sh'), '--service-script', 'marker', site('service.py'),
-    '--access-log', '--access-log-format', 'combined', '--python-warnings', 'error::DeprecationWarning']);
+  await buildWithCli([
+    site('wsgi.py'),
+    '--tag',
+    'mwe-test/site',
+    '--document-root',
+    site('public'),
+    '--directory-index',
+    'index.html',
+    '--directory-listing',
+    '--allow-override',
+    'FileInfo',
+    '--error-document',
+    '500',
+    '/errors/500.html',
+    '--error-override',
+    '--add-handler',
+    '.tmpl',
+    site('render_tmpl.py'),
+    '--with-cgi',
+    '--setenv',
+    'SETENV_KEY',
+    'some value',
+    '--passenv',
+    'PASSED',
+    '--compress-responses',
+    '--include-file',
+    site('include.conf'),
+    '--rewrite-rules',
+    site('rewrite.conf'),
+    '--envvars-script',
+    site('envvars.sh'),
+    '--service-script',
+    'marker',
+    site('service.py'),
+    '--access-log',
+    '--access-log-format',
+    'combined',
+    '--python-warnings',
+    'error::DeprecationWarning',
+  ]);
 });
 
 options.after(async () => {
@@ -122,8 +164,7 @@ options('--python-warnings error::DeprecationWarning turns the warning into an e
 });
 
 options('--server-name, --server-alias, www redirect; --allow-localhost lets loopback in', async () => {
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/vhost', '--server-name', 'www.example.test',
-    '--server-alias', '*.alias.test', '--allow-localhost']);
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/vhost', '--server-name', 'www.example.test', '--server-alias', '*.alias.test', '--allow-localhost']);
   const server = await serve('mwe-test/vhost', {}, '/');
   const asHost = (host: string) => httpGet(server.url('/app/hello'), 15000, { Host: host });
   assert.is((await asHost('www.example.test')).status, 200);
@@ -143,8 +184,19 @@ options('--server-name, --server-alias, www redirect; --allow-localhost lets loo
 });
 
 options('--process-group, --application-group, --python-path, --locale', async () => {
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/groups', '--process-group', 'myapp',
-    '--application-group', 'appgroup', '--python-path', fixture('pylib'), '--locale', 'C.UTF-8']);
+  await buildWithCli([
+    site('wsgi.py'),
+    '--tag',
+    'mwe-test/groups',
+    '--process-group',
+    'myapp',
+    '--application-group',
+    'appgroup',
+    '--python-path',
+    fixture('pylib'),
+    '--locale',
+    'C.UTF-8',
+  ]);
   const server = await serve('mwe-test/groups');
   const values = environLines((await httpGet(server.url('/app/environ'))).body);
   assert.is(values['mod_wsgi.process_group'], 'myapp');
@@ -177,7 +229,10 @@ options('--reload-on-changes restarts the daemon when an imported module changes
     let body = '';
     for (let attempt = 0; attempt < 40 && body !== 'second'; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      body = await httpGet(server.url('/app/imported')).then((r) => r.body, () => '');
+      body = await httpGet(server.url('/app/imported')).then(
+        (r) => r.body,
+        () => '',
+      );
     }
     assert.is(body, 'second');
     const stderr = (await server.container.logs({ stdout: false, stderr: true })).toString();
@@ -188,21 +243,46 @@ options('--reload-on-changes restarts the daemon when an imported module changes
 });
 
 options('--log-directory writes access, error, startup and service logs as files; --rotate-logs names them by time', async () => {
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/logdir', '--log-directory', '/tmp/mwe-logs',
-    '--access-log', '--startup-log', '--error-log-name', 'errors.log',
-    '--service-script', 'svc', site('service.py'), '--service-log-file', 'svc', 'svc.log']);
+  await buildWithCli([
+    site('wsgi.py'),
+    '--tag',
+    'mwe-test/logdir',
+    '--log-directory',
+    '/tmp/mwe-logs',
+    '--access-log',
+    '--startup-log',
+    '--error-log-name',
+    'errors.log',
+    '--service-script',
+    'svc',
+    site('service.py'),
+    '--service-log-file',
+    'svc',
+    'svc.log',
+  ]);
   const server = await serve('mwe-test/logdir');
   await httpGet(server.url('/app/hello'));
   const logFiles = () => execIn(server.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log /tmp/mwe-logs/svc.log']);
-  await until('the access log and the service log written', 10, async () => /app\/hello[\s\S]*service started|service started[\s\S]*app\/hello/.test((await logFiles()).output));
+  await until('the access log and the service log written', 10, async () =>
+    /app\/hello[\s\S]*service started|service started[\s\S]*app\/hello/.test((await logFiles()).output),
+  );
   const files = await logFiles();
   assert.match(files.output, /errors\.log/);
   assert.match(files.output, /startup_log/);
   assert.match(files.output, /"GET \/app\/hello HTTP\/1.1" 200/);
   assert.match(files.output, /service started/);
 
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/logrotate', '--log-directory', '/tmp/mwe-logs', '--access-log',
-    '--rotate-logs', '--max-log-size', '1']);
+  await buildWithCli([
+    site('wsgi.py'),
+    '--tag',
+    'mwe-test/logrotate',
+    '--log-directory',
+    '/tmp/mwe-logs',
+    '--access-log',
+    '--rotate-logs',
+    '--max-log-size',
+    '1',
+  ]);
   const rotated = await serve('mwe-test/logrotate');
   await httpGet(rotated.url('/app/hello'));
   const rotatedFiles = () => execIn(rotated.container, ['sh', '-c', 'ls /tmp/mwe-logs; cat /tmp/mwe-logs/access_log.*']);
@@ -215,31 +295,139 @@ options('--log-directory writes access, error, startup and service logs as files
 });
 
 options('every tuning option renders a configuration Apache accepts and serves', async () => {
-  const tuning = ['--request-timeout', '30', '--startup-timeout', '20', '--graceful-timeout', '10', '--shutdown-timeout', '3',
-    '--max-requests', '1000', '--restart-interval', '3600', '--cpu-time-limit', '600', '--eviction-timeout', '5',
-    '--deadlock-timeout', '90', '--inactivity-timeout', '300', '--connect-timeout', '10', '--socket-timeout', '30',
-    '--queue-timeout', '20', '--header-timeout', '10', '--header-max-timeout', '20', '--header-min-rate', '400',
-    '--body-timeout', '10', '--body-max-timeout', '60', '--body-min-rate', '400', '--server-backlog', '256',
-    '--listen-backlog', '64', '--send-buffer-size', '65536', '--receive-buffer-size', '65536',
-    '--header-buffer-size', '65536', '--response-buffer-size', '65536', '--response-socket-timeout', '30',
-    '--limit-request-body', '1048576', '--keep-alive-timeout', '0', '--map-head-to-get', 'Off',
-    '--enable-sendfile', '--chunked-request', '--disable-reloading', '--error-log-format', '[%t] "%M"',
-    '--log-level', 'info', '--allow-override', 'FileInfo', '--allow-override', 'Indexes', '--threads', '4', '--processes', '2',
-    '--max-clients', '60', '--initial-workers', '0.3', '--minimum-spare-workers', '0.2', '--maximum-spare-workers', '0.8',
-    '--server-mpm', 'worker', '--http2', '--server-metrics', '--server-status', '--orphan-interpreter', '--ignore-activity', '/health',
-    '--trust-proxy-header', 'X-Forwarded-For', '--trust-proxy', '10.0.0.0/8', '--process-name', 'mysite',
-    '--socket-prefix', '/tmp/mwe-sockets', '--pid-file', '/tmp/mwe-image/apache.pid',
-    '--response-flush-delay', '10', '--switch-interval', '0.01', '--enable-docs'];
+  const tuning = [
+    '--request-timeout',
+    '30',
+    '--startup-timeout',
+    '20',
+    '--graceful-timeout',
+    '10',
+    '--shutdown-timeout',
+    '3',
+    '--max-requests',
+    '1000',
+    '--restart-interval',
+    '3600',
+    '--cpu-time-limit',
+    '600',
+    '--eviction-timeout',
+    '5',
+    '--deadlock-timeout',
+    '90',
+    '--inactivity-timeout',
+    '300',
+    '--connect-timeout',
+    '10',
+    '--socket-timeout',
+    '30',
+    '--queue-timeout',
+    '20',
+    '--header-timeout',
+    '10',
+    '--header-max-timeout',
+    '20',
+    '--header-min-rate',
+    '400',
+    '--body-timeout',
+    '10',
+    '--body-max-timeout',
+    '60',
+    '--body-min-rate',
+    '400',
+    '--server-backlog',
+    '256',
+    '--listen-backlog',
+    '64',
+    '--send-buffer-size',
+    '65536',
+    '--receive-buffer-size',
+    '65536',
+    '--header-buffer-size',
+    '65536',
+    '--response-buffer-size',
+    '65536',
+    '--response-socket-timeout',
+    '30',
+    '--limit-request-body',
+    '1048576',
+    '--keep-alive-timeout',
+    '0',
+    '--map-head-to-get',
+    'Off',
+    '--enable-sendfile',
+    '--chunked-request',
+    '--disable-reloading',
+    '--error-log-format',
+    '[%t] "%M"',
+    '--log-level',
+    'info',
+    '--allow-override',
+    'FileInfo',
+    '--allow-override',
+    'Indexes',
+    '--threads',
+    '4',
+    '--processes',
+    '2',
+    '--max-clients',
+    '60',
+    '--initial-workers',
+    '0.3',
+    '--minimum-spare-workers',
+    '0.2',
+    '--maximum-spare-workers',
+    '0.8',
+    '--server-mpm',
+    'worker',
+    '--http2',
+    '--server-metrics',
+    '--server-status',
+    '--orphan-interpreter',
+    '--ignore-activity',
+    '/health',
+    '--trust-proxy-header',
+    'X-Forwarded-For',
+    '--trust-proxy',
+    '10.0.0.0/8',
+    '--process-name',
+    'mysite',
+    '--socket-prefix',
+    '/tmp/mwe-sockets',
+    '--pid-file',
+    '/tmp/mwe-image/apache.pid',
+    '--response-flush-delay',
+    '10',
+    '--switch-interval',
+    '0.01',
+    '--enable-docs',
+  ];
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/tuning', ...tuning]);
   const server = await serve('mwe-test/tuning');
   assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
   const config = await execIn(server.container, ['cat', '/etc/mwe-image/httpd.conf']);
-  for (const expected of ['request-timeout=30', 'maximum-requests=1000', 'listen-backlog=64', 'ListenBacklog 256',
-    'RequestReadTimeout header=10-20,MinRate=400 body=10-60,MinRate=400', 'KeepAlive Off', 'WSGIMapHEADToGET Off',
-    'EnableSendfile On', 'WSGIChunkedRequest On', 'WSGIScriptReloading Off', 'ErrorLogFormat "[%t] \\"%M\\""',
-    'AllowOverride FileInfo Indexes', 'LimitRequestBody 1048576', 'LoadModule mpm_worker_module', 'Protocols h2 h2c http/1.1',
-    'WSGIServerMetrics On', 'WSGITrustedProxies 10.0.0.0/8', 'response-flush-delay=10', 'switch-interval=0.01', 'WSGISwitchInterval 0.01',
-    'interrupt-timeout=0']) {
+  for (const expected of [
+    'request-timeout=30',
+    'maximum-requests=1000',
+    'listen-backlog=64',
+    'ListenBacklog 256',
+    'RequestReadTimeout header=10-20,MinRate=400 body=10-60,MinRate=400',
+    'KeepAlive Off',
+    'WSGIMapHEADToGET Off',
+    'EnableSendfile On',
+    'WSGIChunkedRequest On',
+    'WSGIScriptReloading Off',
+    'ErrorLogFormat "[%t] \\"%M\\""',
+    'AllowOverride FileInfo Indexes',
+    'LimitRequestBody 1048576',
+    'LoadModule mpm_worker_module',
+    'Protocols h2 h2c http/1.1',
+    'WSGIServerMetrics On',
+    'WSGITrustedProxies 10.0.0.0/8',
+    'response-flush-delay=10',
+    'switch-interval=0.01',
+    'WSGISwitchInterval 0.01',
+    'interrupt-timeout=0',
+  ]) {
     assert.ok(config.output.includes(expected), `missing ${expected}`);
   }
   // --max-clients 60 with 2 x 4 threads: 60 / (3 + 1) = 15 per child, 4 children.
@@ -263,11 +451,45 @@ options('every tuning option renders a configuration Apache accepts and serves',
 });
 
 options('--mount-point, --working-directory, per-request --application-group, --callable-object and the rest build and serve', async () => {
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/misc', '--mount-point', '/api/', '--working-directory', site('public'), '--python-path', SITE,
-    '--setenv', 'APP_GROUP', 'grp1', '--application-group', '%{ENV:APP_GROUP}', '--callable-object', 'app', '--host', '0.0.0.0',
-    '--python-eggs', '/tmp/eggs', '--service-script', 'svc', site('service.py'), '--service-user', 'svc', '#10001',
-    '--service-group', 'svc', '#0', '--stop-timeout', '20', '--mime-types', '/etc/mime.types',
-    '--modules-directory', '/usr/lib/apache2/modules', '--httpd-executable', '/usr/sbin/apache2']);
+  await buildWithCli([
+    site('wsgi.py'),
+    '--tag',
+    'mwe-test/misc',
+    '--mount-point',
+    '/api/',
+    '--working-directory',
+    site('public'),
+    '--python-path',
+    SITE,
+    '--setenv',
+    'APP_GROUP',
+    'grp1',
+    '--application-group',
+    '%{ENV:APP_GROUP}',
+    '--callable-object',
+    'app',
+    '--host',
+    '0.0.0.0',
+    '--python-eggs',
+    '/tmp/eggs',
+    '--service-script',
+    'svc',
+    site('service.py'),
+    '--service-user',
+    'svc',
+    '#10001',
+    '--service-group',
+    'svc',
+    '#0',
+    '--stop-timeout',
+    '20',
+    '--mime-types',
+    '/etc/mime.types',
+    '--modules-directory',
+    '/usr/lib/apache2/modules',
+    '--httpd-executable',
+    '/usr/sbin/apache2',
+  ]);
   const server = await serve('mwe-test/misc', {}, '/api/app/hello');
   const values = environLines((await httpGet(server.url('/api/app/environ'))).body);
   assert.is(values.SCRIPT_NAME, '/api');
@@ -308,9 +530,22 @@ options('--server-root: configuration and runtime state in that directory, with 
 });
 
 options('paths inside the image are checked when it is built: a wrong one stops the build naming the option', async () => {
-  const result = await runCli(['build', site('wsgi.py'), '--tag', 'mwe-test/never-rl', '--log-directory', '/tmp/logs', '--rotate-logs', '--rotatelogs-executable', '/usr/bin/no-rotatelogs']);
+  const result = await runCli([
+    'build',
+    site('wsgi.py'),
+    '--tag',
+    'mwe-test/never-rl',
+    '--log-directory',
+    '/tmp/logs',
+    '--rotate-logs',
+    '--rotatelogs-executable',
+    '/usr/bin/no-rotatelogs',
+  ]);
   assert.is(result.code, 1);
-  assert.match(result.stderr.trim().split('\n').pop()!, /^mwe-image: image build failed at .*: --rotatelogs-executable: \/usr\/bin\/no-rotatelogs is not an executable file in the image; give a path inside the image \(not on the host\) or drop --rotatelogs-executable/);
+  assert.match(
+    result.stderr.trim().split('\n').pop()!,
+    /^mwe-image: image build failed at .*: --rotatelogs-executable: \/usr\/bin\/no-rotatelogs is not an executable file in the image; give a path inside the image \(not on the host\) or drop --rotatelogs-executable/,
+  );
   assert.is((await docker.listImages({ filters: { reference: ['mwe-test/never-rl'] } })).length, 0);
 });
 
@@ -321,7 +556,10 @@ options('--free-threading and telemetry are refused with the reason when the too
   // Debian's mod_wsgi 5.0.2 predates telemetry: the module probed in the build stage decides.
   const telemetry = await runCli(['build', site('wsgi.py'), '--mod-wsgi', 'debian', '--tag', 'mwe-test/never-tm', '--telemetry-service', 'unix:/tmp/t.sock']);
   assert.is(telemetry.code, 2);
-  assert.match(telemetry.stderr.trim().split('\n').pop()!, /--telemetry-service: mod_wsgi 5\.0\.2 has no WSGITelemetryService directive \(telemetry came with mod_wsgi 6\); build with --mod-wsgi pypi/);
+  assert.match(
+    telemetry.stderr.trim().split('\n').pop()!,
+    /--telemetry-service: mod_wsgi 5\.0\.2 has no WSGITelemetryService directive \(telemetry came with mod_wsgi 6\); build with --mod-wsgi pypi/,
+  );
   // So are mod_wsgi 6's daemon options.
   const interrupt = await runCli(['build', site('wsgi.py'), '--mod-wsgi', 'debian', '--tag', 'mwe-test/never-it', '--interrupt-timeout', '5']);
   assert.is(interrupt.code, 2);

@@ -18,7 +18,14 @@ const REFUSING_INDEX = 'http://127.0.0.1:9/simple/';
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'mwe-image', 'distributions');
 let newest = '';
 
-const tagged = async (tag: string): Promise<boolean> => docker.getImage(tag).inspect().then(() => true, () => false);
+const tagged = async (tag: string): Promise<boolean> =>
+  docker
+    .getImage(tag)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 
 packages.before(async () => {
   const built = JSON.parse((await buildWithCli([APP, '--tag', 'mwe-test/index-default', '--json'])).stdout) as { modWsgi: string };
@@ -36,7 +43,10 @@ packages('the default build takes the newest mod_wsgi release, 6.x or later, and
 });
 
 packages('an index that refuses connections: one line naming it and the offline way, exit 1, no image (flag and PIP_INDEX_URL)', async () => {
-  for (const [args, env] of [[['--index-url', REFUSING_INDEX], {}], [[], { PIP_INDEX_URL: REFUSING_INDEX }]] as const) {
+  for (const [args, env] of [
+    [['--index-url', REFUSING_INDEX], {}],
+    [[], { PIP_INDEX_URL: REFUSING_INDEX }],
+  ] as const) {
     const result = await runCli(['build', APP, ...args, '--tag', 'mwe-test/never-index'], env);
     assert.is(result.code, 1, result.stderr);
     const last = result.stderr.trim().split('\n').pop()!;

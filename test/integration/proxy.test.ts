@@ -43,7 +43,9 @@ interface Exchange {
  */
 function webSocketEcho(port: number, path: string, host: string, message: string): Promise<Exchange> {
   const key = randomBytes(16).toString('base64');
-  const expected = createHash('sha1').update(key + GUID).digest('base64');
+  const expected = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let buffer = Buffer.alloc(0);
@@ -57,8 +59,10 @@ function webSocketEcho(port: number, path: string, host: string, message: string
       reject(error);
     });
     socket.on('connect', () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-        + `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -66,7 +70,11 @@ function webSocketEcho(port: number, path: string, host: string, message: string
         const end = buffer.indexOf('\r\n\r\n');
         if (end < 0) return;
         const lines = buffer.subarray(0, end).toString('latin1').split('\r\n');
-        const accept = lines.find((line) => /^sec-websocket-accept:/i.test(line))?.split(':')[1]?.trim() ?? '';
+        const accept =
+          lines
+            .find((line) => /^sec-websocket-accept:/i.test(line))
+            ?.split(':')[1]
+            ?.trim() ?? '';
         head = { status: lines[0], accept: accept === expected ? 'valid' : `invalid (${accept})` };
         buffer = buffer.subarray(end + 4);
         if (!/^HTTP\/1\.1 101 /.test(lines[0])) {
@@ -91,9 +99,22 @@ function webSocketEcho(port: number, path: string, host: string, message: string
 
 proxy('--proxy-mount-point /ws/ reaches a WebSocket service in the same container; --proxy-virtual-host too', async () => {
   const app = fixture('websocket', 'wsgi.py');
-  await buildWithCli([app, '--tag', TAG, '--service-script', 'echo', fixture('websocket', 'echo_service.py'),
-    '--proxy-mount-point', '/ws/', 'http://127.0.0.1:9000/', '--proxy-virtual-host', 'echo.test', 'http://127.0.0.1:9000/',
-    '--proxy-timeout', '120']);
+  await buildWithCli([
+    app,
+    '--tag',
+    TAG,
+    '--service-script',
+    'echo',
+    fixture('websocket', 'echo_service.py'),
+    '--proxy-mount-point',
+    '/ws/',
+    'http://127.0.0.1:9000/',
+    '--proxy-virtual-host',
+    'echo.test',
+    'http://127.0.0.1:9000/',
+    '--proxy-timeout',
+    '120',
+  ]);
   const server = await serveImage(running, TAG, { ok: true });
   assert.is((await httpGet(server.url('/'))).body, 'the wsgi application');
 

@@ -86,7 +86,9 @@ reliability('30 s of wrk load: every response 2xx, no socket error but keep-aliv
   assert.ok(first.length >= 5 && last.length >= 5, `too few memory samples: ${samples.length}`);
   const [before, after] = [median(first), median(last)];
   const detail = `first 10 s ${(before / MiB).toFixed(1)} MiB, last 10 s ${(after / MiB).toFixed(1)} MiB, ${report.requests} requests`;
-  console.log(`  load: ${(report.requests / (report.durationUs / 1e6)).toFixed(0)} req/s, p99 ${(report.p99Us / 1000).toFixed(1)} ms, ${report.read} keep-alive closes; ${detail}`);
+  console.log(
+    `  load: ${(report.requests / (report.durationUs / 1e6)).toFixed(0)} req/s, p99 ${(report.p99Us / 1000).toFixed(1)} ms, ${report.read} keep-alive closes; ${detail}`,
+  );
   assert.ok(after <= before * 1.1 + 8 * MiB, `memory grew under load: ${detail}`);
 });
 
@@ -99,7 +101,10 @@ async function daemonPid(server: Running): Promise<number> {
 
 /** Resolves with the response, or with the error when the connection fails or is cut. */
 const settle = (request: Promise<{ status: number; body: string }>) =>
-  request.then((response) => ({ ...response, error: '' }), (error: Error) => ({ status: 0, body: '', error: error.message }));
+  request.then(
+    (response) => ({ ...response, error: '' }),
+    (error: Error) => ({ status: 0, body: '', error: error.message }),
+  );
 
 reliability('a request that kills its daemon process (os._exit) fails alone; the next requests succeed', async () => {
   const server = await serve(IMAGE);
@@ -207,11 +212,13 @@ reliability('docker kill -s TERM during load: every request the server took comp
     const id = /[?&]id=(\d+)/.exec(path);
     if (id) taken.add(Number(id[1]));
   }
-  const summary = JSON.stringify(outcomes.reduce<Record<string, number>>((counts, o) => {
-    const key = o.error ? `${o.error}${o.connected ? ' after connect' : ''}${o.sent < 0 ? ' before TERM' : ''}` : String(o.status);
-    counts[key] = (counts[key] ?? 0) + 1;
-    return counts;
-  }, {}));
+  const summary = JSON.stringify(
+    outcomes.reduce<Record<string, number>>((counts, o) => {
+      const key = o.error ? `${o.error}${o.connected ? ' after connect' : ''}${o.sent < 0 ? ' before TERM' : ''}` : String(o.status);
+      counts[key] = (counts[key] ?? 0) + 1;
+      return counts;
+    }, {}),
+  );
   const inFlight = outcomes.filter((o) => o.sent < 0 && o.ended > 0 && o.status === 200);
   console.log(`  SIGTERM: ${inFlight.length} requests in flight completed; outcomes ${summary}`);
   assert.ok(inFlight.length >= 5, `only ${inFlight.length} requests were in flight at the TERM: ${summary}`);
@@ -230,7 +237,10 @@ reliability('docker kill -s TERM during load: every request the server took comp
       assert.ok(['ECONNREFUSED', 'ECONNRESET'].includes(outcome.error), describe);
     }
   }
-  assert.ok(outcomes.some((o) => o.error === 'ECONNREFUSED'), `new connections were not refused after the stop: ${summary}`);
+  assert.ok(
+    outcomes.some((o) => o.error === 'ECONNREFUSED'),
+    `new connections were not refused after the stop: ${summary}`,
+  );
   assert.is(exit.StatusCode, 0, `exit status after SIGTERM; ${summary}`);
 });
 
@@ -254,7 +264,8 @@ async function filesContaining(image: string, needles: string[]): Promise<Map<st
       entry.pipe(inner);
       for await (const file of inner) {
         const content = await readAll(file);
-        for (const needle of needles) if (content.includes(needle) || file.header.name.includes(needle)) note(needle, `${entry.header.name}:${file.header.name}`);
+        for (const needle of needles)
+          if (content.includes(needle) || file.header.name.includes(needle)) note(needle, `${entry.header.name}:${file.header.name}`);
       }
     } else {
       const content = await readAll(entry);
@@ -273,8 +284,14 @@ reliability('a --passenv value set at build time is in no layer, history or conf
   // The scan sees the layers' files: the variable's name is baked in (PassEnv 'SECRET_TOKEN'), and the app.
   const hits = await filesContaining(IMAGE, [SECRET, "PassEnv 'SECRET_TOKEN'", 'os._exit(1)']);
   assert.is(hits.get(SECRET), undefined, `the secret is in ${hits.get(SECRET)?.join(', ')}`);
-  assert.ok(hits.get("PassEnv 'SECRET_TOKEN'")?.some((name) => name.endsWith('etc/mwe-image/httpd.conf')), `httpd.conf not found in the layers: ${JSON.stringify([...hits])}`);
-  assert.ok(hits.get('os._exit(1)')?.some((name) => name.endsWith('srv/app/wsgi.py')), 'the app not found in the layers');
+  assert.ok(
+    hits.get("PassEnv 'SECRET_TOKEN'")?.some((name) => name.endsWith('etc/mwe-image/httpd.conf')),
+    `httpd.conf not found in the layers: ${JSON.stringify([...hits])}`,
+  );
+  assert.ok(
+    hits.get('os._exit(1)')?.some((name) => name.endsWith('srv/app/wsgi.py')),
+    'the app not found in the layers',
+  );
 
   const unset = await serve(IMAGE);
   assert.is((await httpGet(unset.url('/env?name=SECRET_TOKEN'))).body, 'unset');

@@ -90,8 +90,10 @@ restarts('10 graceful restarts under wrk load (SIGHUP, SIGUSR1, apachectl gracef
   }
   assert.not.ok(loadEnded, `the load ended before the 10 restarts did (${done.join(', ')})`);
   const report = await load;
-  console.log(`  restarts: ${done.length} (${done.join(', ')}), daemon processes ${pids.join(' ')}; `
-    + `${report.requests} requests, p99 ${(report.p99Us / 1000).toFixed(0)} ms, ${report.read} keep-alive closes`);
+  console.log(
+    `  restarts: ${done.length} (${done.join(', ')}), daemon processes ${pids.join(' ')}; ` +
+      `${report.requests} requests, p99 ${(report.p99Us / 1000).toFixed(0)} ms, ${report.read} keep-alive closes`,
+  );
   assert.is(new Set(pids).size, 11, `each restart gives a new daemon process: ${pids.join(' ')}`);
   await assertNothingLost(report, server.container, path, CONNECTIONS);
   assert.ok((await server.container.inspect()).State.Running);
@@ -105,15 +107,20 @@ async function daemonStarts(server: Running): Promise<number> {
 
 // Under steady load a daemon due for a restart waits for a moment without requests in flight (up to
 // --graceful-timeout): with 16 connections on 5 threads --restart-interval 2 recycles about every 4 s.
-for (const [image, option, minimum] of [[MAXIMUM_REQUESTS, '--maximum-requests 300', 5], [RESTART_INTERVAL, '--restart-interval 2', 2]] as const) {
+for (const [image, option, minimum] of [
+  [MAXIMUM_REQUESTS, '--maximum-requests 300', 5],
+  [RESTART_INTERVAL, '--restart-interval 2', 2],
+] as const) {
   restarts(`daemon processes recycled by ${option} under 12 s of wrk load: every request answered 2xx`, async () => {
     const server = await serve(image, ['MWE_LOG_LEVEL=info']);
     const before = await daemonStarts(server);
     const path = `/?run=${randomUUID()}`;
     const report = await runWrk(server.url(path), 12, CONNECTIONS);
     const recycled = (await daemonStarts(server)) - before;
-    console.log(`  ${option}: ${recycled} daemon processes started during ${report.requests} requests, `
-      + `p99 ${(report.p99Us / 1000).toFixed(0)} ms, ${report.read} keep-alive closes`);
+    console.log(
+      `  ${option}: ${recycled} daemon processes started during ${report.requests} requests, ` +
+        `p99 ${(report.p99Us / 1000).toFixed(0)} ms, ${report.read} keep-alive closes`,
+    );
     assert.ok(recycled >= minimum, `only ${recycled} daemon processes were started during the load`);
     await assertNothingLost(report, server.container, path, CONNECTIONS);
   });

@@ -7,7 +7,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type Docker from 'dockerode';
 import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, serveImage, slowRequestInFlight, until, type Running, type StartOptions,
+  buildWithCli,
+  docker,
+  execIn,
+  httpGet,
+  removeContainer,
+  serveImage,
+  slowRequestInFlight,
+  until,
+  type Running,
+  type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -32,7 +41,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves to the response, or to the error when the connection was cut. */
 const settle = (request: Promise<{ status: number; body: string }>) =>
-  request.then((response) => ({ ...response, error: '' }), (error: Error) => ({ status: 0, body: '', error: error.message }));
+  request.then(
+    (response) => ({ ...response, error: '' }),
+    (error: Error) => ({ status: 0, body: '', error: error.message }),
+  );
 
 async function logsOf(container: Docker.Container): Promise<{ stdout: string; stderr: string }> {
   const read = async (stdout: boolean) => (await container.logs({ stdout, stderr: !stdout })).toString();
@@ -125,14 +137,25 @@ runtime('a root start binds port 80 and drops to --user/--group', async () => {
   const server = await serve('mwe-test/app-port80', { containerPort: 80, user: '0:0' });
   assert.match((await httpGet(server.url('/whoami'))).body, /^uid=33 gid=33 /);
   const { output } = await execIn(server.container, ['ps', '-eo', 'uid=,args=']);
-  const apache = output.trim().split('\n').map((line) => line.trim().split(/\s+/)).filter(([, command]) => command.includes('apache2'));
-  assert.ok(apache.some(([uid]) => uid === '0'), `the parent keeps root to bind port 80:\n${output}`);
-  assert.ok(apache.some(([uid]) => uid === '33'), `children run as www-data:\n${output}`);
+  const apache = output
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, command]) => command.includes('apache2'));
+  assert.ok(
+    apache.some(([uid]) => uid === '0'),
+    `the parent keeps root to bind port 80:\n${output}`,
+  );
+  assert.ok(
+    apache.some(([uid]) => uid === '33'),
+    `children run as www-data:\n${output}`,
+  );
 });
 
 runtime('PORT, MWE_PROCESSES, MWE_THREADS and MWE_LOG_LEVEL override the image at run time', async () => {
   const server = await serve('mwe-test/diag-environ', {
-    containerPort: 9090, env: ['PORT=9090', 'MWE_PROCESSES=2', 'MWE_THREADS=7', 'MWE_LOG_LEVEL=info'],
+    containerPort: 9090,
+    env: ['PORT=9090', 'MWE_PROCESSES=2', 'MWE_THREADS=7', 'MWE_LOG_LEVEL=info'],
   });
   const page = (await httpGet(server.url('/'))).body;
   assert.match(page, /^mod_wsgi\.process_group: localhost:9090$/m);

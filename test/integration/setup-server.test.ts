@@ -29,17 +29,30 @@ function apachectl(action: string): Promise<CliResult> {
 }
 
 async function refused(target: string): Promise<boolean> {
-  return httpGet(target, 3000).then(() => false, () => true);
+  return httpGet(target, 3000).then(
+    () => false,
+    () => true,
+  );
 }
 
 const DIAGNOSTICS = ['--application-type', 'module', 'mod_wsgi.diagnostics.environ', '--tag', 'mwe-test/setup-server', '--publish-port', String(port)];
 
 /** The container name setup-server derives from the tag (no --name given). */
 const CONTAINER = 'mwe-test-setup-server-server';
-const containerExists = (name: string) => docker.getContainer(name).inspect().then(() => true, () => false);
+const containerExists = (name: string) =>
+  docker
+    .getContainer(name)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 
 setup.after(async () => {
-  await docker.getContainer(CONTAINER).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(CONTAINER)
+    .remove({ force: true })
+    .catch(() => undefined);
   await removeContainer(inImage);
 });
 
@@ -94,7 +107,7 @@ setup('envvars is sourced in the container and kept on re-run; restart serves a 
   assert.ok(await refused(url));
 });
 
-setup('--name names a server root\'s container; a second server root of the same image needs its own', async () => {
+setup("--name names a server root's container; a second server root of the same image needs its own", async () => {
   const first = path.join(path.dirname(root), 'first');
   const second = path.join(path.dirname(root), 'second');
   const secondPort = port + 1;
@@ -105,8 +118,14 @@ setup('--name names a server root\'s container; a second server root of the same
     assert.is((await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', second, '--publish-port', String(secondPort)])).code, 0);
     const clash = await runCli(['apachectl', '--server-root', second, 'start']);
     assert.is(clash.code, 2);
-    assert.match(clash.stderr, /^mwe-image: apachectl start: a container named mwe-test-setup-server-server exists and is not this server root's; .* --name\n$/);
-    assert.is((await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', second, '--publish-port', String(secondPort), '--name', 'mwe-test-second'])).code, 0);
+    assert.match(
+      clash.stderr,
+      /^mwe-image: apachectl start: a container named mwe-test-setup-server-server exists and is not this server root's; .* --name\n$/,
+    );
+    assert.is(
+      (await runCli(['setup-server', ...DIAGNOSTICS, '--server-root', second, '--publish-port', String(secondPort), '--name', 'mwe-test-second'])).code,
+      0,
+    );
     assert.is((await runCli(['apachectl', '--server-root', second, 'start'])).code, 0);
     assert.match((await runCli(['apachectl', '--server-root', second, 'status'])).stdout, /^running: mwe-test-second /);
     assert.is((await httpGet(`http://127.0.0.1:${secondPort}/`)).status, 200);
@@ -133,10 +152,13 @@ setup('usage errors: no --server-root, an unknown action, a directory setup-serv
 setup('inside the image: setup-server writes a server root whose apachectl runs a second Apache with its own options', async () => {
   inImage = await startContainer('mwe-test/setup-server', { containerPort: 8081 });
   // The image's own Apache is up (it listens on 8000 inside; 8081 is for the second one).
-  await until('the image\'s Apache started', 30, async () => (await execIn(inImage!.container, ['/usr/local/bin/mwe-healthcheck'])).code === 0);
+  await until("the image's Apache started", 30, async () => (await execIn(inImage!.container, ['/usr/local/bin/mwe-healthcheck'])).code === 0);
   const written = await execIn(inImage.container, ['setup-server', '--server-root', '/tmp/root', '--port', '8081', '--threads', '3']);
   assert.is(written.code, 0, written.output);
-  assert.match((await execIn(inImage.container, ['cat', '/tmp/root/apachectl'])).output, /# Written by: setup-server --server-root \/tmp\/root --port 8081 --threads 3\n.*\nexport PORT=8081\nexport MWE_THREADS=3\n/);
+  assert.match(
+    (await execIn(inImage.container, ['cat', '/tmp/root/apachectl'])).output,
+    /# Written by: setup-server --server-root \/tmp\/root --port 8081 --threads 3\n.*\nexport PORT=8081\nexport MWE_THREADS=3\n/,
+  );
   assert.match((await execIn(inImage.container, ['/tmp/root/apachectl', 'configtest'])).output, /Syntax OK/);
   assert.is((await execIn(inImage.container, ['/tmp/root/apachectl', 'start'])).code, 0);
   const page = (await waitFor200(inImage.url('/'), 20)).body;
@@ -144,7 +166,10 @@ setup('inside the image: setup-server writes a server root whose apachectl runs 
   assert.match(page, /^MWE_THREADS: '3'$/m);
   assert.match(page, /^mod_wsgi\.process_group: localhost:8081$/m);
   assert.match(page, /^mod_wsgi\.threads_per_process: 3$/m);
-  assert.match((await execIn(inImage.container, ['/tmp/root/apachectl', 'status'])).output, /healthy: http:\/\/localhost\/ \(127\.0\.0\.1 port 8081\) answered 200/);
+  assert.match(
+    (await execIn(inImage.container, ['/tmp/root/apachectl', 'status'])).output,
+    /healthy: http:\/\/localhost\/ \(127\.0\.0\.1 port 8081\) answered 200/,
+  );
   assert.is((await execIn(inImage.container, ['/tmp/root/apachectl', 'graceful'])).code, 0);
   // A request racing the restart may get mod_wsgi's 503 while the daemon process is replaced.
   await waitFor200(inImage.url('/'), 20);
@@ -163,7 +188,10 @@ setup('inside the image: setup-server writes a server root whose apachectl runs 
 });
 
 setup('inside the image: apachectl start as the container command refuses (it would end the container)', async () => {
-  const container = await docker.createContainer({ Image: 'mwe-test/setup-server', Cmd: ['sh', '-c', 'setup-server --server-root /tmp/r >/dev/null && exec /usr/local/bin/mwe-entrypoint apachectl start'] });
+  const container = await docker.createContainer({
+    Image: 'mwe-test/setup-server',
+    Cmd: ['sh', '-c', 'setup-server --server-root /tmp/r >/dev/null && exec /usr/local/bin/mwe-entrypoint apachectl start'],
+  });
   try {
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };

@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, serveImage, type Running,
-} from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, httpGet, imageLayers, removeContainer, runCli, serveImage, type Running } from '../helpers/docker.js';
 import { assertStopLetsRequestFinish } from '../helpers/graceful.js';
 import { example, fixture } from '../helpers/paths.js';
 
@@ -64,11 +62,20 @@ slice('httpd and the daemon processes do not run as root', async () => {
   const server = await serve('mwe-test/app');
   const { code, output } = await execIn(server.container, ['ps', '-eo', 'pid=,uid=,gid=,args=']);
   assert.is(code, 0, output);
-  const processes = output.trim().split('\n').map((line) => line.trim().split(/\s+/));
+  const processes = output
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/));
   const apache = processes.filter(([, , , command]) => command.includes('apache2') || command.startsWith('(wsgi:'));
   assert.ok(apache.length >= 2, output);
   for (const [pid, uid] of processes) assert.is.not(uid, '0', `pid ${pid} runs as root:\n${output}`);
-  assert.match(processes.find(([pid]) => pid === '1')!.slice(3).join(' '), /mwe-entrypoint/);
+  assert.match(
+    processes
+      .find(([pid]) => pid === '1')!
+      .slice(3)
+      .join(' '),
+    /mwe-entrypoint/,
+  );
   const whoami = await httpGet(server.url('/whoami'));
   assert.match(whoami.body, /^uid=10001 gid=0 /);
 });
@@ -110,7 +117,10 @@ slice('a rebuild after changing only the app reuses the toolchain and the module
     // The runtime root filesystem (the first layer: Apache, Python, the module) is shared;
     // the config (it records the command line) and the app layers after it are new.
     assert.is(after[0], before[0]);
-    assert.ok(after.slice(1).some((layer, index) => layer !== before[index + 1]), 'the app layers changed');
+    assert.ok(
+      after.slice(1).some((layer, index) => layer !== before[index + 1]),
+      'the app layers changed',
+    );
 
     const server = await serve('mwe-test/rebuild:2');
     assert.is((await httpGet(server.url('/'))).body, 'Hello again!');
@@ -123,7 +133,10 @@ slice('a missing base image that cannot be pulled names the bootstrap command', 
   const result = await runCli(['build', example('hello', 'wsgi.py'), '--base-image', 'mwe-test/no-such-base:1', '--tag', 'mwe-test/never-built']);
   assert.is(result.code, 1);
   const lines = result.stderr.trim().split('\n');
-  assert.match(lines[lines.length - 1], /base image mwe-test\/no-such-base:1 is not present and cannot be pulled .*mwe-image base bootstrap --suite trixie --tag mwe-test\/no-such-base:1/);
+  assert.match(
+    lines[lines.length - 1],
+    /base image mwe-test\/no-such-base:1 is not present and cannot be pulled .*mwe-image base bootstrap --suite trixie --tag mwe-test\/no-such-base:1/,
+  );
   const images = await docker.listImages({ filters: { reference: ['mwe-test/never-built'] } });
   assert.is(images.length, 0);
 });

@@ -35,8 +35,9 @@ slowClients(`${SLOW} slow-header connections held ${HOLD_SECONDS} s: normal requ
   await slow.ready;
   const probes = await probeWhile(server.url('/'), slow.done, slow);
   const latencies = probes.map((probe) => probe.latencyMs).sort((a, b) => a - b);
-  const summary = `${probes.length} requests while ${SLOW} slow connections were held (${slow.closedByServer()} reopened): `
-    + `median ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms, max ${latencies[latencies.length - 1]?.toFixed(0)} ms`;
+  const summary =
+    `${probes.length} requests while ${SLOW} slow connections were held (${slow.closedByServer()} reopened): ` +
+    `median ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms, max ${latencies[latencies.length - 1]?.toFixed(0)} ms`;
   console.log(`  ${summary}`);
   const held = probes.filter((probe) => probe.slowOpen >= SLOW * 0.9);
   assert.ok(held.length >= probes.length * 0.9, `the slow connections were not held: ${JSON.stringify(probes.map((probe) => probe.slowOpen))}`);

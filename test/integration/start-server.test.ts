@@ -35,7 +35,16 @@ startServer('serves in the foreground with logs on the terminal; Ctrl-C stops it
 });
 
 startServer("the server's exit status is the command's", async () => {
-  const result = await runCli(['start-server', example('hello', 'wsgi.py'), '--tag', 'mwe-test/start-server', '--publish-port', String(28000 + Math.floor(Math.random() * 1000)), '--env', 'PORT=not-a-port']);
+  const result = await runCli([
+    'start-server',
+    example('hello', 'wsgi.py'),
+    '--tag',
+    'mwe-test/start-server',
+    '--publish-port',
+    String(28000 + Math.floor(Math.random() * 1000)),
+    '--env',
+    'PORT=not-a-port',
+  ]);
   assert.is(result.code, 2);
   assert.match(result.stderr, /PORT='not-a-port' is not a whole number/);
 });
@@ -45,7 +54,10 @@ startServer('--name names the container; a name another container holds is refus
   try {
     const refused = await runCli(['start-server', example('hello', 'wsgi.py'), '--tag', 'mwe-test/start-server', '--name', 'mwe-test-name-taken']);
     assert.is(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr.trim().split('\n').pop()!, /^mwe-image: --name: a container named mwe-test-name-taken exists; stop it \(docker rm -f mwe-test-name-taken\) or give another --name$/);
+    assert.match(
+      refused.stderr.trim().split('\n').pop()!,
+      /^mwe-image: --name: a container named mwe-test-name-taken exists; stop it \(docker rm -f mwe-test-name-taken\) or give another --name$/,
+    );
     const badName = await runCli(['start-server', example('hello', 'wsgi.py'), '--name', '-bad/name']);
     assert.is(badName.code, 2);
     assert.match(badName.stderr, /^mwe-image: --name: '-bad\/name' is not a container name/);
@@ -53,7 +65,17 @@ startServer('--name names the container; a name another container holds is refus
     await taken.remove({ force: true });
   }
   const port = 23000 + Math.floor(Math.random() * 5000);
-  const child = spawn(process.execPath, [CLI, 'start-server', example('hello', 'wsgi.py'), '--tag', 'mwe-test/start-server', '--publish-port', String(port), '--name', 'mwe-test-named']);
+  const child = spawn(process.execPath, [
+    CLI,
+    'start-server',
+    example('hello', 'wsgi.py'),
+    '--tag',
+    'mwe-test/start-server',
+    '--publish-port',
+    String(port),
+    '--name',
+    'mwe-test-named',
+  ]);
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`, 120);
@@ -62,7 +84,16 @@ startServer('--name names the container; a name another container holds is refus
     assert.is(info.Config.Image, 'mwe-test/start-server');
     child.kill('SIGTERM');
     assert.is(await exited, 0);
-    assert.is(await docker.getContainer('mwe-test-named').inspect().then(() => 'left', () => 'gone'), 'gone');
+    assert.is(
+      await docker
+        .getContainer('mwe-test-named')
+        .inspect()
+        .then(
+          () => 'left',
+          () => 'gone',
+        ),
+      'gone',
+    );
   } finally {
     child.kill('SIGKILL');
   }
@@ -84,7 +115,13 @@ startServer('--toolchain-prefix and MWE_TOOLCHAIN_PREFIX keep toolchains apart; 
   try {
     const listed = await runCli(['toolchain', 'list', '--toolchain-prefix', prefix]);
     assert.is(listed.code, 0, listed.stderr);
-    assert.equal(listed.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]), [toolchain]);
+    assert.equal(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/\s+/)[0]),
+      [toolchain],
+    );
     const everyone = await runCli(['toolchain', 'list']);
     assert.not.match(everyone.stdout, new RegExp(prefix), 'the default prefix lists none of them');
     // The option wins over the variable; a bad prefix is one line.
@@ -99,18 +136,29 @@ startServer('--toolchain-prefix and MWE_TOOLCHAIN_PREFIX keep toolchains apart; 
     assert.is(pruned.code, 0, pruned.stderr);
     assert.match(pruned.stdout, new RegExp(`^removed ${toolchain} `));
   } finally {
-    await docker.getImage('mwe-test/prefixed').remove().catch(() => undefined);
-    await docker.getImage(toolchain).remove().catch(() => undefined);
+    await docker
+      .getImage('mwe-test/prefixed')
+      .remove()
+      .catch(() => undefined);
+    await docker
+      .getImage(toolchain)
+      .remove()
+      .catch(() => undefined);
   }
 });
 
 /** Apache's processes in a container as uid and command. */
 async function apacheUids(name: string): Promise<string[]> {
   const { output } = await execIn(docker.getContainer(name), ['ps', '-eo', 'uid=,args=']);
-  return output.trim().split('\n').map((line) => line.trim().split(/\s+/)).filter(([, command]) => /apache2|wsgi/.test(command)).map(([uid]) => uid);
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, command]) => /apache2|wsgi/.test(command))
+    .map(([uid]) => uid);
 }
 
-startServer('--port 80 --user/--group: start-server and a server root\'s apachectl start as root, bind 80 and run the daemons as the account', async () => {
+startServer("--port 80 --user/--group: start-server and a server root's apachectl start as root, bind 80 and run the daemons as the account", async () => {
   const options = [fixture('app', 'wsgi.py'), '--tag', 'mwe-test/privileged', '--port', '80', '--user', 'www-data', '--group', 'www-data'];
   const port = 23000 + Math.floor(Math.random() * 5000);
   const child = spawn(process.execPath, [CLI, 'start-server', ...options, '--publish-port', String(port), '--name', 'mwe-test-privileged']);

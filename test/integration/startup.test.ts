@@ -28,8 +28,7 @@ async function start(env: string[]): Promise<Running> {
   return server;
 }
 
-const stderrOf = async (server: Running): Promise<string> =>
-  (await server.container.logs({ stdout: false, stderr: true })).toString('latin1');
+const stderrOf = async (server: Running): Promise<string> => (await server.container.logs({ stdout: false, stderr: true })).toString('latin1');
 
 /** Polls the error log until `pattern` shows up (at most `seconds`); returns the log. */
 async function logShows(server: Running, pattern: RegExp, seconds: number): Promise<string> {

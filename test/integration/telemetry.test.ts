@@ -37,14 +37,25 @@ async function waitForState(url: string, done: (state: Snapshot) => boolean): Pr
   return state;
 }
 
-const requestsSeen = (state: Snapshot, group: string): number => state.processes
-  .filter((process) => process.process_group === group)
-  .flatMap((process) => process.samples)
-  .reduce((sum, sample) => sum + (sample.fields.request_count ?? 0), 0);
+const requestsSeen = (state: Snapshot, group: string): number =>
+  state.processes
+    .filter((process) => process.process_group === group)
+    .flatMap((process) => process.samples)
+    .reduce((sum, sample) => sum + (sample.fields.request_count ?? 0), 0);
 
-telemetry('--enable-telemetry: the ingester in the image counts the app\'s requests and records a slow one', async () => {
-  const built = await buildWithCli([APP, '--enable-telemetry', '--telemetry-ui-port', String(UI_PORT), '--slow-requests', '1',
-    '--telemetry-options', '+CaptureUserAgent', '--tag', 'mwe-test/telemetry']);
+telemetry("--enable-telemetry: the ingester in the image counts the app's requests and records a slow one", async () => {
+  const built = await buildWithCli([
+    APP,
+    '--enable-telemetry',
+    '--telemetry-ui-port',
+    String(UI_PORT),
+    '--slow-requests',
+    '1',
+    '--telemetry-options',
+    '+CaptureUserAgent',
+    '--tag',
+    'mwe-test/telemetry',
+  ]);
   assert.match(built.stderr, /mod_wsgi 6\.\d+\.\d+/);
   const server = await startOnHostNetwork('mwe-test/telemetry');
   running.push(server);

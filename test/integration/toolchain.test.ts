@@ -25,7 +25,9 @@ toolchain.after(async () => {
 
 /** The orig tarball the --mod-wsgi debian toolchain downloaded from Debian's source archive. */
 async function debianTarball(): Promise<{ name: string; content: Buffer }> {
-  const images = await docker.listImages({ filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian', 'io.mwe-image.base=debian:trixie-slim'] } });
+  const images = await docker.listImages({
+    filters: { label: ['io.mwe-image.kind=toolchain', 'io.mwe-image.mod-wsgi-source=debian', 'io.mwe-image.base=debian:trixie-slim'] },
+  });
   assert.ok(images.length > 0, 'no default toolchain image');
   const newest = images.sort((a, b) => b.Created - a.Created)[0];
   const files = await readImagePath(docker, newest.Id, '/build/download');

@@ -9,9 +9,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findImage } from '../../src/docker/engine.js';
-import {
-  buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running,
-} from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
 import { example, fixture } from '../helpers/paths.js';
 
 const versions = suite('versions and modules');
@@ -48,7 +46,18 @@ versions('--python 3.11 builds on bookworm (Python 3.11) with mod_wsgi from anot
 });
 
 versions("--mod-wsgi debian-package: bookworm's compiled mod_wsgi 4.9.4 runs the generated config", async () => {
-  const result = await buildWithCli(['--application-type', 'module', 'mod_wsgi.diagnostics.environ', '--python', '3.11', '--mod-wsgi', 'debian-package', '--tag', 'mwe-test/py311-494', '--json']);
+  const result = await buildWithCli([
+    '--application-type',
+    'module',
+    'mod_wsgi.diagnostics.environ',
+    '--python',
+    '3.11',
+    '--mod-wsgi',
+    'debian-package',
+    '--tag',
+    'mwe-test/py311-494',
+    '--json',
+  ]);
   const summary = JSON.parse(result.stdout) as { modWsgi: string; python: string };
   assert.is(summary.modWsgi, '4.9.4');
   assert.is(summary.python, '3.11');
@@ -90,7 +99,10 @@ versions('--python 3.13t: CPython built free-threaded from source; --free-thread
   assert.match(gilPage, /^free_threaded_build: True$/m);
   assert.match(gilPage, /^gil_enabled: True$/m);
   // The runtime image carries the built interpreter but no compiler or build tree.
-  const probe = await docker.createContainer({ Image: 'mwe-test/py313t-ft', Entrypoint: ['sh', '-c', 'ls /opt/python/bin; command -v gcc || echo no-gcc; ls /build 2>&1 | head -1'] });
+  const probe = await docker.createContainer({
+    Image: 'mwe-test/py313t-ft',
+    Entrypoint: ['sh', '-c', 'ls /opt/python/bin; command -v gcc || echo no-gcc; ls /build 2>&1 | head -1'],
+  });
   try {
     await probe.start();
     await probe.wait();
@@ -123,8 +135,10 @@ versions('--mod-wsgi debian:VERSION and pypi:VERSION that cannot be fetched stop
   // The archive's versions change with point releases: only that it names some.
   assert.match(missing.stderr, /Debian's source archive has no mod-wsgi 9\.9\.9 \(it has: [^)]*\b\d+\.\d+\.\d+-\d+\b[^)]*\)/);
   // An index on 127.0.0.1 where nothing listens (port 9, discard), and no other place to look.
-  const pypi = await runCli(['build', example('hello', 'wsgi.py'), '--mod-wsgi', 'pypi:5.0.2', '--index-url', 'http://127.0.0.1:9/simple/', '--tag', 'mwe-test/never-p'],
-    { PIP_EXTRA_INDEX_URL: '', PIP_FIND_LINKS: '', PIP_NO_INDEX: '' });
+  const pypi = await runCli(
+    ['build', example('hello', 'wsgi.py'), '--mod-wsgi', 'pypi:5.0.2', '--index-url', 'http://127.0.0.1:9/simple/', '--tag', 'mwe-test/never-p'],
+    { PIP_EXTRA_INDEX_URL: '', PIP_FIND_LINKS: '', PIP_NO_INDEX: '' },
+  );
   assert.is(pypi.code, 1, pypi.stderr.slice(-2000));
   assert.match(pypi.stderr.trim().split('\n').pop()!, /cannot reach.*127\.0\.0\.1:9/);
   assert.not.match(pypi.stderr, /^Step \d+\//m, 'the host resolves the release before any image build starts');
@@ -151,7 +165,11 @@ versions("the installed module serves a request in the host's Debian Apache", as
   // The host is bookworm: its Apache and libpython3.11 match the bookworm toolchain.
   const packages = spawnSync('sh', ['-c', 'dpkg-query -W -f "${Status}\\n" apache2-bin libpython3.11 | grep -c "ok installed"'], { encoding: 'utf8' });
   if (packages.stdout.trim() !== '2') {
-    const install = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends apache2-bin libpython3.11'], { encoding: 'utf8' });
+    const install = spawnSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends apache2-bin libpython3.11'],
+      { encoding: 'utf8' },
+    );
     assert.is(install.status, 0, install.stderr);
   }
   const modules = path.join(work, 'host-modules');
@@ -161,20 +179,34 @@ versions("the installed module serves a request in the host's Debian Apache", as
   const root = path.join(work, 'host-apache');
   spawnSync('mkdir', ['-p', root]);
   chmodSync(root, 0o755);
-  writeFileSync(path.join(root, 'hello.wsgi'), "def application(environ, start_response):\n    start_response('200 OK', [('Content-Type', 'text/plain')])\n    import sys\n    return [('host apache, python %d.%d' % sys.version_info[:2]).encode()]\n");
+  writeFileSync(
+    path.join(root, 'hello.wsgi'),
+    "def application(environ, start_response):\n    start_response('200 OK', [('Content-Type', 'text/plain')])\n    import sys\n    return [('host apache, python %d.%d' % sys.version_info[:2]).encode()]\n",
+  );
   const port = 22000 + Math.floor(Math.random() * 8000);
-  writeFileSync(path.join(root, 'httpd.conf'), [
-    `ServerRoot "${root}"`, `PidFile "${root}/httpd.pid"`, `ErrorLog "${root}/error.log"`, 'LogLevel info',
-    `Listen 127.0.0.1:${port}`, 'ServerName localhost',
-    'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so',
-    'LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so',
-    'User www-data', 'Group www-data',
-    installed.stdout.trim(),
-    `WSGISocketPrefix "${root}/wsgi"`,
-    'WSGIDaemonProcess hello threads=2',
-    `WSGIScriptAlias / "${root}/hello.wsgi" process-group=hello application-group=%{GLOBAL}`,
-    `<Directory "${root}">`, '    Require all granted', '</Directory>', '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(root, 'httpd.conf'),
+    [
+      `ServerRoot "${root}"`,
+      `PidFile "${root}/httpd.pid"`,
+      `ErrorLog "${root}/error.log"`,
+      'LogLevel info',
+      `Listen 127.0.0.1:${port}`,
+      'ServerName localhost',
+      'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so',
+      'LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so',
+      'User www-data',
+      'Group www-data',
+      installed.stdout.trim(),
+      `WSGISocketPrefix "${root}/wsgi"`,
+      'WSGIDaemonProcess hello threads=2',
+      `WSGIScriptAlias / "${root}/hello.wsgi" process-group=hello application-group=%{GLOBAL}`,
+      `<Directory "${root}">`,
+      '    Require all granted',
+      '</Directory>',
+      '',
+    ].join('\n'),
+  );
   const apache = spawn('/usr/sbin/apache2', ['-DFOREGROUND', '-f', path.join(root, 'httpd.conf')], { stdio: 'ignore', detached: true });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`, 20);
@@ -182,14 +214,22 @@ versions("the installed module serves a request in the host's Debian Apache", as
     assert.is(response.status, 200);
     assert.is(response.body, 'host apache, python 3.11');
   } finally {
-    if (apache.pid) try { process.kill(-apache.pid, 'SIGTERM'); } catch { /* already gone */ }
+    if (apache.pid)
+      try {
+        process.kill(-apache.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
   }
 });
 
 versions('toolchain list shows each toolchain; prune removes the ones no app image uses', async () => {
   const list = await runCli(['toolchain', 'list']);
   assert.is(list.code, 0, list.stderr);
-  assert.match(list.stdout, /^mwe-image\/toolchain:\S+\s+debian:bookworm-slim\s+Python 3\.11\s+Apache 2\.4\.\S+\s+mod_wsgi 5\.0\.2 \(debian:5\.0\.2\)\s+\d+ MB\s+\d+ app images?$/m);
+  assert.match(
+    list.stdout,
+    /^mwe-image\/toolchain:\S+\s+debian:bookworm-slim\s+Python 3\.11\s+Apache 2\.4\.\S+\s+mod_wsgi 5\.0\.2 \(debian:5\.0\.2\)\s+\d+ MB\s+\d+ app images?$/m,
+  );
   // Whatever the default mod_wsgi source resolved to (e.g. 'mod_wsgi 6.1.1 (pypi:6.1.1)').
   assert.match(list.stdout, /debian:trixie-slim\s+Python 3\.13\s+Apache 2\.4\.\S+\s+mod_wsgi \d+\.\d+\.\d+ \(\S+\)/);
   // An extra tag on a toolchain image: a toolchain no app image was built on.

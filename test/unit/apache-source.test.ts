@@ -29,8 +29,10 @@ test('--apache: distro (default), source, a URL or a local tarball', () => {
   const url = 'https://downloads.apache.org/httpd/httpd-2.4.65.tar.bz2';
   assert.equal(parseApacheSource(url), { from: 'url', url });
   assert.equal(parseApacheSource(tarball), { from: 'local', path: tarball });
-  assert.equal(['distro', 'source', url, tarball].map((value) => describeApacheSource(parseApacheSource(value))),
-    ['distro', 'source', url, 'local:httpd-2.4.99.tar.gz']);
+  assert.equal(
+    ['distro', 'source', url, tarball].map((value) => describeApacheSource(parseApacheSource(value))),
+    ['distro', 'source', url, 'local:httpd-2.4.99.tar.gz'],
+  );
   assert.is(resolveBuildOptions({ apache: 'source' }).apache, 'source');
 });
 
@@ -44,15 +46,21 @@ test('--apache: bad values are one-line usage errors naming the option', () => {
     ['https://example.org/httpd 2.tar.gz', /is not a URL/],
   ];
   for (const [value, message] of cases) {
-    assert.throws(() => resolveBuildOptions({ apache: value }), (error: Error) =>
-      error instanceof UsageError && error.message.startsWith('--apache: ') && message.test(error.message) && !error.message.includes('\n'), value);
+    assert.throws(
+      () => resolveBuildOptions({ apache: value }),
+      (error: Error) => error instanceof UsageError && error.message.startsWith('--apache: ') && message.test(error.message) && !error.message.includes('\n'),
+      value,
+    );
   }
 });
 
-test('the toolchain key covers the Apache choice and a local tarball\'s content', () => {
+test("the toolchain key covers the Apache choice and a local tarball's content", () => {
   const request = (apache: string): ToolchainRequest => ({
-    baseImage: 'debian:trixie-slim', baseImageId: 'sha256:0', modWsgi: parseModWsgiSource(undefined),
-    python: parsePythonSource(undefined, undefined), apache: parseApacheSource(apache),
+    baseImage: 'debian:trixie-slim',
+    baseImageId: 'sha256:0',
+    modWsgi: parseModWsgiSource(undefined),
+    python: parsePythonSource(undefined, undefined),
+    apache: parseApacheSource(apache),
   });
   const tags = ['distro', 'source', 'https://example.org/httpd-2.4.65.tar.gz', tarball].map((apache) => toolchainTag(request(apache)));
   assert.is(new Set(tags).size, 4, tags.join(' '));
@@ -61,7 +69,7 @@ test('the toolchain key covers the Apache choice and a local tarball\'s content'
   assert.is.not(toolchainTag(request(tarball)), tags[3]);
 });
 
-test('config and image settings follow the toolchain\'s Apache layout', () => {
+test("config and image settings follow the toolchain's Apache layout", () => {
   const plan = planBuild(example('hello', 'wsgi.py'), resolveBuildOptions({ logDirectory: '/var/log/app', rotateLogs: true }));
   const load = (text: string) => text.split('\n').find((line) => line.startsWith('LoadModule mime_module'));
   const source = renderHttpdConf(plan, SOURCE_APACHE_FACTS, 'test');

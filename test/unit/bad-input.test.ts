@@ -58,21 +58,45 @@ export const USAGE_CASES: Case[] = [
   ['--quiet with --json', build('--quiet', '--json'), /--quiet and --json/],
   ['--sbom in a missing directory', build('--sbom', `${MISSING}/sbom.json`), /--sbom: '\/nonexistent\/mwe-image\/missing' is not an existing directory/],
   ['--sbom naming a directory', build('--sbom', DIRECTORY), /--sbom: '.*' is a directory; give a file name/],
-  ['--sbom with --emit-context', build('--emit-context', '/tmp/x', '--sbom', '/tmp/sbom.json'), /--emit-context builds no image to take an SBOM from: drop --sbom/],
+  [
+    '--sbom with --emit-context',
+    build('--emit-context', '/tmp/x', '--sbom', '/tmp/sbom.json'),
+    /--emit-context builds no image to take an SBOM from: drop --sbom/,
+  ],
   ['--server-alias without --server-name', build('--server-alias', 'a.example.com'), /--server-alias needs --server-name/],
   ['--allow-localhost without --server-name', build('--allow-localhost'), /--allow-localhost only matters with --server-name/],
   ['--embedded-mode with --process-group', build('--embedded-mode', '--process-group', 'g'), /--process-group has no effect with --embedded-mode/],
   ['--reload-on-changes with --disable-reloading', build('--reload-on-changes', '--disable-reloading'), /--reload-on-changes and --disable-reloading/],
-  ['--enable-telemetry with --telemetry-service', build('--enable-telemetry', '--telemetry-service', 'unix:/tmp/t.sock'), /--enable-telemetry and --telemetry-service/],
+  [
+    '--enable-telemetry with --telemetry-service',
+    build('--enable-telemetry', '--telemetry-service', 'unix:/tmp/t.sock'),
+    /--enable-telemetry and --telemetry-service/,
+  ],
   ['--slow-requests without telemetry', build('--slow-requests', '2'), /--slow-requests needs --telemetry-service/],
   ['--service-user for no service', build('--service-user', 'svc', 'www-data'), /--service-user: no --service-script named 'svc'/],
-  ['--service-log-file without --log-directory', build('--service-script', 'svc', FILE, '--service-log-file', 'svc', 'svc.log'), /--service-log-file writes into --log-directory/],
+  [
+    '--service-log-file without --log-directory',
+    build('--service-script', 'svc', FILE, '--service-log-file', 'svc', 'svc.log'),
+    /--service-log-file writes into --log-directory/,
+  ],
   ['static app in embedded mode', ['build', DIRECTORY, '--application-type', 'static', '--embedded-mode'], /--embedded-mode has no application/],
   ['--exit-on-startup-failure in embedded mode', build('--embedded-mode', '--exit-on-startup-failure'), /--exit-on-startup-failure watches daemon processes/],
-  ['--exit-on-startup-failure for a static app', ['build', DIRECTORY, '--application-type', 'static', '--exit-on-startup-failure'], /--exit-on-startup-failure has no application to start/],
-  ['--exit-on-startup-failure without a startup timeout', build('--exit-on-startup-failure', '--startup-timeout', '0'), /--exit-on-startup-failure counts loads that outlast --startup-timeout/],
+  [
+    '--exit-on-startup-failure for a static app',
+    ['build', DIRECTORY, '--application-type', 'static', '--exit-on-startup-failure'],
+    /--exit-on-startup-failure has no application to start/,
+  ],
+  [
+    '--exit-on-startup-failure without a startup timeout',
+    build('--exit-on-startup-failure', '--startup-timeout', '0'),
+    /--exit-on-startup-failure counts loads that outlast --startup-timeout/,
+  ],
   ['--url-alias given one value', build('--url-alias', '/static'), /--url-alias needs two values/],
-  ['build option on module-location', ['module-location', '--url-alias', '/a', DIRECTORY], /--url-alias is an option of build, config, start-server, setup-server/],
+  [
+    'build option on module-location',
+    ['module-location', '--url-alias', '/a', DIRECTORY],
+    /--url-alias is an option of build, config, start-server, setup-server/,
+  ],
 
   // Values that would inject Apache configuration.
   ['newline in --mount-point', build('--mount-point', '/x\nListen 9999'), /--mount-point: the value contains a newline/],
@@ -92,10 +116,18 @@ export const USAGE_CASES: Case[] = [
   ['newline in --trust-proxy-header', build('--trust-proxy-header', 'X-Real-IP\nRequire all granted'), /--trust-proxy-header: the value contains a newline/],
   ['quote in --python-warnings', build('--python-warnings', "error' x"), /--python-warnings: .* is not a warnings filter/],
   ['newline in --telemetry-options', build('--telemetry-options', 'a\nb'), /--telemetry-options: the value contains a newline/],
-  ['directive text in --telemetry-options', build('--telemetry-options', '+CaptureUserAgent ${HOME}'), /--telemetry-options: .* is not a list of capture toggles/],
-  ['--telemetry-interval below mod_wsgi 6\'s 0.5', build('--telemetry-interval', '0.2'), /--telemetry-interval/],
+  [
+    'directive text in --telemetry-options',
+    build('--telemetry-options', '+CaptureUserAgent ${HOME}'),
+    /--telemetry-options: .* is not a list of capture toggles/,
+  ],
+  ["--telemetry-interval below mod_wsgi 6's 0.5", build('--telemetry-interval', '0.2'), /--telemetry-interval/],
   ['--telemetry-ui-host not an address', build('--telemetry-ui-host', 'localhost'), /--telemetry-ui-host: 'localhost' is not an IP address/],
-  ['--find-links neither URL nor directory', build('--find-links', '/no/such/wheels'), /--find-links: '\/no\/such\/wheels' is neither an http\(s\) URL nor an existing directory/],
+  [
+    '--find-links neither URL nor directory',
+    build('--find-links', '/no/such/wheels'),
+    /--find-links: '\/no\/such\/wheels' is neither an http\(s\) URL nor an existing directory/,
+  ],
   ['--trusted-host with a path', build('--trusted-host', 'pypi.example/simple'), /--trusted-host: 'pypi\.example\/simple' is not a host name/],
   ['--extra-index-url not http', build('--extra-index-url', 'file:///tmp'), /--extra-index-url: 'file:\/\/\/tmp' is not an http\(s\) URL/],
   ['--mod-wsgi pypi:latest', build('--mod-wsgi', 'pypi:latest'), /--mod-wsgi: 'pypi:latest' has no usable version/],
@@ -115,12 +147,24 @@ export const USAGE_CASES: Case[] = [
 
   // Host paths the image must not get.
   ['--document-root /', build('--document-root', '/'), /--document-root: '\/' is the root directory, which is never copied into an image/],
-  ['--url-alias of /proc, even allowed outside', build('--url-alias', '/p', '/proc/self', '--allow-outside-paths'), /--url-alias: '\/proc\/.*' is under \/proc, which is never copied/],
+  [
+    '--url-alias of /proc, even allowed outside',
+    build('--url-alias', '/p', '/proc/self', '--allow-outside-paths'),
+    /--url-alias: '\/proc\/.*' is under \/proc, which is never copied/,
+  ],
   ['--url-alias of /dev', build('--url-alias', '/null', '/dev/null'), /--url-alias: '\/dev\/null' is under \/dev/],
-  ['--url-alias of /etc', build('--url-alias', '/x', '/etc'), /--url-alias: '\/etc' is outside the app directory \(.*\) and the current directory \(.*\); move it there, or add --allow-outside-paths/],
+  [
+    '--url-alias of /etc',
+    build('--url-alias', '/x', '/etc'),
+    /--url-alias: '\/etc' is outside the app directory \(.*\) and the current directory \(.*\); move it there, or add --allow-outside-paths/,
+  ],
   ['--python-path outside', build('--python-path', '/usr/lib'), /--python-path: '\/usr\/lib' is outside the app directory .* add --allow-outside-paths/],
   ['--include-file outside', build('--include-file', '/etc/hostname'), /--include-file: '\/etc\/hostname' is outside .* add --allow-outside-paths/],
-  ['--document-root is the app directory', build('--document-root', example('hello')), /--document-root: '.*hello' is or contains the app directory \(.*hello\), so Apache would serve the application's source and files; .* add --allow-app-in-document-root/],
+  [
+    '--document-root is the app directory',
+    build('--document-root', example('hello')),
+    /--document-root: '.*hello' is or contains the app directory \(.*hello\), so Apache would serve the application's source and files; .* add --allow-app-in-document-root/,
+  ],
   ['--url-alias of the app directory', build('--url-alias', '/src/', `${example('hello')}/`), /--url-alias: '.*hello' is or contains the app directory/],
 
   // Names and choices.
@@ -142,9 +186,17 @@ export const USAGE_CASES: Case[] = [
   // Versions and sources.
   ['unknown --python 2.7', build('--python', '2.7'), /--python: '2\.7' is not one of 3\.13, 3\.11, 3\.13t/],
   ['unknown --python 3.14', build('--python', '3.14'), /--python: '3\.14' is not one of/],
-  ['free-threaded Python from the distribution', build('--python', '3.13t', '--python-from', 'distro'), /--python 3\.13t: no distribution ships a free-threaded Python/],
+  [
+    'free-threaded Python from the distribution',
+    build('--python', '3.13t', '--python-from', 'distro'),
+    /--python 3\.13t: no distribution ships a free-threaded Python/,
+  ],
   ['--python-from without --python', build('--python-from', 'source'), /--python-from: give --python VERSION too/],
-  ['unknown --mod-wsgi scheme', build('--mod-wsgi', 'ftp://example.com/mod_wsgi.tar.gz'), /--mod-wsgi: 'ftp:\/\/example\.com\/mod_wsgi\.tar\.gz' does not exist/],
+  [
+    'unknown --mod-wsgi scheme',
+    build('--mod-wsgi', 'ftp://example.com/mod_wsgi.tar.gz'),
+    /--mod-wsgi: 'ftp:\/\/example\.com\/mod_wsgi\.tar\.gz' does not exist/,
+  ],
   ['--mod-wsgi pypi without version', build('--mod-wsgi', 'pypi:'), /--mod-wsgi: 'pypi:' has no usable version/],
   ['--mod-wsgi debian with a bad version', build('--mod-wsgi', 'debian:latest'), /--mod-wsgi: 'debian:latest' has no usable version/],
   ['--mod-wsgi-source alias checked too', build('--mod-wsgi-source', 'pypi:x'), /--mod-wsgi: 'pypi:x' has no usable version/],
@@ -166,7 +218,11 @@ export const USAGE_CASES: Case[] = [
   ['setup-server without --server-root', ['setup-server', APP], /required option '--server-root <DIRECTORY>' not specified/],
   ['setup-server root with a newline', ['setup-server', APP, '--server-root', '/tmp/a\nb'], /--server-root: the value contains a newline/],
   ['apachectl unknown action', ['apachectl', '--server-root', DIRECTORY, 'reload'], /'reload' is invalid for argument 'ACTION'/],
-  ['apachectl on a directory setup-server never wrote', ['apachectl', '--server-root', DIRECTORY, 'start'], /has no server\.json; write it with mwe-image setup-server/],
+  [
+    'apachectl on a directory setup-server never wrote',
+    ['apachectl', '--server-root', DIRECTORY, 'start'],
+    /has no server\.json; write it with mwe-image setup-server/,
+  ],
   // Proxies, HTTPS and auth (issue #15).
   ['proxy URL with a quote', build('--proxy-mount-point', '/ws/', "http://127.0.0.1:9000/' x"), /--proxy-mount-point: .* contains a quote/],
   ['proxy URL not http', build('--proxy-mount-point', '/ws/', 'ftp://example.com/'), /--proxy-mount-point: 'ftp:\/\/example.com\/' is not a backend URL/],
@@ -178,12 +234,28 @@ export const USAGE_CASES: Case[] = [
   ['https port without certificate', build('--https-port', '8443'), /--https-port needs a certificate and key/],
   ['certificate without https port', build('--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE), /--https-port must be given/],
   ['certificate prefix missing', build('--https-port', '8443', '--ssl-certificate', MISSING), /--ssl-certificate: '.*missing\.crt' is not a file/],
-  ['certificate file missing', build('--https-port', '8443', '--ssl-certificate-file', MISSING, '--ssl-certificate-key-file', FILE), /--ssl-certificate-file: .* does not exist/],
-  ['https port is the port', build('--https-port', '8000', '--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE), /--https-port 8000 is also --port/],
+  [
+    'certificate file missing',
+    build('--https-port', '8443', '--ssl-certificate-file', MISSING, '--ssl-certificate-key-file', FILE),
+    /--ssl-certificate-file: .* does not exist/,
+  ],
+  [
+    'https port is the port',
+    build('--https-port', '8000', '--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE),
+    /--https-port 8000 is also --port/,
+  ],
   ['https-only without https', build('--https-only'), /--https-only, --hsts-policy.* need HTTPS/],
-  ['hsts without https-only', build('--https-port', '8443', '--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE, '--hsts-policy', 'max-age=1'), /--hsts-policy is sent with --https-only/],
+  [
+    'hsts without https-only',
+    build('--https-port', '8443', '--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE, '--hsts-policy', 'max-age=1'),
+    /--hsts-policy is sent with --https-only/,
+  ],
   ['hsts injection', build('--hsts-policy', 'max-age=1" env=x'), /--hsts-policy: .* is not a Strict-Transport-Security policy/],
-  ['verify client without CA', build('--https-port', '8443', '--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE, '--ssl-verify-client', '/secure'), /--ssl-verify-client verifies against --ssl-ca-certificate-file/],
+  [
+    'verify client without CA',
+    build('--https-port', '8443', '--ssl-certificate-file', FILE, '--ssl-certificate-key-file', FILE, '--ssl-verify-client', '/secure'),
+    /--ssl-verify-client verifies against --ssl-ca-certificate-file/,
+  ],
   ['verify client not a path', build('--ssl-verify-client', "/a'b"), /--ssl-verify-client: .* contains a quote/],
   ['auth type unknown', build('--auth-type', 'NTLM'), /--auth-type: 'NTLM' is not one of Basic, Digest/],
   ['auth group script alone', build('--auth-group-script', FILE), /--auth-group-script checks users --auth-user-script authenticated/],
@@ -194,7 +266,11 @@ export const USAGE_CASES: Case[] = [
   // Options of one command only (the table's `commands`), refused elsewhere instead of ignored.
   ['--quiet on config', ['config', APP, '--quiet'], /--quiet is an option of build only; drop it from config/],
   ['--json on start-server', ['start-server', APP, '--json'], /--json is an option of build only; drop it from start-server/],
-  ['--emit-context on setup-server', ['setup-server', APP, '--server-root', '/tmp/x', '--emit-context', '/tmp/y'], /--emit-context is an option of build only; drop it from setup-server/],
+  [
+    '--emit-context on setup-server',
+    ['setup-server', APP, '--server-root', '/tmp/x', '--emit-context', '/tmp/y'],
+    /--emit-context is an option of build only; drop it from setup-server/,
+  ],
   ['a runtime option on module-config', ['module-config', '--port', '80'], /unknown option '--port'/],
 ];
 

@@ -19,10 +19,15 @@ import { fixture } from '../helpers/paths.js';
 const progress = suite('build progress');
 
 const recorded = (name: string): BuildMessage[] =>
-  readFileSync(fixture('buildkit', name), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as BuildMessage);
+  readFileSync(fixture('buildkit', name), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as BuildMessage);
 
 progress('a recorded BuildKit trace decodes into vertexes with times, cached flags, errors and stdout/stderr logs', () => {
-  const traces = recorded('failed-build.jsonl').filter((message) => message.id === TRACE_ID).map((message) => decodeTrace(message.aux as string));
+  const traces = recorded('failed-build.jsonl')
+    .filter((message) => message.id === TRACE_ID)
+    .map((message) => decodeTrace(message.aux as string));
   const vertexes = traces.flatMap((trace) => trace.vertexes);
   const last = (name: string) => vertexes.filter((vertex) => vertex.name === name).pop()!;
   assert.ok(last('[2/4] RUN echo cached-step').cached);
@@ -31,7 +36,13 @@ progress('a recorded BuildKit trace decodes into vertexes with times, cached fla
   assert.ok(logged.started! > 1.7e12 && logged.completed! >= logged.started!, 'times in milliseconds since the epoch');
   assert.match(last('[4/4] RUN echo "about to fail" && exit 3').error!, /exit code: 3$/);
   const logs = traces.flatMap((trace) => trace.logs).filter((log) => log.vertex === logged.digest);
-  assert.equal(logs.map((log) => [log.stream, log.text]), [[2, 'to stderr, recorded\n'], [1, 'hello from the step\n']]);
+  assert.equal(
+    logs.map((log) => [log.stream, log.text]),
+    [
+      [2, 'to stderr, recorded\n'],
+      [1, 'hello from the step\n'],
+    ],
+  );
 });
 
 /** Feeds a recorded stream to a follower with a plain renderer: its lines, and the failure it ends with. */
@@ -48,29 +59,32 @@ function replay(builder: 'buildkit' | 'legacy', name: string): { lines: string[]
   throw new Error('the recorded build should fail');
 }
 
-progress('plain progress of the recorded BuildKit build: a line at each start and end, cached and plumbing steps silent, the failing step named with its output', () => {
-  const { lines, failure } = replay('buildkit', 'failed-build.jsonl');
-  assert.is(lines.length, 5, lines.join('\n'));
-  assert.is(lines[0], '#2 [3/4] RUN echo "hello from the step" && echo "to stderr, recorded" >&2');
-  assert.match(lines[1], /^#2 done \d+\.\ds$/);
-  assert.is(lines[2], '#3 [4/4] RUN echo "about to fail" && exit 3');
-  assert.match(lines[3], /^#3 ERROR after \d+\.\ds$/);
-  assert.match(lines[4], /^Build failed after /);
-  assert.is(failure.message, 'image build failed at RUN echo "about to fail" && exit 3: the command returned a non-zero code: 3');
-  assert.is(failure.detail, 'about to fail');
-});
+progress(
+  'plain progress of the recorded BuildKit build: a line at each start and end, cached and plumbing steps silent, the failing step named with its output',
+  () => {
+    const { lines, failure } = replay('buildkit', 'failed-build.jsonl');
+    assert.is(lines.length, 5, lines.join('\n'));
+    assert.is(lines[0], '#2 [3/4] RUN echo "hello from the step" && echo "to stderr, recorded" >&2');
+    assert.match(lines[1], /^#2 done \d+\.\ds$/);
+    assert.is(lines[2], '#3 [4/4] RUN echo "about to fail" && exit 3');
+    assert.match(lines[3], /^#3 ERROR after \d+\.\ds$/);
+    assert.match(lines[4], /^Build failed after /);
+    assert.is(failure.message, 'image build failed at RUN echo "about to fail" && exit 3: the command returned a non-zero code: 3');
+    assert.is(failure.detail, 'about to fail');
+  },
+);
 
-progress('the legacy builder\'s stream gives the same steps, its ANSI colours and container chatter gone', () => {
+progress("the legacy builder's stream gives the same steps, its ANSI colours and container chatter gone", () => {
   const { lines, failure } = replay('legacy', 'failed-build-legacy.jsonl');
-  assert.equal(lines.filter((line) => !/ (done|ERROR after) /.test(line) && !line.startsWith('Build failed')), [
-    '#2 [3/4] RUN echo "hello from the step" && echo "to stderr, recorded (legacy builder)" >&2',
-    '#3 [4/4] RUN echo "about to fail" && exit 3',
-  ]);
+  assert.equal(
+    lines.filter((line) => !/ (done|ERROR after) /.test(line) && !line.startsWith('Build failed')),
+    ['#2 [3/4] RUN echo "hello from the step" && echo "to stderr, recorded (legacy builder)" >&2', '#3 [4/4] RUN echo "about to fail" && exit 3'],
+  );
   assert.is(failure.message, 'image build failed at RUN echo "about to fail" && exit 3: the command returned a non-zero code: 3');
   assert.is(failure.detail, 'about to fail');
 });
 
-progress('a failing step\'s own `mwe-image: ...` line leads the reason and is not repeated in the detail; only its last 40 lines are kept', () => {
+progress("a failing step's own `mwe-image: ...` line leads the reason and is not repeated in the detail; only its last 40 lines are kept", () => {
   const follower = new BuildFollower('legacy', new PlainRenderer(() => undefined), 0);
   const stream = ['Step 1/2 : FROM base\n', 'Step 2/2 : RUN sh build.sh\n', ' ---> Running in 0123\n'];
   for (let line = 1; line <= 60; line += 1) stream.push(`line ${line}\n`);
@@ -100,15 +114,31 @@ function traceMessage(trace: object): BuildMessage {
 progress('parallel stages: the failing step is the one whose error failed the build, not a step canceled beside it', () => {
   const follower = new BuildFollower('buildkit', new PlainRenderer(() => undefined), 0);
   const failure = 'executor failed running [/bin/sh -c pip install -r requirements.txt]: exit code: 1';
-  follower.message(traceMessage({ vertexes: [
-    { digest: 'sha256:a', name: '[stage-2 4/12] RUN apt-get update', started: { seconds: 1 } },
-    { digest: 'sha256:b', name: '[dependencies 2/2] RUN pip install -r requirements.txt', started: { seconds: 2 } },
-  ] }));
-  follower.message(traceMessage({ logs: [{ vertex: 'sha256:b', stream: 2, msg: Buffer.from('ERROR: No matching distribution found for mwe-greeting==1.0\n') }] }));
-  follower.message(traceMessage({ vertexes: [
-    { digest: 'sha256:a', name: '[stage-2 4/12] RUN apt-get update', started: { seconds: 1 }, completed: { seconds: 5 }, error: 'context canceled' },
-    { digest: 'sha256:b', name: '[dependencies 2/2] RUN pip install -r requirements.txt', started: { seconds: 2 }, completed: { seconds: 5 }, error: failure },
-  ] }));
+  follower.message(
+    traceMessage({
+      vertexes: [
+        { digest: 'sha256:a', name: '[stage-2 4/12] RUN apt-get update', started: { seconds: 1 } },
+        { digest: 'sha256:b', name: '[dependencies 2/2] RUN pip install -r requirements.txt', started: { seconds: 2 } },
+      ],
+    }),
+  );
+  follower.message(
+    traceMessage({ logs: [{ vertex: 'sha256:b', stream: 2, msg: Buffer.from('ERROR: No matching distribution found for mwe-greeting==1.0\n') }] }),
+  );
+  follower.message(
+    traceMessage({
+      vertexes: [
+        { digest: 'sha256:a', name: '[stage-2 4/12] RUN apt-get update', started: { seconds: 1 }, completed: { seconds: 5 }, error: 'context canceled' },
+        {
+          digest: 'sha256:b',
+          name: '[dependencies 2/2] RUN pip install -r requirements.txt',
+          started: { seconds: 2 },
+          completed: { seconds: 5 },
+          error: failure,
+        },
+      ],
+    }),
+  );
   follower.message({ error: failure, errorDetail: { message: failure } });
   try {
     follower.finish(5000);
@@ -140,7 +170,10 @@ progress('plain: a step shows after a second of running, a heartbeat each minute
 
 progress('tty: one live line per running step with time and last output, redrawn in place; finished steps collapse to done or cached', () => {
   let screen = '';
-  const tty = new TtyRenderer((text) => (screen += text), () => 60);
+  const tty = new TtyRenderer(
+    (text) => (screen += text),
+    () => 60,
+  );
   tty.start(1, 'RUN sh /mwe/scripts/build-python.sh', 0);
   tty.start(2, 'RUN sh /mwe/scripts/build-apache.sh', 0);
   tty.log(1, 'CPython make (about 10 minutes on 2 cores)');
@@ -149,7 +182,10 @@ progress('tty: one live line per running step with time and last output, redrawn
   assert.ok(screen.startsWith('\x1b[2F\x1b[J'), 'the live block is erased before it is drawn again');
   const live = screen.slice('\x1b[2F\x1b[J'.length).split('\n').filter(Boolean);
   assert.is(live.length, 2);
-  assert.ok(live.every((line) => line.length <= 60), live.join('\n'));
+  assert.ok(
+    live.every((line) => line.length <= 60),
+    live.join('\n'),
+  );
   assert.match(live[0], /^=> #1 RUN sh \/mwe\/scripts\/build-python\.sh 12\.3s \| CPython/);
   assert.is(live[1], '=> #2 RUN sh /mwe/scripts/build-apache.sh 12.3s');
   screen = '';
@@ -180,13 +216,14 @@ progress('the legacy builder reads RUN lines without --mount flags; a kept secre
     'RUN echo --mount=type=cache,target=/x stays in the command',
   ].join('\n');
   assert.is(dockerfileFor('buildkit', dockerfile), dockerfile);
-  assert.is(dockerfileFor('legacy', dockerfile), [
-    'FROM base',
-    'RUN sh install.sh',
-    'RUN ["/bin/sh","x.sh"]',
-    'RUN echo --mount=type=cache,target=/x stays in the command',
-  ].join('\n'));
-  assert.match(dockerfileFor('legacy', dockerfile, (mount) => mount.startsWith('--mount=type=secret,')), /\nRUN --mount=type=secret,id=mwe-pip-sources \["\/bin\/sh","x\.sh"\]\n/);
+  assert.is(
+    dockerfileFor('legacy', dockerfile),
+    ['FROM base', 'RUN sh install.sh', 'RUN ["/bin/sh","x.sh"]', 'RUN echo --mount=type=cache,target=/x stays in the command'].join('\n'),
+  );
+  assert.match(
+    dockerfileFor('legacy', dockerfile, (mount) => mount.startsWith('--mount=type=secret,')),
+    /\nRUN --mount=type=secret,id=mwe-pip-sources \["\/bin\/sh","x\.sh"\]\n/,
+  );
 });
 
 progress.run();

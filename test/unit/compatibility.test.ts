@@ -21,7 +21,11 @@ const refused = (raw: Record<string, unknown>, facts: typeof TRIXIE_FACTS, patte
 
 const FREE_THREADED = { ...TRIXIE_FACTS, pythonFreeThreaded: true, directives: [...TRIXIE_FACTS.directives, 'WSGIFreeThreading'] };
 // The optional directives mod_wsgi 6.1.1's module registers (names from its docs).
-const TELEMETRY = { ...TRIXIE_FACTS, modWsgiVersion: '6.1.1', directives: [...TRIXIE_FACTS.directives, 'WSGITelemetryService', 'WSGITelemetryOptions', 'WSGISlowRequests'] };
+const TELEMETRY = {
+  ...TRIXIE_FACTS,
+  modWsgiVersion: '6.1.1',
+  directives: [...TRIXIE_FACTS.directives, 'WSGITelemetryService', 'WSGITelemetryOptions', 'WSGISlowRequests'],
+};
 
 test('--free-threading needs a free-threaded Python and a module with WSGIFreeThreading', () => {
   refused({ freeThreading: true }, TRIXIE_FACTS, /^--free-threading: Python 3.13 in this toolchain is not a free-threaded build/);
@@ -37,11 +41,24 @@ test('--free-threading needs a free-threaded Python and a module with WSGIFreeTh
 });
 
 test('telemetry options need the directives they render, written as mod_wsgi-express 6 writes them', () => {
-  refused({ telemetryService: 'unix:/run/t.sock' }, TRIXIE_FACTS, /^--telemetry-service: mod_wsgi 5\.0\.2 has no WSGITelemetryService directive \(telemetry came with mod_wsgi 6\)/);
+  refused(
+    { telemetryService: 'unix:/run/t.sock' },
+    TRIXIE_FACTS,
+    /^--telemetry-service: mod_wsgi 5\.0\.2 has no WSGITelemetryService directive \(telemetry came with mod_wsgi 6\)/,
+  );
   refused({ enableTelemetry: true }, TRIXIE_FACTS, /^--enable-telemetry: mod_wsgi 5\.0\.2 has no WSGITelemetryService directive/);
-  refused({ telemetryService: 'unix:/run/t.sock', slowRequests: '2' }, { ...TELEMETRY, directives: ['WSGITelemetryService'] }, /^--slow-requests: mod_wsgi 6\.1\.1 has no WSGISlowRequests directive/);
+  refused(
+    { telemetryService: 'unix:/run/t.sock', slowRequests: '2' },
+    { ...TELEMETRY, directives: ['WSGITelemetryService'] },
+    /^--slow-requests: mod_wsgi 6\.1\.1 has no WSGISlowRequests directive/,
+  );
   checkAgainstToolchain(resolveBuildOptions({ enableTelemetry: true, slowRequests: '0' }), TELEMETRY);
-  const options = resolveBuildOptions({ telemetryService: 'unix:/run/t.sock', telemetryOptions: ['+CaptureUserAgent'], telemetryInterval: '0.5', slowRequests: '2' });
+  const options = resolveBuildOptions({
+    telemetryService: 'unix:/run/t.sock',
+    telemetryOptions: ['+CaptureUserAgent'],
+    telemetryInterval: '0.5',
+    slowRequests: '2',
+  });
   checkAgainstToolchain(options, TELEMETRY);
   const text = renderHttpdConf(planBuild(fixture('site', 'wsgi.py'), options), TELEMETRY, 'x');
   assert.match(text, /^WSGITelemetryService unix:\/run\/t.sock interval=0\.5$/m);

@@ -23,10 +23,20 @@ function write(root: string, files: string[]): void {
   }
 }
 
-test('a directory\'s .dockerignore leaves out what it names; caches and VCS data never go in', () => {
+test("a directory's .dockerignore leaves out what it names; caches and VCS data never go in", () => {
   withTree((root) => {
     for (const dir of ['node_modules/x', 'logs', '.git', 'src/__pycache__', 'secrets']) mkdirSync(path.join(root, dir), { recursive: true });
-    write(root, ['wsgi.py', 'logs/a.log', 'src/mod.py', 'src/__pycache__/mod.cpython-313.pyc', 'secrets/key.pem', 'notes.tmp', 'keep.tmp', '.git/HEAD', 'node_modules/x/i.js']);
+    write(root, [
+      'wsgi.py',
+      'logs/a.log',
+      'src/mod.py',
+      'src/__pycache__/mod.cpython-313.pyc',
+      'secrets/key.pem',
+      'notes.tmp',
+      'keep.tmp',
+      '.git/HEAD',
+      'node_modules/x/i.js',
+    ]);
     writeFileSync(path.join(root, '.dockerignore'), '# local only\nlogs\nsecrets/\n*.tmp\n!keep.tmp\n');
     const names = new ContextBuilder().addHostPath('app', root).names();
     assert.equal(names, ['app', 'app/.dockerignore', 'app/keep.tmp', 'app/src', 'app/src/mod.py', 'app/wsgi.py']);
@@ -35,7 +45,7 @@ test('a directory\'s .dockerignore leaves out what it names; caches and VCS data
   });
 });
 
-test('host permission bits are kept as Docker\'s COPY keeps them (no widening, no setuid; the copied directory itself 0755), owner root', () => {
+test("host permission bits are kept as Docker's COPY keeps them (no widening, no setuid; the copied directory itself 0755), owner root", () => {
   withTree((root) => {
     write(root, ['secret.txt', 'run.sh', 'public.txt', 'private/inner.txt', 'setuid']);
     chmodSync(path.join(root, 'secret.txt'), 0o600);
@@ -46,8 +56,15 @@ test('host permission bits are kept as Docker\'s COPY keeps them (no widening, n
     chmodSync(root, 0o751);
     const context = new ContextBuilder().addDirectory('rootfs').addHostPath('rootfs/app', root).addHostPath('one.txt', path.join(root, 'secret.txt'));
     assert.equal(context.modes(), {
-      rootfs: 0o755, 'rootfs/app': 0o755, 'rootfs/app/private': 0o700, 'rootfs/app/private/inner.txt': 0o644,
-      'rootfs/app/public.txt': 0o644, 'rootfs/app/run.sh': 0o750, 'rootfs/app/secret.txt': 0o600, 'rootfs/app/setuid': 0o755, 'one.txt': 0o600,
+      rootfs: 0o755,
+      'rootfs/app': 0o755,
+      'rootfs/app/private': 0o700,
+      'rootfs/app/private/inner.txt': 0o644,
+      'rootfs/app/public.txt': 0o644,
+      'rootfs/app/run.sh': 0o750,
+      'rootfs/app/secret.txt': 0o600,
+      'rootfs/app/setuid': 0o755,
+      'one.txt': 0o600,
     });
     // A directory given again (a parent added for a later copy) keeps the host's mode.
     context.addDirectory('rootfs/app/private');
@@ -64,13 +81,40 @@ test('host permission bits are kept as Docker\'s COPY keeps them (no widening, n
 
 test('likely secrets are left out at any depth and reported; a .dockerignore negation brings one back', () => {
   withTree((root) => {
-    write(root, ['wsgi.py', '.env', '.env.production', 'id_rsa', 'id_ed25519.pub', 'conf/id_ecdsa', 'conf/site.key', 'tls/server.pem',
-      '.ssh/config', '.aws/credentials', '.netrc', '.pypirc', 'pkg/.env.local', 'environment.py', 'keys.py', 'pem.txt']);
+    write(root, [
+      'wsgi.py',
+      '.env',
+      '.env.production',
+      'id_rsa',
+      'id_ed25519.pub',
+      'conf/id_ecdsa',
+      'conf/site.key',
+      'tls/server.pem',
+      '.ssh/config',
+      '.aws/credentials',
+      '.netrc',
+      '.pypirc',
+      'pkg/.env.local',
+      'environment.py',
+      'keys.py',
+      'pem.txt',
+    ]);
     const tree = walkHostTree(root);
     const copied = tree.entries.map((entry) => entry.relative);
     assert.equal(copied, ['', 'conf', 'environment.py', 'keys.py', 'pem.txt', 'pkg', 'tls', 'wsgi.py']);
     assert.equal(tree.leftOut.map((hostPath) => path.relative(root, hostPath)).sort(), [
-      '.aws', '.env', '.env.production', '.netrc', '.pypirc', '.ssh', 'conf/id_ecdsa', 'conf/site.key', 'id_ed25519.pub', 'id_rsa', 'pkg/.env.local', 'tls/server.pem',
+      '.aws',
+      '.env',
+      '.env.production',
+      '.netrc',
+      '.pypirc',
+      '.ssh',
+      'conf/id_ecdsa',
+      'conf/site.key',
+      'id_ed25519.pub',
+      'id_rsa',
+      'pkg/.env.local',
+      'tls/server.pem',
     ]);
     // The tree's .dockerignore: a negation brings one back, its own patterns are not reported as secrets.
     writeFileSync(path.join(root, '.dockerignore'), '!.env\n!tls/server.pem\nkeys.py\n');
@@ -104,7 +148,10 @@ test('links inside the tree stay links (absolute ones made relative); links leav
     assert.is(readlinkSync(path.join(root, 'out', 'site', 'css', 'home.html')), '../index.html');
 
     symlinkSync('../../outside.txt', path.join(tree, 'css', 'leak.txt'));
-    usageError(() => walkHostTree(tree, '--url-alias'), /^--url-alias: '.*site\/css\/leak\.txt' is a symbolic link to '\.\.\/\.\.\/outside\.txt', outside '.*site'.*\.dockerignore/);
+    usageError(
+      () => walkHostTree(tree, '--url-alias'),
+      /^--url-alias: '.*site\/css\/leak\.txt' is a symbolic link to '\.\.\/\.\.\/outside\.txt', outside '.*site'.*\.dockerignore/,
+    );
     rmSync(path.join(tree, 'css', 'leak.txt'));
     symlinkSync('/etc/passwd', path.join(tree, 'passwd'));
     usageError(() => new ContextBuilder().addHostPath('site', tree), /'.*site\/passwd' is a symbolic link to '\/etc\/passwd', outside/);

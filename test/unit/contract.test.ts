@@ -12,8 +12,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { APACHE_MODULES, APACHE_MPMS, DERIVED_VARIABLES, HTTPD_DEFINES, IMAGE_PATHS, OPTIONAL_APACHE_MODULES, RUNTIME_USER, WORKER_POOL_VARIABLES } from '../../src/contract.js';
-import { CONTRACT_FILES, IMAGE_COMMAND_SETTINGS, RUNTIME_SETTINGS, apacheModulesFile, contractFiles, contractHeader, contractJson, contractShell } from '../../src/contract-files.js';
+import {
+  APACHE_MODULES,
+  APACHE_MPMS,
+  DERIVED_VARIABLES,
+  HTTPD_DEFINES,
+  IMAGE_PATHS,
+  OPTIONAL_APACHE_MODULES,
+  RUNTIME_USER,
+  WORKER_POOL_VARIABLES,
+} from '../../src/contract.js';
+import {
+  CONTRACT_FILES,
+  IMAGE_COMMAND_SETTINGS,
+  RUNTIME_SETTINGS,
+  apacheModulesFile,
+  contractFiles,
+  contractHeader,
+  contractJson,
+  contractShell,
+} from '../../src/contract-files.js';
 import { resolveBuildOptions } from '../../src/options.js';
 import { packageRoot } from '../../src/paths.js';
 import { planBuild } from '../../src/plan.js';
@@ -35,7 +53,16 @@ const DECLARED = new Set<string>([
 ]);
 
 /** The values only src/contract.ts may write down. */
-const CONTRACT_VALUES = [IMAGE_PATHS.configDir, IMAGE_PATHS.runtimeDir, IMAGE_PATHS.venv, IMAGE_PATHS.app, IMAGE_PATHS.libDir, IMAGE_PATHS.entrypoint, IMAGE_PATHS.healthcheck, String(RUNTIME_USER.uid)];
+const CONTRACT_VALUES = [
+  IMAGE_PATHS.configDir,
+  IMAGE_PATHS.runtimeDir,
+  IMAGE_PATHS.venv,
+  IMAGE_PATHS.app,
+  IMAGE_PATHS.libDir,
+  IMAGE_PATHS.entrypoint,
+  IMAGE_PATHS.healthcheck,
+  String(RUNTIME_USER.uid),
+];
 
 const withoutComments = {
   c: (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, ''),
@@ -46,7 +73,9 @@ const withoutComments = {
 
 /** The contract values a file's code (comments aside) restates, but `allowed`. */
 function restated(code: string, allowed: string[] = []): string[] {
-  return CONTRACT_VALUES.filter((value) => !allowed.includes(value) && new RegExp(`(^|[^\\w/.-])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w-])`, 'm').test(code));
+  return CONTRACT_VALUES.filter(
+    (value) => !allowed.includes(value) && new RegExp(`(^|[^\\w/.-])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w-])`, 'm').test(code),
+  );
 }
 
 test('the generated files carry every runtime setting of the table with its default and range', () => {
@@ -59,7 +88,10 @@ test('the generated files carry every runtime setting of the table with its defa
   }
   assert.match(header, /#define MWE_LOG_LEVEL_TRACE8 "trace8"/);
   const json = JSON.parse(contractJson()) as { paths: Record<string, string>; settings: { flag: string; env: string; choices?: string[] }[] };
-  assert.equal(json.settings.map((setting) => setting.flag), IMAGE_COMMAND_SETTINGS.map((spec) => spec.flag));
+  assert.equal(
+    json.settings.map((setting) => setting.flag),
+    IMAGE_COMMAND_SETTINGS.map((spec) => spec.flag),
+  );
   assert.equal(json.settings.find((setting) => setting.flag === '--log-level')!.choices!.slice(-1), ['trace8']);
   assert.equal(json.paths, IMAGE_PATHS);
   for (const spec of IMAGE_COMMAND_SETTINGS) assert.ok(contractShell().includes(`        ${spec.flag}) setting_env=${spec.env} `), spec.flag);
@@ -94,7 +126,11 @@ test('the entrypoint compiles against the generated header', () => {
   const directory = mkdtempSync(path.join(tmpdir(), 'mwe-contract-'));
   try {
     writeFileSync(path.join(directory, CONTRACT_FILES.header), contractHeader());
-    const result = spawnSync('gcc', ['-fsyntax-only', '-Wall', '-Wextra', '-Werror', `-I${directory}`, path.join(packageRoot(), 'entrypoint', 'entrypoint.c')], { encoding: 'utf8' });
+    const result = spawnSync(
+      'gcc',
+      ['-fsyntax-only', '-Wall', '-Wextra', '-Werror', `-I${directory}`, path.join(packageRoot(), 'entrypoint', 'entrypoint.c')],
+      { encoding: 'utf8' },
+    );
     assert.is(result.status, 0, result.stderr);
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -105,13 +141,23 @@ test("the generated config reads only declared variables and defines, and loads 
   const template = RUNTIME('httpd.conf.mustache');
   for (const [, name] of template.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)) assert.ok(DECLARED.has(name), `\${${name}} in httpd.conf.mustache`);
   for (const [, name] of template.matchAll(/<IfDefine !?([A-Za-z_]+)>/g)) assert.ok(Object.values(HTTPD_DEFINES).includes(name as never), `<IfDefine ${name}>`);
-  const everything = resolveBuildOptions({ directoryListing: true, http2: true, serverStatus: true, compressResponses: true, withCgi: true, documentRoot: fixture('site', 'public') });
+  const everything = resolveBuildOptions({
+    directoryListing: true,
+    http2: true,
+    serverStatus: true,
+    compressResponses: true,
+    withCgi: true,
+    documentRoot: fixture('site', 'public'),
+  });
   const allowed = new Set([...APACHE_MODULES, ...OPTIONAL_APACHE_MODULES, ...APACHE_MPMS.map((mpm) => `mpm_${mpm}`)]);
   for (const mpm of APACHE_MPMS) {
     const conf = renderHttpdConf(planBuild(example('hello', 'wsgi.py'), { ...everything, serverMpm: mpm }), { ...TRIXIE_FACTS, apacheModules: ['cgi'] }, 'x');
-    const loaded = [...conf.matchAll(new RegExp(`^\\s*LoadModule (\\w+)_module '${TRIXIE_FACTS.modulesDirectory}/mod_\\w+\\.so'`, 'gm'))].map(([, name]) => name);
+    const loaded = [...conf.matchAll(new RegExp(`^\\s*LoadModule (\\w+)_module '${TRIXIE_FACTS.modulesDirectory}/mod_\\w+\\.so'`, 'gm'))].map(
+      ([, name]) => name,
+    );
     for (const name of loaded) assert.ok(allowed.has(name), `LoadModule ${name}`);
-    for (const name of ['autoindex', 'http2', 'status', 'deflate', 'cgi', `mpm_${mpm}`]) assert.ok(loaded.includes(name), `${name} with every option that loads one`);
+    for (const name of ['autoindex', 'http2', 'status', 'deflate', 'cgi', `mpm_${mpm}`])
+      assert.ok(loaded.includes(name), `${name} with every option that loads one`);
   }
   assert.match(apacheModulesFile(), new RegExp(`^${APACHE_MODULES.join(' ')} ${OPTIONAL_APACHE_MODULES.join(' ')}\n${APACHE_MPMS.join(' ')}\n$`));
 });
@@ -133,7 +179,10 @@ test("the image's setup-server and runmodwsgi read the runtime settings from the
   assert.equal(restated(python.replace(`${IMAGE_PATHS.libDir}/${CONTRACT_FILES.json}`, '')), []);
   const assigned = new Set([...contractShell().matchAll(/^(\w+)=/gm)].map(([, name]) => name));
   for (const spec of RUNTIME_SETTINGS) {
-    for (const [name, code] of [['setup-server.sh', shell], ['runmodwsgi.py', python]]) {
+    for (const [name, code] of [
+      ['setup-server.sh', shell],
+      ['runmodwsgi.py', python],
+    ]) {
       assert.not.ok(new RegExp(`(^|[^\\w-])${spec.flag}(?![\\w-])`).test(code), `${name} names ${spec.flag}: it comes from the contract`);
       assert.not.ok(new RegExp(`\\b${spec.env}\\b`).test(code), `${name} names ${spec.env}: it comes from the contract`);
     }
@@ -148,7 +197,11 @@ test('templates and scripts get the image paths and the user rendered in, never 
   const runtime = path.join(packageRoot(), 'images', 'runtime');
   for (const name of readdirSync(runtime)) {
     const text = RUNTIME(name);
-    const code = name.endsWith('.sh') ? withoutComments.shell(text) : name.endsWith('.wsgi.mustache') || name.endsWith('.py.mustache') ? withoutComments.python(text) : text;
+    const code = name.endsWith('.sh')
+      ? withoutComments.shell(text)
+      : name.endsWith('.wsgi.mustache') || name.endsWith('.py.mustache')
+        ? withoutComments.python(text)
+        : text;
     const allowed = name === 'setup-server.sh' ? [IMAGE_PATHS.libDir] : [];
     assert.equal(restated(code.replace(`${IMAGE_PATHS.libDir}/${CONTRACT_FILES.shell}`, ''), allowed), [], name);
   }

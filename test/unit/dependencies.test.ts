@@ -19,7 +19,10 @@ const PYPI: IndexConfig = indexConfig({}, {}, () => ({}));
 const LOCKS = (kind: string, ...parts: string[]): string => fixture('lock-apps', kind, ...parts);
 
 test('requirements.txt in the app directory is found; the venv joins the python path; pip gets the wheel directory only', () => {
-  const plan = planBuild(fixture('deps-app', 'wsgi.py'), resolveBuildOptions({ wheelDir: fixture('wheelhouse') }), { ...PYPI, caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+  const plan = planBuild(fixture('deps-app', 'wsgi.py'), resolveBuildOptions({ wheelDir: fixture('wheelhouse') }), {
+    ...PYPI,
+    caBundle: '/etc/ssl/certs/ca-certificates.crt',
+  });
   assert.is(plan.dependencies?.kind, 'requirements');
   assert.is(plan.dependencies?.file, fixture('deps-app', 'requirements.txt'));
   assert.equal(plan.dependencies?.sourceArgs, ['--no-index', '--find-links', '/tmp/dependencies/wheels']);
@@ -27,7 +30,10 @@ test('requirements.txt in the app directory is found; the venv joins the python 
   assert.equal(plan.pythonPath, ['/opt/venv/site-packages']);
   assert.match(renderHttpdConf(plan, FACTS, 'mwe-image build'), /python-path='\/opt\/venv\/site-packages'/);
   const dockerfile = renderDockerfile(plan, FACTS);
-  assert.match(dockerfile, /FROM toolchain AS dependencies\nCOPY dependencies\/ \/tmp\/dependencies\/\nRUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/.cache\/pip \["\/bin\/sh","\/tmp\/dependencies\/install-dependencies\.sh","\/usr\/bin\/python3","\/opt\/venv","requirements","--no-index","--find-links","\/tmp\/dependencies\/wheels"\]/);
+  assert.match(
+    dockerfile,
+    /FROM toolchain AS dependencies\nCOPY dependencies\/ \/tmp\/dependencies\/\nRUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/.cache\/pip \["\/bin\/sh","\/tmp\/dependencies\/install-dependencies\.sh","\/usr\/bin\/python3","\/opt\/venv","requirements","--no-index","--find-links","\/tmp\/dependencies\/wheels"\]/,
+  );
   assert.match(dockerfile, /COPY --from=dependencies \/opt\/venv \/opt\/venv\nENV PATH=\/opt\/venv\/bin:/);
   assert.equal(stageFiles(plan.dependencies!), [['requirements.txt', fixture('deps-app', 'requirements.txt')]]);
 });
@@ -35,11 +41,20 @@ test('requirements.txt in the app directory is found; the venv joins the python 
 test('pyproject.toml counts only with [project] dependencies; the index configuration reaches pip (CA bundle, find-links directory copied); no file, no stage', () => {
   const linksDir = mkdtempSync(path.join(os.tmpdir(), 'mwe-links-'));
   const options = resolveBuildOptions({ indexUrl: 'https://pypi.example/simple/', findLinks: ['https://wheels.example/', linksDir] });
-  const plan = planBuild(fixture('pyproject-app', 'wsgi.py'), options, { ...indexConfig(options, {}, () => ({})), caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+  const plan = planBuild(fixture('pyproject-app', 'wsgi.py'), options, {
+    ...indexConfig(options, {}, () => ({})),
+    caBundle: '/etc/ssl/certs/ca-certificates.crt',
+  });
   assert.is(plan.dependencies?.kind, 'pyproject');
   assert.equal(plan.dependencies?.sourceArgs, [
-    '--index-url', 'https://pypi.example/simple/', '--find-links', 'https://wheels.example/',
-    '--find-links', '/tmp/dependencies/find-links/0', '--cert', '/tmp/dependencies/ca-bundle.crt',
+    '--index-url',
+    'https://pypi.example/simple/',
+    '--find-links',
+    'https://wheels.example/',
+    '--find-links',
+    '/tmp/dependencies/find-links/0',
+    '--cert',
+    '/tmp/dependencies/ca-bundle.crt',
   ]);
   assert.equal(plan.dependencies?.findLinkDirectories, [linksDir]);
   assert.is(plan.dependencies?.caBundle, '/etc/ssl/certs/ca-certificates.crt');
@@ -60,7 +75,10 @@ test('--requirements names the file; --ignore-requirements skips detection; cont
   assert.is(named.dependencies?.file, fixture('deps-app', 'requirements.txt'));
   assert.is(planBuild(fixture('deps-app', 'wsgi.py'), resolveBuildOptions({ ignoreRequirements: true }), PYPI).dependencies, undefined);
   const usage = (raw: Record<string, unknown>, pattern: RegExp): void => {
-    assert.throws(() => resolveBuildOptions(raw), (error: Error) => error instanceof UsageError && pattern.test(error.message));
+    assert.throws(
+      () => resolveBuildOptions(raw),
+      (error: Error) => error instanceof UsageError && pattern.test(error.message),
+    );
   };
   usage({ wheelDir: fixture('wheelhouse'), indexUrl: 'https://pypi.example/simple/' }, /^--wheel-dir installs from that directory only/);
   usage({ ignoreRequirements: true, requirements: fixture('deps-app', 'requirements.txt') }, /^--ignore-requirements and --requirements contradict/);
@@ -90,13 +108,19 @@ test('the app directory: uv.lock, poetry.lock, Pipfile.lock, requirements.txt, t
   // A lock named by --requirements is read as that lock, with the pyproject.toml beside it.
   const poetry = found({ requirements: path.join(dir, 'poetry.lock') })!;
   assert.is(poetry.kind, 'poetry');
-  assert.equal(stageFiles(poetry), [['poetry.lock', path.join(dir, 'poetry.lock')], ['pyproject.toml', path.join(dir, 'pyproject.toml')]]);
+  assert.equal(stageFiles(poetry), [
+    ['poetry.lock', path.join(dir, 'poetry.lock')],
+    ['pyproject.toml', path.join(dir, 'pyproject.toml')],
+  ]);
   assert.equal(stageFiles(found({ requirements: path.join(dir, 'Pipfile.lock') })!), [['Pipfile.lock', path.join(dir, 'Pipfile.lock')]]);
   assert.is(found({ ignoreRequirements: true }), undefined);
 
   rmSync(path.join(dir, 'pyproject.toml'));
   usageError(() => found(), /^APP: .*uv\.lock needs the pyproject\.toml beside it \(uv export reads both\)/);
-  usageError(() => found({ requirements: path.join(dir, 'poetry.lock') }), /^--requirements: .*poetry\.lock needs the pyproject\.toml beside it \(poetry export reads both\)/);
+  usageError(
+    () => found({ requirements: path.join(dir, 'poetry.lock') }),
+    /^--requirements: .*poetry\.lock needs the pyproject\.toml beside it \(poetry export reads both\)/,
+  );
   rmSync(path.join(dir, 'uv.lock'));
   rmSync(path.join(dir, 'poetry.lock'));
   assert.is(found()!.kind, 'pipenv', 'Pipfile.lock needs nothing beside it');
@@ -112,12 +136,27 @@ test('a lock goes to the stage with its project file and the kind tells the inst
     const plan = planBuild(LOCKS(kind, 'wsgi.py'), resolveBuildOptions({}), { ...PYPI, caBundle: '/etc/ssl/certs/ca-certificates.crt' });
     const dependencies = plan.dependencies!;
     assert.is(dependencies.kind, kind);
-    assert.equal(stageFiles(dependencies).map(([name]) => name), files);
+    assert.equal(
+      stageFiles(dependencies).map(([name]) => name),
+      files,
+    );
     assert.match(describeDependencies(dependencies), tool);
-    assert.ok(renderDockerfile(plan, FACTS).includes(`RUN --mount=type=cache,id=mwe-pip-cache,target=/root/.cache/pip ["/bin/sh","/tmp/dependencies/install-dependencies.sh","/usr/bin/python3","/opt/venv","${kind}","--index-url","https://pypi.org/simple/","--cert","/tmp/dependencies/ca-bundle.crt"]`), kind);
+    assert.ok(
+      renderDockerfile(plan, FACTS).includes(
+        `RUN --mount=type=cache,id=mwe-pip-cache,target=/root/.cache/pip ["/bin/sh","/tmp/dependencies/install-dependencies.sh","/usr/bin/python3","/opt/venv","${kind}","--index-url","https://pypi.org/simple/","--cert","/tmp/dependencies/ca-bundle.crt"]`,
+      ),
+      kind,
+    );
     const names = appContext(plan, { tag: 'mwe-image/toolchain:test', facts: FACTS, built: false }, 'mwe-image build').names();
-    assert.equal(names.filter((name) => name.startsWith('dependencies/') && !/^dependencies\/(wheels|find-links)$/.test(name)).sort(),
-      ['dependencies/ca-bundle.crt', 'dependencies/extra-requirements.txt', 'dependencies/install-dependencies.sh', ...files.map((name) => `dependencies/${name}`)].sort());
+    assert.equal(
+      names.filter((name) => name.startsWith('dependencies/') && !/^dependencies\/(wheels|find-links)$/.test(name)).sort(),
+      [
+        'dependencies/ca-bundle.crt',
+        'dependencies/extra-requirements.txt',
+        'dependencies/install-dependencies.sh',
+        ...files.map((name) => `dependencies/${name}`),
+      ].sort(),
+    );
   }
 });
 

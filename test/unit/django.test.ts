@@ -56,35 +56,49 @@ django('a settings package without WSGI_APPLICATION falls back to the wsgi modul
 
 django('an unreadable project is one usage line naming what to fix', () => {
   usageError(() => readDjangoProject(project({ 'manage.py': 'import sys\n' })), /does not set DJANGO_SETTINGS_MODULE/);
-  usageError(() => readDjangoProject(project({ 'manage.py': MANAGE })), /names settings shop\.settings\.production, but .* has no shop\/settings\/production\.py/);
+  usageError(
+    () => readDjangoProject(project({ 'manage.py': MANAGE })),
+    /names settings shop\.settings\.production, but .* has no shop\/settings\/production\.py/,
+  );
   usageError(() => readDjangoProject(project({ 'manage.py': MANAGE, 'shop/settings/production.py': '' })), /no WSGI_APPLICATION .* set WSGI_APPLICATION/);
-  usageError(() => readDjangoProject(project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'shop.wsgi.application'\n" })),
-    /WSGI_APPLICATION names module shop\.wsgi, which is not under/);
-  usageError(() => readDjangoProject(project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'application'\n" })), /is not MODULE\.CALLABLE/);
+  usageError(
+    () => readDjangoProject(project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'shop.wsgi.application'\n" })),
+    /WSGI_APPLICATION names module shop\.wsgi, which is not under/,
+  );
+  usageError(
+    () => readDjangoProject(project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'application'\n" })),
+    /is not MODULE\.CALLABLE/,
+  );
 });
 
-django('the plan: project root as /srv/app, the WSGI module as a module entry point; Django from requirements.txt, run by the venv on Debian\'s python3-minimal', () => {
-  const plan = planBuild(EXAMPLE, resolveBuildOptions({}), PYPI);
-  assert.is(plan.applicationType, 'module');
-  assert.is(plan.entryPoint, 'mysite.wsgi');
-  assert.is(plan.workingDirectory, '/srv/app');
-  assert.equal(plan.copies, [{ hostPath: EXAMPLE, imagePath: '/srv/app' }]);
-  assert.is(plan.tag, 'mwe-app/django:latest');
-  assert.is(plan.dependencies?.file, path.join(EXAMPLE, 'requirements.txt'));
-  assert.equal(plan.options.systemPackages, ['python3-minimal']);
-  assert.is(plan.django?.addedPackage, false);
-  assert.is(plan.django?.dependencyFile, path.join(EXAMPLE, 'requirements.txt'));
-  assert.match(describeDjangoProject(plan.django!, false), /; Django from requirements\.txt, run by \/opt\/venv\/bin\/python \(Debian's python3-minimal added to --system-packages\)$/);
-  // An interpreter named in --system-packages, or a built Python (its interpreter is in the image), adds nothing.
-  assert.equal(planBuild(EXAMPLE, resolveBuildOptions({ systemPackages: ['python3'] }), PYPI).options.systemPackages, ['python3']);
-  const freeThreaded = planBuild(EXAMPLE, resolveBuildOptions({ python: '3.13t' }), PYPI);
-  assert.equal(freeThreaded.options.systemPackages, []);
-  assert.is(freeThreaded.django?.interpreterPackage, undefined);
-  const callable = project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'shop.wsgi.app'\n", 'shop/wsgi.py': '' });
-  assert.is(planBuild(callable, resolveBuildOptions({})).options.callableObject, 'app');
-});
+django(
+  "the plan: project root as /srv/app, the WSGI module as a module entry point; Django from requirements.txt, run by the venv on Debian's python3-minimal",
+  () => {
+    const plan = planBuild(EXAMPLE, resolveBuildOptions({}), PYPI);
+    assert.is(plan.applicationType, 'module');
+    assert.is(plan.entryPoint, 'mysite.wsgi');
+    assert.is(plan.workingDirectory, '/srv/app');
+    assert.equal(plan.copies, [{ hostPath: EXAMPLE, imagePath: '/srv/app' }]);
+    assert.is(plan.tag, 'mwe-app/django:latest');
+    assert.is(plan.dependencies?.file, path.join(EXAMPLE, 'requirements.txt'));
+    assert.equal(plan.options.systemPackages, ['python3-minimal']);
+    assert.is(plan.django?.addedPackage, false);
+    assert.is(plan.django?.dependencyFile, path.join(EXAMPLE, 'requirements.txt'));
+    assert.match(
+      describeDjangoProject(plan.django!, false),
+      /; Django from requirements\.txt, run by \/opt\/venv\/bin\/python \(Debian's python3-minimal added to --system-packages\)$/,
+    );
+    // An interpreter named in --system-packages, or a built Python (its interpreter is in the image), adds nothing.
+    assert.equal(planBuild(EXAMPLE, resolveBuildOptions({ systemPackages: ['python3'] }), PYPI).options.systemPackages, ['python3']);
+    const freeThreaded = planBuild(EXAMPLE, resolveBuildOptions({ python: '3.13t' }), PYPI);
+    assert.equal(freeThreaded.options.systemPackages, []);
+    assert.is(freeThreaded.django?.interpreterPackage, undefined);
+    const callable = project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'shop.wsgi.app'\n", 'shop/wsgi.py': '' });
+    assert.is(planBuild(callable, resolveBuildOptions({})).options.callableObject, 'app');
+  },
+);
 
-django('a project that lists no dependencies (or --ignore-requirements) gets Debian\'s python3-django, added once', () => {
+django("a project that lists no dependencies (or --ignore-requirements) gets Debian's python3-django, added once", () => {
   const plan = planBuild(EXAMPLE, resolveBuildOptions({ ignoreRequirements: true }));
   assert.is(plan.dependencies, undefined);
   assert.equal(plan.options.systemPackages, ['python3-django']);
@@ -95,27 +109,50 @@ django('a project that lists no dependencies (or --ignore-requirements) gets Deb
   assert.is(given.django?.addedPackage, false);
   const bare = project({ 'manage.py': MANAGE, 'shop/settings/production.py': "WSGI_APPLICATION = 'shop.wsgi.application'\n", 'shop/wsgi.py': '' });
   assert.equal(planBuild(bare, resolveBuildOptions({})).options.systemPackages, ['python3-django']);
-  usageError(() => planBuild(bare, resolveBuildOptions({ python: '3.13t' })), /^APP: a Django project without dependencies runs on Debian's python3-django, which needs the distribution's Python; list Django in a requirements\.txt/);
+  usageError(
+    () => planBuild(bare, resolveBuildOptions({ python: '3.13t' })),
+    /^APP: a Django project without dependencies runs on Debian's python3-django, which needs the distribution's Python; list Django in a requirements\.txt/,
+  );
 });
 
 django('--django without a project, and combinations that cannot work, are usage errors', () => {
-  usageError(() => planBuild(example('hello'), resolveBuildOptions({ django: true })), /--django: '.*hello' has no manage\.py; give the Django project directory/);
+  usageError(
+    () => planBuild(example('hello'), resolveBuildOptions({ django: true })),
+    /--django: '.*hello' has no manage\.py; give the Django project directory/,
+  );
   usageError(() => planBuild(example('hello', 'wsgi.py'), resolveBuildOptions({ django: true })), /--django: .* has no manage\.py/);
   usageError(() => resolveBuildOptions({ django: true, applicationType: 'module' }), /--django: APP is a project directory, not a module name/);
   usageError(() => planBuild(EXAMPLE, resolveBuildOptions({ appDir: example('hello') })), /--app-dir: a Django project directory is itself the app directory/);
-  usageError(() => planBuild(EXAMPLE, resolveBuildOptions({ python: '3.13t', ignoreRequirements: true })), /python3-django, which needs the distribution's Python/);
+  usageError(
+    () => planBuild(EXAMPLE, resolveBuildOptions({ python: '3.13t', ignoreRequirements: true })),
+    /python3-django, which needs the distribution's Python/,
+  );
   // Without --django a directory is not a script: the old message stands.
   usageError(() => planBuild(example('hello'), resolveBuildOptions({})), /APP: '.*hello' is not a file/);
 });
 
 django('rendered: a shell-free build step, the include after --url-alias, and MWE_RELOAD_ON_CHANGES in the handler', () => {
-  const plan = planBuild(EXAMPLE, resolveBuildOptions({ urlAliases: [['/favicon.ico', path.join(EXAMPLE, 'pages', 'static', 'pages', 'site.css')]], mountPoint: '/site/' }), PYPI);
+  const plan = planBuild(
+    EXAMPLE,
+    resolveBuildOptions({ urlAliases: [['/favicon.ico', path.join(EXAMPLE, 'pages', 'static', 'pages', 'site.css')]], mountPoint: '/site/' }),
+    PYPI,
+  );
   const dockerfile = renderDockerfile(plan, TRIXIE_FACTS);
   assert.match(dockerfile, /apt-get install -y --no-install-recommends python3-minimal/);
-  assert.ok(dockerfile.includes('RUN ["/opt/venv/bin/python","-m","mod_wsgi.express.prepare","--settings","mysite.settings","--mount-point","/site/","--output","/etc/mwe-image/django.conf"]'), dockerfile);
+  assert.ok(
+    dockerfile.includes(
+      'RUN ["/opt/venv/bin/python","-m","mod_wsgi.express.prepare","--settings","mysite.settings","--mount-point","/site/","--output","/etc/mwe-image/django.conf"]',
+    ),
+    dockerfile,
+  );
   const debian = renderDockerfile(planBuild(EXAMPLE, resolveBuildOptions({ ignoreRequirements: true })), TRIXIE_FACTS);
   assert.match(debian, /apt-get install -y --no-install-recommends python3-django/);
-  assert.ok(debian.includes('RUN ["python3","-m","mod_wsgi.express.prepare","--settings","mysite.settings","--mount-point","/","--output","/etc/mwe-image/django.conf"]'), debian);
+  assert.ok(
+    debian.includes(
+      'RUN ["python3","-m","mod_wsgi.express.prepare","--settings","mysite.settings","--mount-point","/","--output","/etc/mwe-image/django.conf"]',
+    ),
+    debian,
+  );
   assert.ok(dockerfile.indexOf('mod_wsgi.express.prepare') < dockerfile.indexOf('USER 10001:0'), 'the build step runs as root');
   const conf = renderHttpdConf(plan, TRIXIE_FACTS, 'mwe-image build');
   assert.ok(conf.indexOf("Alias '/favicon.ico'") < conf.indexOf("Include '/etc/mwe-image/django.conf'"), conf);

@@ -14,8 +14,7 @@ import { usageError } from '../helpers/usage.js';
 
 const HELP = readFileSync(fixture('reference', 'mod_wsgi-express-6.0.5-start-server-help.txt'), 'utf8');
 /** The long options the help lists, one per option line (`  --name ARG` or `  -h, --help`). */
-const EXPRESS_OPTIONS = [...new Set([...HELP.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((match) => match[1]))]
-  .filter((flag) => flag !== '--help');
+const EXPRESS_OPTIONS = [...new Set([...HELP.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)/gm)].map((match) => match[1]))].filter((flag) => flag !== '--help');
 
 test('the help file lists 147 options besides --help', () => {
   assert.is(EXPRESS_OPTIONS.length, 147);
@@ -23,7 +22,11 @@ test('the help file lists 147 options besides --help', () => {
 
 for (const command of ['build', 'config', 'start-server', 'setup-server']) {
   test(`${command} knows every mod_wsgi-express 6 start-server option`, () => {
-    const known = new Set(buildProgram().commands.find((candidate) => candidate.name() === command)!.options.map((option) => option.long));
+    const known = new Set(
+      buildProgram()
+        .commands.find((candidate) => candidate.name() === command)!
+        .options.map((option) => option.long),
+    );
     for (const alias of Object.keys(OPTION_ALIASES)) known.add(alias);
     const missing = EXPRESS_OPTIONS.filter((flag) => !known.has(flag));
     assert.equal(missing, [], `${command} lacks ${missing.length} of mod_wsgi-express 6's options: ${missing.join(' ')}`);

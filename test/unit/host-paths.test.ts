@@ -65,7 +65,12 @@ test('a copied path outside the app directory and the current directory needs --
       [{ envvarsScript: path.join(project, 'other', 'lib.py') }, '--envvars-script'],
     ];
     for (const [raw, flag] of cases) {
-      usageError(() => plan(APP, raw), new RegExp(`^${flag}: '.*' is outside the app directory \\(${project}/app\\) and the current directory \\(.*\\); move it there, or add --allow-outside-paths`));
+      usageError(
+        () => plan(APP, raw),
+        new RegExp(
+          `^${flag}: '.*' is outside the app directory \\(${project}/app\\) and the current directory \\(.*\\); move it there, or add --allow-outside-paths`,
+        ),
+      );
       assert.ok(plan(APP, { ...raw, allowOutsidePaths: true }).copies.length >= 2, flag);
     }
     usageError(() => plan(APP, { urlAliases: [['/etc', '/etc']] }), /^--url-alias: '\/etc' is outside the app directory/);
@@ -73,16 +78,20 @@ test('a copied path outside the app directory and the current directory needs --
     assert.equal(plan(APP, { urlAliases: [['/p/', path.join(project, 'app', 'public')]] }).aliases[0].imagePath, '/srv/app/public/');
     assert.ok(plan(APP, { urlAliases: [['/s/', fixture('app', 'static')]] }).copies.some((copy) => copy.hostPath === fixture('app', 'static')));
     // A module app without --app-dir has only the current directory.
-    usageError(() => plan('mod_wsgi.diagnostics.environ', { applicationType: 'module', pythonPath: [path.join(project, 'other')] }),
-      /^--python-path: '.*other' is outside the current directory \(.*\); move it there, or add --allow-outside-paths/);
+    usageError(
+      () => plan('mod_wsgi.diagnostics.environ', { applicationType: 'module', pythonPath: [path.join(project, 'other')] }),
+      /^--python-path: '.*other' is outside the current directory \(.*\); move it there, or add --allow-outside-paths/,
+    );
   });
 });
 
 test('a --document-root or alias directory that is or contains the app directory needs --allow-app-in-document-root', () => {
   withProject((project) => {
     const APP = path.join(project, 'app', 'wsgi.py');
-    usageError(() => plan(APP, { documentRoot: path.join(project, 'app') }),
-      /^--document-root: '.*\/app' is or contains the app directory \(.*\/app\), so Apache would serve the application's source and files; give a directory of static files only, or add --allow-app-in-document-root$/);
+    usageError(
+      () => plan(APP, { documentRoot: path.join(project, 'app') }),
+      /^--document-root: '.*\/app' is or contains the app directory \(.*\/app\), so Apache would serve the application's source and files; give a directory of static files only, or add --allow-app-in-document-root$/,
+    );
     usageError(() => plan(APP, { documentRoot: project, allowOutsidePaths: true }), /^--document-root: '.*' is or contains the app directory/);
     usageError(() => plan(APP, { urlAliases: [['/src/', `${path.join(project, 'app')}/`]] }), /^--url-alias: '.*\/app' is or contains the app directory/);
     assert.is(plan(APP, { documentRoot: path.join(project, 'app'), allowAppInDocumentRoot: true }).documentRoot, '/srv/app');
@@ -123,7 +132,10 @@ test('likely secrets in a copied tree are listed for one warning line', () => {
   withProject((project) => {
     const built = plan(path.join(project, 'app', 'wsgi.py'));
     assert.equal(built.leftOut, [path.join(project, 'app', '.env')]);
-    assert.is(leftOutWarning(built), `Warning: left out of the image as likely secrets: ${path.join(project, 'app', '.env')}; a !NAME line in that directory's .dockerignore brings one back`);
+    assert.is(
+      leftOutWarning(built),
+      `Warning: left out of the image as likely secrets: ${path.join(project, 'app', '.env')}; a !NAME line in that directory's .dockerignore brings one back`,
+    );
     writeFileSync(path.join(project, 'app', '.dockerignore'), '!.env\n');
     assert.equal(plan(path.join(project, 'app', 'wsgi.py')).leftOut, []);
     assert.is(leftOutWarning(plan(example('hello', 'wsgi.py'))), undefined);
@@ -162,9 +174,16 @@ test('the Dockerfile passes ENV and LABEL values as typed: $, " and \\ escaped',
 });
 
 test('.ht* files are denied wherever the configuration serves files, also to loopback clients of --allow-localhost', () => {
-  const text = renderHttpdConf(plan(fixture('site', 'wsgi.py'), {
-    documentRoot: fixture('site', 'public'), urlAliases: [['/static/', fixture('app', 'static')]], serverName: 'example.com', allowLocalhost: true,
-  }), TRIXIE_FACTS, 'x');
+  const text = renderHttpdConf(
+    plan(fixture('site', 'wsgi.py'), {
+      documentRoot: fixture('site', 'public'),
+      urlAliases: [['/static/', fixture('app', 'static')]],
+      serverName: 'example.com',
+      allowLocalhost: true,
+    }),
+    TRIXIE_FACTS,
+    'x',
+  );
   assert.match(text, /\n<FilesMatch "\^\\\.ht">\n    Require all denied\n<\/FilesMatch>\n/);
   // Server-wide, before every <Directory> that grants (the document root, the aliases): Files sections merge after them.
   assert.ok(text.indexOf('<FilesMatch "^\\.ht">') < text.indexOf("<Directory '/srv/app/public'>"));

@@ -21,21 +21,35 @@ const TOKEN = 's3cr3t-token';
 const TOOLCHAIN: Toolchain = { tag: 'mwe-image/toolchain:test', facts: FACTS, built: false };
 
 const FLAGS = { findLinks: [`https://reader:${TOKEN}@links.example/wheels/`] };
-const plan = () => planBuild(fixture('deps-app', 'wsgi.py'), resolveBuildOptions(FLAGS),
-  indexConfig(FLAGS, { PIP_INDEX_URL: `https://__token__:${TOKEN}@pypi.example/simple/` }, () => ({})));
+const plan = () =>
+  planBuild(
+    fixture('deps-app', 'wsgi.py'),
+    resolveBuildOptions(FLAGS),
+    indexConfig(FLAGS, { PIP_INDEX_URL: `https://__token__:${TOKEN}@pypi.example/simple/` }, () => ({})),
+  );
 
 credentials('the Dockerfile has the sources redacted and a secret mount; the secret has them whole, one a line', () => {
   const built = plan();
   const dockerfile = renderDockerfile(built, FACTS);
   assert.not.ok(dockerfile.includes(TOKEN), dockerfile);
-  assert.match(dockerfile, /RUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/\.cache\/pip --mount=type=secret,id=mwe-pip-sources \["\/bin\/sh",.*"--index-url","https:\/\/\*\*\*@pypi\.example\/simple\/",.*"--find-links","https:\/\/\*\*\*@links\.example\/wheels\/"/);
+  assert.match(
+    dockerfile,
+    /RUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/\.cache\/pip --mount=type=secret,id=mwe-pip-sources \["\/bin\/sh",.*"--index-url","https:\/\/\*\*\*@pypi\.example\/simple\/",.*"--find-links","https:\/\/\*\*\*@links\.example\/wheels\/"/,
+  );
   const secret = appSecrets(built).get(PIP_SOURCES_SECRET)!.toString('utf8').split('\n');
-  assert.ok(secret.includes(`https://__token__:${TOKEN}@pypi.example/simple/`) && secret.includes(`https://reader:${TOKEN}@links.example/wheels/`), secret.join('\n'));
+  assert.ok(
+    secret.includes(`https://__token__:${TOKEN}@pypi.example/simple/`) && secret.includes(`https://reader:${TOKEN}@links.example/wheels/`),
+    secret.join('\n'),
+  );
   assert.is(secret.pop(), '', 'one argument a line, the last one ended');
 });
 
 credentials('no credentials: no secret and no secret mount', () => {
-  const built = planBuild(fixture('deps-app', 'wsgi.py'), resolveBuildOptions({}), indexConfig({}, {}, () => ({})));
+  const built = planBuild(
+    fixture('deps-app', 'wsgi.py'),
+    resolveBuildOptions({}),
+    indexConfig({}, {}, () => ({})),
+  );
   assert.is(appSecrets(built).size, 0);
   assert.not.match(renderDockerfile(built, FACTS), /type=secret/);
 });

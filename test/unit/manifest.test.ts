@@ -11,7 +11,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RuntimeFailure } from '../../src/errors.js';
 import {
-  STOP_MARGIN, checkName, checkReplicas, composeManifest, gracePeriod, imageFacts, kubernetesManifest, nameFromTitle, type ImageFacts,
+  STOP_MARGIN,
+  checkName,
+  checkReplicas,
+  composeManifest,
+  gracePeriod,
+  imageFacts,
+  kubernetesManifest,
+  nameFromTitle,
+  type ImageFacts,
 } from '../../src/manifest.js';
 import { OPTION_SPECS } from '../../src/options.js';
 import { yamlDocument, yamlScalar } from '../../src/yaml.js';
@@ -36,9 +44,22 @@ test('YAML scalars: plain when unambiguous, JSON-quoted otherwise', () => {
     assert.is(yamlScalar(plain), plain);
   }
   for (const [value, written] of [
-    ['1', '"1"'], ['250m', '"250m"'], ['127.0.0.1:8000:8000', '"127.0.0.1:8000:8000"'], ['yes', '"yes"'], ['Off', '"Off"'],
-    ['null', '"null"'], ['~', '"~"'], ['a b', '"a b"'], ['x: y', '"x: y"'], ['#x', '"#x"'], ['', '""'], ['trailing:', '"trailing:"'],
-    ['-x', '"-x"'], ['*x', '"*x"'], ['say "hi"\n', '"say \\"hi\\"\\n"'], ['1:30', '"1:30"'],
+    ['1', '"1"'],
+    ['250m', '"250m"'],
+    ['127.0.0.1:8000:8000', '"127.0.0.1:8000:8000"'],
+    ['yes', '"yes"'],
+    ['Off', '"Off"'],
+    ['null', '"null"'],
+    ['~', '"~"'],
+    ['a b', '"a b"'],
+    ['x: y', '"x: y"'],
+    ['#x', '"#x"'],
+    ['', '""'],
+    ['trailing:', '"trailing:"'],
+    ['-x', '"-x"'],
+    ['*x', '"*x"'],
+    ['say "hi"\n', '"say \\"hi\\"\\n"'],
+    ['1:30', '"1:30"'],
   ]) {
     assert.is(yamlScalar(value), written, value);
   }
@@ -47,18 +68,10 @@ test('YAML scalars: plain when unambiguous, JSON-quoted otherwise', () => {
 });
 
 test('YAML documents: nested mappings and sequences, empty collections', () => {
-  assert.fixture(yamlDocument({ a: { b: [1, 'x'], c: [{ d: 1, e: [] }, {}] }, f: {} }), [
-    'a:',
-    '  b:',
-    '    - 1',
-    '    - x',
-    '  c:',
-    '    - d: 1',
-    '      e: []',
-    '    - {}',
-    'f: {}',
-    '',
-  ].join('\n'));
+  assert.fixture(
+    yamlDocument({ a: { b: [1, 'x'], c: [{ d: 1, e: [] }, {}] }, f: {} }),
+    ['a:', '  b:', '    - 1', '    - x', '  c:', '    - d: 1', '      e: []', '    - {}', 'f: {}', ''].join('\n'),
+  );
 });
 
 test('facts come from the labels and ENV; images not built by mwe-image are refused', () => {
@@ -71,8 +84,10 @@ test('facts come from the labels and ENV; images not built by mwe-image are refu
   assert.is(gracePeriod(facts), 20 + 3 + STOP_MARGIN);
   // An older image without MWE_STOP_DELAY gets the defaults.
   assert.is(imageFacts('i', { Labels: { 'io.mwe-image.port': '8000' }, Env: [] }).stopDelay, 0);
-  assert.throws(() => imageFacts('debian:trixie-slim', { Labels: {}, Env: [] }), (error: Error) =>
-    error instanceof RuntimeFailure && /not built by mwe-image build/.test(error.message));
+  assert.throws(
+    () => imageFacts('debian:trixie-slim', { Labels: {}, Env: [] }),
+    (error: Error) => error instanceof RuntimeFailure && /not built by mwe-image build/.test(error.message),
+  );
   assert.throws(() => imageFacts('t', { Labels: { 'io.mwe-image.kind': 'toolchain' } }), /toolchain, not an app image/);
   assert.throws(() => imageFacts('i', { Labels: { 'io.mwe-image.port': '8000' }, Env: ['MWE_STOP_TIMEOUT=soon'] }), /MWE_STOP_TIMEOUT is 'soon'/);
 });
@@ -84,7 +99,10 @@ test('an image with --https-port: the HTTPS port in the facts, both manifests pu
   assert.match(kubernetes, /- name: https\n\s+containerPort: 8443\n/);
   assert.match(kubernetes, /- name: https\n\s+port: 443\n\s+targetPort: https\n/);
   assert.match(composeManifest(facts, { format: 'compose', name: 'x', replicas: 1 }, ['mwe-app/x:1']), /- "?127\.0\.0\.1:8443:8443"?\n/);
-  assert.throws(() => imageFacts('i', { Labels: { 'io.mwe-image.port': '8000', 'io.mwe-image.https-port': '0' }, Env: [] }), /https-port label 0 is not a port/);
+  assert.throws(
+    () => imageFacts('i', { Labels: { 'io.mwe-image.port': '8000', 'io.mwe-image.https-port': '0' }, Env: [] }),
+    /https-port label 0 is not a port/,
+  );
 });
 
 test('an image with a VOLUME (--server-root): an emptyDir there, filled from the image by an init container; a compose volume', () => {
@@ -125,12 +143,26 @@ test('the Kubernetes manifest: probes, grace period, restricted security context
   const text = kubernetesManifest(facts, { format: 'kubernetes', name: 'web', replicas: 3 }, ['mwe-app/hello:latest', '--kubernetes']);
   assert.match(text, /^# mwe-image manifest mwe-app\/hello:latest --kubernetes\n/);
   for (const expected of [
-    /^kind: Deployment$/m, /^kind: Service$/m, /^---$/m, /^  replicas: 3$/m, /terminationGracePeriodSeconds: 28$/m,
-    /containerPort: 9000$/m, /readinessProbe:\n\s+httpGet:\n\s+path: \/\.mwe\/ready\n\s+port: http$/m,
-    /livenessProbe:\n\s+exec:\n\s+command:\n\s+- \/usr\/local\/bin\/mwe-healthcheck$/m, /startupProbe:\n\s+exec:/m,
-    /runAsNonRoot: true$/m, /runAsUser: 10001$/m, /runAsGroup: 0$/m, /seccompProfile:\n\s+type: RuntimeDefault$/m,
-    /allowPrivilegeEscalation: false$/m, /readOnlyRootFilesystem: true$/m, /capabilities:\n\s+drop:\n\s+- ALL$/m,
-    /mountPath: \/tmp$/m, /emptyDir:/m, /requests:\n\s+cpu: "250m"\n\s+memory: "256Mi"$/m, /image: mwe-app\/hello:latest$/m,
+    /^kind: Deployment$/m,
+    /^kind: Service$/m,
+    /^---$/m,
+    /^  replicas: 3$/m,
+    /terminationGracePeriodSeconds: 28$/m,
+    /containerPort: 9000$/m,
+    /readinessProbe:\n\s+httpGet:\n\s+path: \/\.mwe\/ready\n\s+port: http$/m,
+    /livenessProbe:\n\s+exec:\n\s+command:\n\s+- \/usr\/local\/bin\/mwe-healthcheck$/m,
+    /startupProbe:\n\s+exec:/m,
+    /runAsNonRoot: true$/m,
+    /runAsUser: 10001$/m,
+    /runAsGroup: 0$/m,
+    /seccompProfile:\n\s+type: RuntimeDefault$/m,
+    /allowPrivilegeEscalation: false$/m,
+    /readOnlyRootFilesystem: true$/m,
+    /capabilities:\n\s+drop:\n\s+- ALL$/m,
+    /mountPath: \/tmp$/m,
+    /emptyDir:/m,
+    /requests:\n\s+cpu: "250m"\n\s+memory: "256Mi"$/m,
+    /image: mwe-app\/hello:latest$/m,
   ]) {
     assert.match(text, expected);
   }
@@ -140,9 +172,16 @@ test('the compose file: version-less, loopback port, read-only, grace period', (
   const facts: ImageFacts = { ...HELLO, stopDelay: 2 };
   const text = composeManifest(facts, { format: 'compose', name: 'hello', replicas: 1 }, ['mwe-app/hello:latest', '--compose']);
   assert.not.match(text, /^version:/m);
-  for (const expected of [/^services:\n  hello:\n    image: mwe-app\/hello:latest$/m, /- "127\.0\.0\.1:8000:8000"$/m, /read_only: true$/m,
-    /tmpfs:\n\s+- \/tmp$/m, /cap_drop:\n\s+- ALL$/m, /- no-new-privileges:true$/m, /stop_grace_period: "15s"$/m,
-    /test:\n\s+- CMD\n\s+- \/usr\/local\/bin\/mwe-healthcheck$/m]) {
+  for (const expected of [
+    /^services:\n  hello:\n    image: mwe-app\/hello:latest$/m,
+    /- "127\.0\.0\.1:8000:8000"$/m,
+    /read_only: true$/m,
+    /tmpfs:\n\s+- \/tmp$/m,
+    /cap_drop:\n\s+- ALL$/m,
+    /- no-new-privileges:true$/m,
+    /stop_grace_period: "15s"$/m,
+    /test:\n\s+- CMD\n\s+- \/usr\/local\/bin\/mwe-healthcheck$/m,
+  ]) {
     assert.match(text, expected);
   }
 });

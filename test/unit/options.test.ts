@@ -98,7 +98,10 @@ test('paths must exist', () => {
 test('pair options are taken from argv with both values', () => {
   const { rest, pairs } = extractPairOptions(['build', '--url-alias', '/a/', 'x', 'app.py', '--url-alias', '/b', 'y', '--port', '1']);
   assert.equal(rest, ['build', 'app.py', '--port', '1']);
-  assert.equal(pairs.urlAliases, [['/a/', 'x'], ['/b', 'y']]);
+  assert.equal(pairs.urlAliases, [
+    ['/a/', 'x'],
+    ['/b', 'y'],
+  ]);
   usageError(() => extractPairOptions(['build', '--url-alias', '/a/']), /^--url-alias needs two values: <URL-PATH> <FILE-PATH>/);
   usageError(() => extractPairOptions(['build', '--url-alias', '/a/', '--port', '1']), /^--url-alias needs two values/);
 });
@@ -138,7 +141,10 @@ test('BuildOptions is the table: each key typed by its row', () => {
   // @ts-expect-error no row is called handlerScripts
   options.handlerScripts;
   const keys: (keyof BuildOptions)[] = OPTION_SPECS.map((spec) => spec.key as keyof BuildOptions);
-  assert.equal([port, processes, type, handlers, aliases, tag, required], [8000, 'auto', 'script', [['.tmpl', fixture('app', 'wsgi.py')]], [], undefined, undefined]);
+  assert.equal(
+    [port, processes, type, handlers, aliases, tag, required],
+    [8000, 'auto', 'script', [['.tmpl', fixture('app', 'wsgi.py')]], [], undefined, undefined],
+  );
   assert.equal(Object.keys(options).sort(), [...keys].sort());
 });
 

@@ -13,7 +13,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordedCommandLine } from '../../src/pipeline.js';
 import { RuntimeFailure } from '../../src/errors.js';
-import { compareVersions, DEFAULT_INDEX_URL, fetchDistribution, findSourceDistribution, indexConfig, redactUrl, sdistVersion, type IndexConfig } from '../../src/package-index.js';
+import {
+  compareVersions,
+  DEFAULT_INDEX_URL,
+  fetchDistribution,
+  findSourceDistribution,
+  indexConfig,
+  redactUrl,
+  sdistVersion,
+  type IndexConfig,
+} from '../../src/package-index.js';
 
 const index = suite('package index');
 const SDIST = Buffer.from('not really a tarball');
@@ -28,17 +37,23 @@ index.before(async () => {
     seen.push({ url: request.url!, accept: String(request.headers.accept), authorization: request.headers.authorization });
     if (request.url === '/json/mod-wsgi/') {
       response.setHeader('Content-Type', 'application/vnd.pypi.simple.v1+json');
-      response.end(JSON.stringify({ files: [
-        { filename: 'mod_wsgi-5.0.2.tar.gz', url: '../../files/mod_wsgi-5.0.2.tar.gz', hashes: { sha256: SHA256 } },
-        { filename: 'mod_wsgi-6.0.10.tar.gz', url: '/files/mod_wsgi-6.0.10.tar.gz', hashes: { sha256: SHA256 } },
-        { filename: 'mod_wsgi-6.0.9.tar.gz', url: '/files/mod_wsgi-6.0.9.tar.gz', hashes: { sha256: SHA256 } },
-        { filename: 'mod_wsgi-7.0.0rc1.tar.gz', url: '/files/mod_wsgi-7.0.0rc1.tar.gz', hashes: { sha256: SHA256 } },
-        { filename: 'mod_wsgi-6.1.0.tar.gz', url: '/files/mod_wsgi-6.1.0.tar.gz', hashes: { sha256: SHA256 }, yanked: 'broken' },
-        { filename: 'mod_wsgi-6.0.10-cp313-cp313-linux_x86_64.whl', url: '/files/x.whl' },
-      ] }));
+      response.end(
+        JSON.stringify({
+          files: [
+            { filename: 'mod_wsgi-5.0.2.tar.gz', url: '../../files/mod_wsgi-5.0.2.tar.gz', hashes: { sha256: SHA256 } },
+            { filename: 'mod_wsgi-6.0.10.tar.gz', url: '/files/mod_wsgi-6.0.10.tar.gz', hashes: { sha256: SHA256 } },
+            { filename: 'mod_wsgi-6.0.9.tar.gz', url: '/files/mod_wsgi-6.0.9.tar.gz', hashes: { sha256: SHA256 } },
+            { filename: 'mod_wsgi-7.0.0rc1.tar.gz', url: '/files/mod_wsgi-7.0.0rc1.tar.gz', hashes: { sha256: SHA256 } },
+            { filename: 'mod_wsgi-6.1.0.tar.gz', url: '/files/mod_wsgi-6.1.0.tar.gz', hashes: { sha256: SHA256 }, yanked: 'broken' },
+            { filename: 'mod_wsgi-6.0.10-cp313-cp313-linux_x86_64.whl', url: '/files/x.whl' },
+          ],
+        }),
+      );
     } else if (request.url === '/html/mod-wsgi/') {
       response.setHeader('Content-Type', 'text/html');
-      response.end(`<html><body><a href="/files/mod_wsgi-4.9.4.tar.gz#sha256=${SHA256}">mod_wsgi-4.9.4.tar.gz</a><br><a href="/files/mod_wsgi-4.9.3.tar.gz">mod_wsgi-4.9.3.tar.gz</a></body></html>`);
+      response.end(
+        `<html><body><a href="/files/mod_wsgi-4.9.4.tar.gz#sha256=${SHA256}">mod_wsgi-4.9.4.tar.gz</a><br><a href="/files/mod_wsgi-4.9.3.tar.gz">mod_wsgi-4.9.3.tar.gz</a></body></html>`,
+      );
     } else if (request.url === '/files/mod_wsgi-6.0.10.tar.gz' || request.url === '/files/mod_wsgi-4.9.4.tar.gz') {
       response.end(SDIST);
     } else if (request.url === '/files/mod_wsgi-6.0.9.tar.gz') {
@@ -57,7 +72,12 @@ index.after(() => {
 });
 
 const config = (overrides: Partial<IndexConfig>): IndexConfig => ({
-  indexUrl: `${base}/json/`, extraIndexUrls: [], findLinks: [], trustedHosts: [], noIndex: false, ...overrides,
+  indexUrl: `${base}/json/`,
+  extraIndexUrls: [],
+  findLinks: [],
+  trustedHosts: [],
+  noIndex: false,
+  ...overrides,
 });
 
 const failure = async (promise: Promise<unknown>, pattern: RegExp): Promise<void> => {
@@ -80,7 +100,11 @@ index('flags win over PIP_* variables, which win over pip config; PyPI when noth
   assert.equal(fromEnv.extraIndexUrls, ['https://a.example/simple', 'https://b.example/simple']);
   assert.equal(fromEnv.findLinks, ['/srv/wheels']);
   assert.equal(fromEnv.trustedHosts, ['a.example']);
-  const fromFlags = indexConfig({ indexUrl: 'https://flag.example/simple/', findLinks: ['https://links.example/'] }, { ...env, PIP_INDEX_URL: 'https://env.example/simple/' }, pipConfig);
+  const fromFlags = indexConfig(
+    { indexUrl: 'https://flag.example/simple/', findLinks: ['https://links.example/'] },
+    { ...env, PIP_INDEX_URL: 'https://env.example/simple/' },
+    pipConfig,
+  );
   assert.is(fromFlags.indexUrl, 'https://flag.example/simple/');
   assert.equal(fromFlags.findLinks, ['https://links.example/']);
   assert.is(indexConfig({}, { PIP_INDEX_URL: 'https://env.example/simple/' }, pipConfig).indexUrl, 'https://env.example/simple/');
@@ -112,7 +136,10 @@ index('the newest release of a JSON index: no pre-release, no yanked file, no wh
   const pinned = await findSourceDistribution('mod_wsgi', '5.0.2', settings, '--mod-wsgi');
   assert.is(pinned.distribution.location, `${base}/files/mod_wsgi-5.0.2.tar.gz`, 'relative URLs resolve against the page');
   const altered = await findSourceDistribution('mod_wsgi', '6.0.9', settings, '--mod-wsgi');
-  await failure(fetchDistribution(altered.distribution, settings, '--mod-wsgi'), /^--mod-wsgi: mod_wsgi-6\.0\.9\.tar\.gz from .* does not match the index's sha256/);
+  await failure(
+    fetchDistribution(altered.distribution, settings, '--mod-wsgi'),
+    /^--mod-wsgi: mod_wsgi-6\.0\.9\.tar\.gz from .* does not match the index's sha256/,
+  );
 });
 
 index('an HTML index with credentials: Basic auth sent, never shown; an extra index and a find-links directory join in', async () => {
@@ -128,14 +155,18 @@ index('an HTML index with credentials: Basic auth sent, never shown; an extra in
   const extra = await findSourceDistribution('mod_wsgi', '4.9.3', config({ extraIndexUrls: [`${base}/html/`] }), '--mod-wsgi');
   assert.is(extra.distribution.version, '4.9.3');
   assert.is(redactUrl(authed), `http://***@127.0.0.1:${new URL(base).port}/html/`);
-  await failure(findSourceDistribution('mod_wsgi', '9.9', config({ indexUrl: authed }), '--mod-wsgi'),
-    /^--mod-wsgi: no source distribution of mod_wsgi==9\.9 in http:\/\/\*\*\*@127\.0\.0\.1:\d+\/html\/ \(versions there: 4\.9\.3 4\.9\.4\); give another version or for offline builds/);
+  await failure(
+    findSourceDistribution('mod_wsgi', '9.9', config({ indexUrl: authed }), '--mod-wsgi'),
+    /^--mod-wsgi: no source distribution of mod_wsgi==9\.9 in http:\/\/\*\*\*@127\.0\.0\.1:\d+\/html\/ \(versions there: 4\.9\.3 4\.9\.4\); give another version or for offline builds/,
+  );
 });
 
 index('an index that refuses connections: one line naming it and the offline way; a find-links directory still works', async () => {
   const refused = 'http://127.0.0.1:9/simple/';
-  await failure(findSourceDistribution('mod_wsgi', undefined, config({ indexUrl: refused }), '--mod-wsgi'),
-    /^--mod-wsgi: cannot reach http:\/\/127\.0\.0\.1:9\/simple\/ \(ECONNREFUSED\) to find mod_wsgi; check the index URL and the network, or for offline builds put its source tarball .* --find-links DIRECTORY$/);
+  await failure(
+    findSourceDistribution('mod_wsgi', undefined, config({ indexUrl: refused }), '--mod-wsgi'),
+    /^--mod-wsgi: cannot reach http:\/\/127\.0\.0\.1:9\/simple\/ \(ECONNREFUSED\) to find mod_wsgi; check the index URL and the network, or for offline builds put its source tarball .* --find-links DIRECTORY$/,
+  );
   const links = mkdtempSync(path.join(os.tmpdir(), 'mwe-links-'));
   writeFileSync(path.join(links, 'mod_wsgi-6.1.1.tar.gz'), SDIST);
   const offline = await findSourceDistribution('mod_wsgi', undefined, config({ indexUrl: refused, findLinks: [links] }), '--mod-wsgi');
@@ -146,7 +177,13 @@ index('an index that refuses connections: one line naming it and the offline way
 });
 
 index('the command line recorded in the image keeps no index credentials', () => {
-  const recorded = recordedCommandLine(['build', 'app.py', '--index-url', 'https://user:t0ken@pypi.example/simple/', '--find-links=https://x:y@wheels.example/']);
+  const recorded = recordedCommandLine([
+    'build',
+    'app.py',
+    '--index-url',
+    'https://user:t0ken@pypi.example/simple/',
+    '--find-links=https://x:y@wheels.example/',
+  ]);
   assert.not.match(recorded, /t0ken|x:y/);
   assert.match(recorded, /--index-url '?https:\/\/\*\*\*@pypi\.example\/simple\/'?/);
 });

@@ -18,7 +18,10 @@ test('a module app copies nothing unless --app-dir is given', () => {
   assert.is(plan.entryPoint, 'mod_wsgi.diagnostics.environ');
   assert.equal(plan.copies, []);
   assert.is(plan.tag, 'mwe-app/mod-wsgi-diagnostics-environ:latest');
-  assert.throws(() => planBuild('not a module', resolveBuildOptions({ applicationType: 'module' })), (e: Error) => e instanceof UsageError);
+  assert.throws(
+    () => planBuild('not a module', resolveBuildOptions({ applicationType: 'module' })),
+    (e: Error) => e instanceof UsageError,
+  );
 });
 
 test('a static app is the document root', () => {
@@ -27,9 +30,15 @@ test('a static app is the document root', () => {
 });
 
 test('alias targets inside the app reuse its copy; others get their own place', () => {
-  const plan = planBuild(fixture('app', 'wsgi.py'), resolveBuildOptions({
-    urlAliases: [['/static/', fixture('app', 'static')], ['/hello.css', example('hello', 'static', 'site.css')]],
-  }));
+  const plan = planBuild(
+    fixture('app', 'wsgi.py'),
+    resolveBuildOptions({
+      urlAliases: [
+        ['/static/', fixture('app', 'static')],
+        ['/hello.css', example('hello', 'static', 'site.css')],
+      ],
+    }),
+  );
   assert.equal(plan.aliases, [
     { url: '/hello.css', imagePath: '/srv/static/1/site.css', isDirectory: false },
     { url: '/static/', imagePath: '/srv/app/static/', isDirectory: true },
@@ -38,19 +47,35 @@ test('alias targets inside the app reuse its copy; others get their own place', 
 });
 
 test('trailing slashes are paired and aliases sorted longest first', () => {
-  const plan = planBuild(fixture('app', 'wsgi.py'), resolveBuildOptions({
-    urlAliases: [['/s/', fixture('app', 'static')], ['/static-files', fixture('app', 'static') + '/']],
-  }));
-  assert.equal(plan.aliases.map((alias) => [alias.url, alias.imagePath]), [
-    ['/static-files', '/srv/app/static'],
-    ['/s/', '/srv/app/static/'],
-  ]);
+  const plan = planBuild(
+    fixture('app', 'wsgi.py'),
+    resolveBuildOptions({
+      urlAliases: [
+        ['/s/', fixture('app', 'static')],
+        ['/static-files', fixture('app', 'static') + '/'],
+      ],
+    }),
+  );
+  assert.equal(
+    plan.aliases.map((alias) => [alias.url, alias.imagePath]),
+    [
+      ['/static-files', '/srv/app/static'],
+      ['/s/', '/srv/app/static/'],
+    ],
+  );
 });
 
 test('a file alias cannot end with a slash', () => {
-  assert.throws(() => planBuild(fixture('app', 'wsgi.py'), resolveBuildOptions({
-    urlAliases: [['/marker/', fixture('app', 'static', 'marker.txt')]],
-  })), /--url-alias: '\/marker\/' ends with \//);
+  assert.throws(
+    () =>
+      planBuild(
+        fixture('app', 'wsgi.py'),
+        resolveBuildOptions({
+          urlAliases: [['/marker/', fixture('app', 'static', 'marker.txt')]],
+        }),
+      ),
+    /--url-alias: '\/marker\/' ends with \//,
+  );
 });
 
 test('the script must be a file inside --app-dir', () => {

@@ -16,24 +16,57 @@ const HELLO = example('hello', 'wsgi.py');
 const conf = (raw: Record<string, unknown> = {}, app = HELLO): string =>
   renderHttpdConf(planBuild(app, resolveBuildOptions(raw)), TRIXIE_FACTS, 'mwe-image build test');
 const directive = (text: string, name: string): string[] =>
-  text.split('\n').filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
+  text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `))
+    .map((line) => line.slice(name.length + 1));
 
 test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts', () => {
   const text = conf();
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
   assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
-    PORT: '8000', MWE_PROCESSES: '', MWE_THREADS: '5', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '8',
-    MWE_STOP_DELAY: '0', MWE_LOG_FORMAT: 'text', MWE_HOST: '', MWE_HEALTHCHECK_HOST: 'localhost', MWE_HEALTHCHECK_PATH: '/',
-    MWE_WSGI_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
-    MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
-    MWE_RELOAD_ON_CHANGES: '0', MWE_EXIT_ON_STARTUP_FAILURE: '0', MWE_HEALTHCHECK_TIMEOUT: '', MWE_SHELL_EXECUTABLE: '',
+    PORT: '8000',
+    MWE_PROCESSES: '',
+    MWE_THREADS: '5',
+    MWE_LOG_LEVEL: 'warn',
+    MWE_STOP_TIMEOUT: '8',
+    MWE_STOP_DELAY: '0',
+    MWE_LOG_FORMAT: 'text',
+    MWE_HOST: '',
+    MWE_HEALTHCHECK_HOST: 'localhost',
+    MWE_HEALTHCHECK_PATH: '/',
+    MWE_WSGI_MODE: 'daemon',
+    MWE_STARTUP_LOG: '',
+    MWE_ENVVARS: '',
+    MWE_DIRECTORIES: '',
+    MWE_MAX_CLIENTS: '',
+    MWE_INITIAL_WORKERS: '',
+    MWE_MINIMUM_SPARE_WORKERS: '',
+    MWE_MAXIMUM_SPARE_WORKERS: '',
+    MWE_PROCESS_NAME: '',
+    MWE_HTTPD: '',
+    MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf',
+    MWE_RUNTIME_DIR: '/tmp/mwe-image',
+    MWE_PID_FILE: '',
+    MWE_RELOAD_ON_CHANGES: '0',
+    MWE_EXIT_ON_STARTUP_FAILURE: '0',
+    MWE_HEALTHCHECK_TIMEOUT: '',
+    MWE_SHELL_EXECUTABLE: '',
   });
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
   assert.match(text, /^   threads=\$\{MWE_THREADS\} \\$/m);
-  for (const setting of ['queue-timeout=45', 'socket-timeout=60', 'connect-timeout=15', 'request-timeout=60',
-    'startup-timeout=15', 'deadlock-timeout=60', 'graceful-timeout=15', 'shutdown-timeout=5', 'listen-backlog=100']) {
+  for (const setting of [
+    'queue-timeout=45',
+    'socket-timeout=60',
+    'connect-timeout=15',
+    'request-timeout=60',
+    'startup-timeout=15',
+    'deadlock-timeout=60',
+    'graceful-timeout=15',
+    'shutdown-timeout=5',
+    'listen-backlog=100',
+  ]) {
     assert.match(text, new RegExp(`^   ${setting} \\\\$`, 'm'), setting);
   }
   assert.equal(directive(text, 'Timeout'), ['60']);
@@ -53,7 +86,10 @@ test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts
 test('logs go to the terminal inside the container; MWE_LOG_FORMAT=json pipes them through the JSON logger', () => {
   const text = conf();
   assert.equal(directive(text, 'ErrorLog'), ['"||/usr/local/bin/mwe-entrypoint json-log error"', "'/dev/stderr'"]);
-  assert.match(text, /<IfDefine MWE_JSON_LOGS>\n[\s\S]*ErrorLog "\|\|\/usr\/local\/bin\/mwe-entrypoint json-log error"\n<\/IfDefine>\n<IfDefine !MWE_JSON_LOGS>\nErrorLog '\/dev\/stderr'\n<\/IfDefine>/);
+  assert.match(
+    text,
+    /<IfDefine MWE_JSON_LOGS>\n[\s\S]*ErrorLog "\|\|\/usr\/local\/bin\/mwe-entrypoint json-log error"\n<\/IfDefine>\n<IfDefine !MWE_JSON_LOGS>\nErrorLog '\/dev\/stderr'\n<\/IfDefine>/,
+  );
   assert.equal(directive(text, 'LogLevel'), ['${MWE_LOG_LEVEL}']);
   assert.not.match(text, /CustomLog/);
   const withAccess = conf({ accessLog: true });
@@ -80,14 +116,40 @@ test('--port and --host set Listen, the process group and the virtual host', () 
 });
 
 test('--processes, --threads and --stop-timeout become the image defaults of their variables', () => {
-  assert.equal(runtimeEnvironment(resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20', stopDelay: '5', host: '::', serverName: 'app.example', mountPoint: '/app' })), {
-    PORT: '8000', MWE_PROCESSES: '3', MWE_THREADS: '10', MWE_LOG_LEVEL: 'warn', MWE_STOP_TIMEOUT: '20',
-    MWE_STOP_DELAY: '5', MWE_LOG_FORMAT: 'text', MWE_HOST: '::', MWE_HEALTHCHECK_HOST: 'app.example', MWE_HEALTHCHECK_PATH: '/app',
-    MWE_WSGI_MODE: 'daemon', MWE_STARTUP_LOG: '', MWE_ENVVARS: '', MWE_DIRECTORIES: '',
-    MWE_MAX_CLIENTS: '', MWE_INITIAL_WORKERS: '', MWE_MINIMUM_SPARE_WORKERS: '', MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '', MWE_HTTPD: '', MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf', MWE_RUNTIME_DIR: '/tmp/mwe-image', MWE_PID_FILE: '',
-    MWE_RELOAD_ON_CHANGES: '0', MWE_EXIT_ON_STARTUP_FAILURE: '0', MWE_HEALTHCHECK_TIMEOUT: '', MWE_SHELL_EXECUTABLE: '',
-  });
+  assert.equal(
+    runtimeEnvironment(
+      resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20', stopDelay: '5', host: '::', serverName: 'app.example', mountPoint: '/app' }),
+    ),
+    {
+      PORT: '8000',
+      MWE_PROCESSES: '3',
+      MWE_THREADS: '10',
+      MWE_LOG_LEVEL: 'warn',
+      MWE_STOP_TIMEOUT: '20',
+      MWE_STOP_DELAY: '5',
+      MWE_LOG_FORMAT: 'text',
+      MWE_HOST: '::',
+      MWE_HEALTHCHECK_HOST: 'app.example',
+      MWE_HEALTHCHECK_PATH: '/app',
+      MWE_WSGI_MODE: 'daemon',
+      MWE_STARTUP_LOG: '',
+      MWE_ENVVARS: '',
+      MWE_DIRECTORIES: '',
+      MWE_MAX_CLIENTS: '',
+      MWE_INITIAL_WORKERS: '',
+      MWE_MINIMUM_SPARE_WORKERS: '',
+      MWE_MAXIMUM_SPARE_WORKERS: '',
+      MWE_PROCESS_NAME: '',
+      MWE_HTTPD: '',
+      MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf',
+      MWE_RUNTIME_DIR: '/tmp/mwe-image',
+      MWE_PID_FILE: '',
+      MWE_RELOAD_ON_CHANGES: '0',
+      MWE_EXIT_ON_STARTUP_FAILURE: '0',
+      MWE_HEALTHCHECK_TIMEOUT: '',
+      MWE_SHELL_EXECUTABLE: '',
+    },
+  );
 });
 
 test('--user and --group name the account used when started as root', () => {
@@ -110,9 +172,21 @@ test('--mount-point routes only that prefix to the handler', () => {
 });
 
 test('--url-alias renders Alias with access granted, longest first', () => {
-  const text = conf({ urlAliases: [['/s/', fixture('app', 'static')], ['/s/marker.txt', fixture('app', 'static', 'marker.txt')]] }, fixture('app', 'wsgi.py'));
+  const text = conf(
+    {
+      urlAliases: [
+        ['/s/', fixture('app', 'static')],
+        ['/s/marker.txt', fixture('app', 'static', 'marker.txt')],
+      ],
+    },
+    fixture('app', 'wsgi.py'),
+  );
   // The readiness path comes first: a user's alias of the same URL would not take it over.
-  assert.equal(directive(text, 'Alias'), ["'/.mwe/ready' '/usr/local/lib/mwe-image/ready'", "'/s/marker.txt' '/srv/app/static/marker.txt'", "'/s/' '/srv/app/static/'"]);
+  assert.equal(directive(text, 'Alias'), [
+    "'/.mwe/ready' '/usr/local/lib/mwe-image/ready'",
+    "'/s/marker.txt' '/srv/app/static/marker.txt'",
+    "'/s/' '/srv/app/static/'",
+  ]);
   assert.match(text, /<Directory '\/srv\/app\/static'>\n<Files 'marker.txt'>\n    Require all granted/);
   assert.match(text, /<Directory '\/srv\/app\/static\/'>\n    AllowOverride None\n    Require all granted/);
 });
@@ -143,8 +217,7 @@ test('--startup-timeout and --exit-on-startup-failure reach the handler; embedde
 });
 
 const SITE = fixture('site', 'wsgi.py');
-const siteConf = (raw: Record<string, unknown>, facts = TRIXIE_FACTS): string =>
-  renderHttpdConf(planBuild(SITE, resolveBuildOptions(raw)), facts, 'x');
+const siteConf = (raw: Record<string, unknown>, facts = TRIXIE_FACTS): string => renderHttpdConf(planBuild(SITE, resolveBuildOptions(raw)), facts, 'x');
 
 test('--server-name: refusing default vhost, named vhost with aliases, www redirect', () => {
   const text = siteConf({ serverName: 'www.example.com', serverAliases: ['*.example.org', 'api.example.net'] });
@@ -162,8 +235,17 @@ test('--allow-localhost lets loopback clients in with Require local (not a 2.2 A
 });
 
 test('static options: index, listing, overrides, error documents, error override', () => {
-  const text = siteConf({ documentRoot: fixture('site', 'public'), directoryIndex: 'index.html', directoryListing: true,
-    allowOverride: ['FileInfo', 'Indexes'], errorDocuments: [['404', '/errors/404.html'], ['500', '/errors/500.html']], errorOverride: true });
+  const text = siteConf({
+    documentRoot: fixture('site', 'public'),
+    directoryIndex: 'index.html',
+    directoryListing: true,
+    allowOverride: ['FileInfo', 'Indexes'],
+    errorDocuments: [
+      ['404', '/errors/404.html'],
+      ['500', '/errors/500.html'],
+    ],
+    errorOverride: true,
+  });
   assert.match(text, /<Directory '\/srv\/app\/public'>\n    AllowOverride FileInfo Indexes\n    DirectoryIndex index.html\n    Options \+Indexes/);
   assert.match(text, /RewriteCond %\{REQUEST_FILENAME\} !-d/);
   assert.match(text, /LoadModule autoindex_module/);
@@ -197,8 +279,13 @@ test('groups: process group name, application group, embedded mode', () => {
 });
 
 test('environment: setenv, passenv, python path and eggs, warnings, locale chain', () => {
-  const text = siteConf({ setenv: [['MODE', 'two words']], passenv: ['SECRET_TOKEN'], pythonPath: [fixture('pylib')],
-    pythonEggs: '/var/tmp/eggs', pythonWarnings: ['error::DeprecationWarning', 'ignore'] });
+  const text = siteConf({
+    setenv: [['MODE', 'two words']],
+    passenv: ['SECRET_TOKEN'],
+    pythonPath: [fixture('pylib')],
+    pythonEggs: '/var/tmp/eggs',
+    pythonWarnings: ['error::DeprecationWarning', 'ignore'],
+  });
   assert.equal(directive(text, 'SetEnv'), ["'MODE' 'two words'"]);
   assert.equal(directive(text, 'PassEnv'), ["'SECRET_TOKEN'"]);
   assert.match(text, /python-path='\/srv\/python-path\/0'/);
@@ -232,9 +319,20 @@ test('logging: terminal by default, files and rotatelogs under --log-directory',
 });
 
 test('front-end tuning: MPM choice, http2, metrics, status, proxies, paths', () => {
-  const text = siteConf({ serverMpm: 'worker', http2: true, serverMetrics: true, serverStatus: true, orphanInterpreter: true,
-    ignoreActivity: ['/health'], trustProxyHeaders: ['X-Forwarded-For', 'X-Forwarded-Proto'], trustProxies: ['10.0.0.0/8'],
-    socketPrefix: '/run/wsgi', pidFile: '/run/httpd.pid', mimeTypes: '/usr/share/mime.types', modulesDirectory: '/opt/modules' });
+  const text = siteConf({
+    serverMpm: 'worker',
+    http2: true,
+    serverMetrics: true,
+    serverStatus: true,
+    orphanInterpreter: true,
+    ignoreActivity: ['/health'],
+    trustProxyHeaders: ['X-Forwarded-For', 'X-Forwarded-Proto'],
+    trustProxies: ['10.0.0.0/8'],
+    socketPrefix: '/run/wsgi',
+    pidFile: '/run/httpd.pid',
+    mimeTypes: '/usr/share/mime.types',
+    modulesDirectory: '/opt/modules',
+  });
   assert.match(text, /LoadModule mpm_worker_module '\/opt\/modules\/mod_mpm_worker.so'/);
   assert.match(text, /<IfModule mpm_worker_module>\nServerLimit \$\{MWE_MPM_SERVER_LIMIT\}/);
   assert.match(text, /LoadModule http2_module/);
@@ -250,7 +348,9 @@ test('front-end tuning: MPM choice, http2, metrics, status, proxies, paths', () 
   assert.equal(directive(text, 'WSGISocketPrefix'), ["'/run/wsgi/wsgi'"]);
   assert.equal(directive(text, 'PidFile'), ["'/run/httpd.pid'"]);
   assert.equal(directive(text, 'TypesConfig'), ["'/usr/share/mime.types'"]);
-  const env = runtimeEnvironment(resolveBuildOptions({ maxClients: '150', initialWorkers: '0.5', processName: 'myserver', httpdExecutable: '/usr/sbin/httpd' }));
+  const env = runtimeEnvironment(
+    resolveBuildOptions({ maxClients: '150', initialWorkers: '0.5', processName: 'myserver', httpdExecutable: '/usr/sbin/httpd' }),
+  );
   assert.is(env.MWE_MAX_CLIENTS, '150');
   assert.is(env.MWE_INITIAL_WORKERS, '0.5');
   assert.is(env.MWE_PROCESS_NAME, 'myserver');
@@ -266,7 +366,7 @@ test('--system-packages become one cached apt layer of the Dockerfile', () => {
   assert.not.match(renderDockerfile(planBuild(SITE, resolveBuildOptions({})), TRIXIE_FACTS), /--system-packages/);
 });
 
-test('only the modules the config loads reach the image: the generated LoadModule lines, mod_wsgi and an --include-file\'s', () => {
+test("only the modules the config loads reach the image: the generated LoadModule lines, mod_wsgi and an --include-file's", () => {
   const directory = mkdtempSync(path.join(tmpdir(), 'mwe-modules-'));
   try {
     const include = path.join(directory, 'proxy.conf');
@@ -285,8 +385,12 @@ test('only the modules the config loads reach the image: the generated LoadModul
 });
 
 test('custom configuration and service scripts', () => {
-  const text = siteConf({ includeFiles: [fixture('site', 'include.conf')], rewriteRules: fixture('site', 'rewrite.conf'),
-    serviceScripts: [['worker', fixture('site', 'service.py')]], serviceUsers: [['worker', 'www-data']] });
+  const text = siteConf({
+    includeFiles: [fixture('site', 'include.conf')],
+    rewriteRules: fixture('site', 'rewrite.conf'),
+    serviceScripts: [['worker', fixture('site', 'service.py')]],
+    serviceUsers: [['worker', 'www-data']],
+  });
   assert.match(text, /\nInclude '\/etc\/mwe-image\/include\/0-include.conf'\n$/);
   assert.match(text, /    Include '\/etc\/mwe-image\/rewrite.conf'/);
   assert.match(text, /WSGIDaemonProcess 'service:worker' \\\n    display-name=%\{GROUP\} \\\n    user='www-data' \\/);
@@ -310,7 +414,15 @@ test('proxy, HTTPS and auth modules are loaded only when their options are used'
 });
 
 test('--https-port: EXPOSEd, the key written with mode 0640 whatever its mode on the host', () => {
-  const plan = planBuild(HELLO, resolveBuildOptions({ httpsPort: '8443', sslCertificateFile: AUTH('wsgi.py'), sslCertificateKeyFile: AUTH('groups.py'), sslCaCertificateFile: AUTH('users.py') }));
+  const plan = planBuild(
+    HELLO,
+    resolveBuildOptions({
+      httpsPort: '8443',
+      sslCertificateFile: AUTH('wsgi.py'),
+      sslCertificateKeyFile: AUTH('groups.py'),
+      sslCaCertificateFile: AUTH('users.py'),
+    }),
+  );
   assert.match(renderDockerfile(plan, TRIXIE_FACTS), /^EXPOSE 8000 8443$/m);
   const modes = appContext(plan, { tag: 'toolchain', facts: TRIXIE_FACTS } as Toolchain, 'test').modes();
   assert.is(modes['config/ssl/server.key'], 0o640);
@@ -326,7 +438,10 @@ test('the in-image path check: no step without such options, one mwe-image line 
   assert.is(run({ httpdExecutable: '/bin/sh', modulesDirectory: '/usr', mimeTypes: '/etc/passwd', shellExecutable: '/bin/sh' }).status, 0);
   const missing = run({ httpdExecutable: '/bin/sh', rotatelogsExecutable: '/no/such/rotatelogs' });
   assert.is(missing.status, 1);
-  assert.is(missing.stderr, 'mwe-image: --rotatelogs-executable: /no/such/rotatelogs is not an executable file in the image; give a path inside the image (not on the host) or drop --rotatelogs-executable\n');
+  assert.is(
+    missing.stderr,
+    'mwe-image: --rotatelogs-executable: /no/such/rotatelogs is not an executable file in the image; give a path inside the image (not on the host) or drop --rotatelogs-executable\n',
+  );
   assert.match(run({ modulesDirectory: '/etc/passwd' }).stderr, /^mwe-image: --modules-directory: \/etc\/passwd is not a directory in the image/);
   assert.match(run({ shellExecutable: '/etc/passwd' }).stderr, /^mwe-image: --shell-executable: \/etc\/passwd is not an executable file/);
   const dockerfile = renderDockerfile(planBuild(example('hello', 'wsgi.py'), resolveBuildOptions({ shellExecutable: '/bin/bash' })), TRIXIE_FACTS);

@@ -47,8 +47,16 @@ function hostTree(): { directory: string; old: string; recent: string } {
 
 reproducible('the same entries in another order give the same tar, sorted, owned by root with no user or group names', async () => {
   const { directory } = hostTree();
-  const one = new ContextBuilder().addFile('Dockerfile', 'FROM x\n').addDirectory('rootfs').addHostPath('rootfs/app', directory).addFile('config/httpd.conf', 'Listen 80\n');
-  const two = new ContextBuilder().addFile('config/httpd.conf', 'Listen 80\n').addDirectory('rootfs').addHostPath('rootfs/app', directory).addFile('Dockerfile', 'FROM x\n');
+  const one = new ContextBuilder()
+    .addFile('Dockerfile', 'FROM x\n')
+    .addDirectory('rootfs')
+    .addHostPath('rootfs/app', directory)
+    .addFile('config/httpd.conf', 'Listen 80\n');
+  const two = new ContextBuilder()
+    .addFile('config/httpd.conf', 'Listen 80\n')
+    .addDirectory('rootfs')
+    .addHostPath('rootfs/app', directory)
+    .addFile('Dockerfile', 'FROM x\n');
   assert.ok((await bytes(one.toStream())).equals(await bytes(two.toStream())));
   const entries = await headers(one.toStream());
   const names = entries.map((header) => header.name);
@@ -59,7 +67,8 @@ reproducible('the same entries in another order give the same tar, sorted, owned
 
 reproducible('host files keep their time, clamped to SOURCE_DATE_EPOCH when one is given', async () => {
   const { directory } = hostTree();
-  const times = async (context: ContextBuilder) => Object.fromEntries((await headers(context.toStream())).map((header) => [header.name, header.mtime!.getTime() / 1000]));
+  const times = async (context: ContextBuilder) =>
+    Object.fromEntries((await headers(context.toStream())).map((header) => [header.name, header.mtime!.getTime() / 1000]));
   const kept = await times(new ContextBuilder().addHostPath('app', directory));
   assert.is(kept['app/old.py'], 1_000_000);
   assert.is(kept['app/recent.py'], 2_000_000);

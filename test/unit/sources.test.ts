@@ -19,11 +19,19 @@ test('--mod-wsgi sources', () => {
   assert.is(describeModWsgiSource(parseModWsgiSource(fixture('site'))), 'local:site');
   assert.equal(parseModWsgiSource('debian-package'), { kind: 'debian-package' });
   assert.is(resolveBuildOptions({ python: '3.11', modWsgi: 'debian-package' }).modWsgi, 'debian-package');
-  for (const raw of [{ python: '3.13t', modWsgi: 'debian-package' }, { modWsgi: 'debian-package', apache: 'source' }, { modWsgi: 'debian-package', python: '3.13', pythonFrom: 'source' }]) {
+  for (const raw of [
+    { python: '3.13t', modWsgi: 'debian-package' },
+    { modWsgi: 'debian-package', apache: 'source' },
+    { modWsgi: 'debian-package', python: '3.13', pythonFrom: 'source' },
+  ]) {
     assert.throws(() => resolveBuildOptions(raw), /^--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache/);
   }
   for (const bad of ['pypi:', 'pypi:latest', 'debian:x', '/no/such/path', "https://x/'a"]) {
-    assert.throws(() => parseModWsgiSource(bad), (error: Error) => error instanceof UsageError && /^--mod-wsgi/.test(error.message), bad);
+    assert.throws(
+      () => parseModWsgiSource(bad),
+      (error: Error) => error instanceof UsageError && /^--mod-wsgi/.test(error.message),
+      bad,
+    );
   }
 });
 
@@ -40,16 +48,22 @@ test('--python and --python-from: distro, or CPython from source (3.13t always)'
   assert.equal(parsePythonSource('3.11', undefined), { from: 'distro' });
   assert.equal(parsePythonSource('3.13t', undefined), { from: 'debian', version: '3.13', freeThreaded: true });
   assert.equal(parsePythonSource('3.13', 'source'), { from: 'debian', version: '3.13', freeThreaded: false });
-  assert.equal(parsePythonSource('3.13', 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz'),
-    { from: 'url', version: '3.13', freeThreaded: false, url: 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz' });
+  assert.equal(parsePythonSource('3.13', 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz'), {
+    from: 'url',
+    version: '3.13',
+    freeThreaded: false,
+    url: 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz',
+  });
   assert.throws(() => parsePythonSource('3.13t', 'distro'), /no distribution ships a free-threaded Python/);
   assert.throws(() => parsePythonSource(undefined, 'source'), /give --python VERSION too/);
   assert.throws(() => parsePythonSource('3.13', '/no/such/Python.tar.xz'), /--python-from: .* does not exist/);
 });
 
 test('module-config lines follow mod_wsgi-express', () => {
-  assert.is(moduleConfigLines('/usr/lib/apache2/modules/mod_wsgi-py313.so', TRIXIE_FACTS),
-    'LoadModule wsgi_module "/usr/lib/apache2/modules/mod_wsgi-py313.so"\nWSGIPythonHome "/usr"\n');
+  assert.is(
+    moduleConfigLines('/usr/lib/apache2/modules/mod_wsgi-py313.so', TRIXIE_FACTS),
+    'LoadModule wsgi_module "/usr/lib/apache2/modules/mod_wsgi-py313.so"\nWSGIPythonHome "/usr"\n',
+  );
 });
 
 test.run();
