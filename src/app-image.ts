@@ -60,8 +60,8 @@ export function appContext(
   const checkPaths = checkPathsScript(plan.options);
   if (checkPaths) context.addFile('check-paths.sh', checkPaths);
   context.addDirectory('assembly');
-  context.addHostPath('assembly/assemble-rootfs.py', path.join(imagesDir(), 'runtime', 'assemble-rootfs.py'));
-  context.addHostPath('assembly/sbom.py', path.join(imagesDir(), 'runtime', 'sbom.py'));
+  // mwe-image's own scripts as content: their files' times (a fresh checkout's) are not the app's.
+  for (const script of ['assemble-rootfs.py', 'sbom.py']) context.addFile(`assembly/${script}`, readFileSync(path.join(imagesDir(), 'runtime', script)));
   context.addFile(
     'assembly/modules.txt',
     loadedModuleFiles(plan, toolchain.facts)

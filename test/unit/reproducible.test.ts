@@ -10,7 +10,11 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sourceDateEpoch } from '../../src/app-image.js';
+import { appContext, sourceDateEpoch } from '../../src/app-image.js';
+import { resolveBuildOptions } from '../../src/options.js';
+import { planBuild } from '../../src/plan.js';
+import type { Toolchain } from '../../src/toolchain.js';
+import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { recordedCommandLine } from '../../src/pipeline.js';
 import { ContextBuilder } from '../../src/docker/context.js';
 import { UsageError } from '../../src/errors.js';
@@ -90,6 +94,15 @@ reproducible('SOURCE_DATE_EPOCH: taken when set, else the newest host file, else
     assert.instance(error, UsageError);
     assert.match((error as Error).message, /^SOURCE_DATE_EPOCH: 'yesterday' is not a number of seconds since 1970-01-01; /);
   }
+});
+
+reproducible("an app image's epoch is the app's newest file, not the time mwe-image's own scripts were checked out", () => {
+  const { directory } = hostTree();
+  const app = path.join(directory, 'wsgi.py');
+  writeFileSync(app, 'def application(environ, start_response):\n    return []\n');
+  utimesSync(app, 3_000_000, 3_000_000);
+  const context = appContext(planBuild(app, resolveBuildOptions({})), { tag: 'toolchain', facts: TRIXIE_FACTS } as Toolchain, 'test');
+  assert.is(sourceDateEpoch(context, {}), 3_000_000);
 });
 
 reproducible('the command line recorded in the image leaves out how progress was shown', () => {
