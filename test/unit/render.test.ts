@@ -21,38 +21,41 @@ const directive = (text: string, name: string): string[] =>
     .filter((line) => line.startsWith(`${name} `))
     .map((line) => line.slice(name.length + 1));
 
+/** The image's runtime environment with every option at its default. */
+const DEFAULT_ENVIRONMENT = {
+  PORT: '8000',
+  MWE_PROCESSES: '',
+  MWE_THREADS: '5',
+  MWE_LOG_LEVEL: 'warn',
+  MWE_STOP_TIMEOUT: '8',
+  MWE_STOP_DELAY: '0',
+  MWE_LOG_FORMAT: 'text',
+  MWE_HOST: '',
+  MWE_HEALTHCHECK_HOST: 'localhost',
+  MWE_HEALTHCHECK_PATH: '/',
+  MWE_WSGI_MODE: 'daemon',
+  MWE_STARTUP_LOG: '',
+  MWE_ENVVARS: '',
+  MWE_DIRECTORIES: '',
+  MWE_MAX_CLIENTS: '',
+  MWE_INITIAL_WORKERS: '',
+  MWE_MINIMUM_SPARE_WORKERS: '',
+  MWE_MAXIMUM_SPARE_WORKERS: '',
+  MWE_PROCESS_NAME: '',
+  MWE_HTTPD: '',
+  MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf',
+  MWE_RUNTIME_DIR: '/tmp/mwe-image',
+  MWE_PID_FILE: '',
+  MWE_RELOAD_ON_CHANGES: '0',
+  MWE_EXIT_ON_STARTUP_FAILURE: '0',
+  MWE_HEALTHCHECK_TIMEOUT: '',
+  MWE_SHELL_EXECUTABLE: '',
+};
+
 test('defaults: daemon mode, port 8000, 5 threads, one process, express timeouts', () => {
   const text = conf();
   assert.equal(directive(text, 'Listen'), ['${PORT}']);
-  assert.equal(runtimeEnvironment(resolveBuildOptions({})), {
-    PORT: '8000',
-    MWE_PROCESSES: '',
-    MWE_THREADS: '5',
-    MWE_LOG_LEVEL: 'warn',
-    MWE_STOP_TIMEOUT: '8',
-    MWE_STOP_DELAY: '0',
-    MWE_LOG_FORMAT: 'text',
-    MWE_HOST: '',
-    MWE_HEALTHCHECK_HOST: 'localhost',
-    MWE_HEALTHCHECK_PATH: '/',
-    MWE_WSGI_MODE: 'daemon',
-    MWE_STARTUP_LOG: '',
-    MWE_ENVVARS: '',
-    MWE_DIRECTORIES: '',
-    MWE_MAX_CLIENTS: '',
-    MWE_INITIAL_WORKERS: '',
-    MWE_MINIMUM_SPARE_WORKERS: '',
-    MWE_MAXIMUM_SPARE_WORKERS: '',
-    MWE_PROCESS_NAME: '',
-    MWE_HTTPD: '',
-    MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf',
-    MWE_RUNTIME_DIR: '/tmp/mwe-image',
-    MWE_PID_FILE: '',
-    MWE_RELOAD_ON_CHANGES: '0',
-    MWE_EXIT_ON_STARTUP_FAILURE: '0',
-    MWE_HEALTHCHECK_TIMEOUT: '',
-    MWE_SHELL_EXECUTABLE: '',
-  });
+  assert.equal(runtimeEnvironment(resolveBuildOptions({})), DEFAULT_ENVIRONMENT);
   assert.match(text, /<IfDefine !MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   display-name/);
   assert.match(text, /<IfDefine MWE_MULTIPROCESS>\nWSGIDaemonProcess 'localhost:\$\{PORT\}' \\\n   processes=\$\{MWE_PROCESSES\}/);
   assert.match(text, /^   threads=\$\{MWE_THREADS\} \\$/m);
@@ -121,33 +124,14 @@ test('--processes, --threads and --stop-timeout become the image defaults of the
       resolveBuildOptions({ processes: '3', threads: '10', stopTimeout: '20', stopDelay: '5', host: '::', serverName: 'app.example', mountPoint: '/app' }),
     ),
     {
-      PORT: '8000',
+      ...DEFAULT_ENVIRONMENT,
       MWE_PROCESSES: '3',
       MWE_THREADS: '10',
-      MWE_LOG_LEVEL: 'warn',
       MWE_STOP_TIMEOUT: '20',
       MWE_STOP_DELAY: '5',
-      MWE_LOG_FORMAT: 'text',
       MWE_HOST: '::',
       MWE_HEALTHCHECK_HOST: 'app.example',
       MWE_HEALTHCHECK_PATH: '/app',
-      MWE_WSGI_MODE: 'daemon',
-      MWE_STARTUP_LOG: '',
-      MWE_ENVVARS: '',
-      MWE_DIRECTORIES: '',
-      MWE_MAX_CLIENTS: '',
-      MWE_INITIAL_WORKERS: '',
-      MWE_MINIMUM_SPARE_WORKERS: '',
-      MWE_MAXIMUM_SPARE_WORKERS: '',
-      MWE_PROCESS_NAME: '',
-      MWE_HTTPD: '',
-      MWE_HTTPD_CONF: '/etc/mwe-image/httpd.conf',
-      MWE_RUNTIME_DIR: '/tmp/mwe-image',
-      MWE_PID_FILE: '',
-      MWE_RELOAD_ON_CHANGES: '0',
-      MWE_EXIT_ON_STARTUP_FAILURE: '0',
-      MWE_HEALTHCHECK_TIMEOUT: '',
-      MWE_SHELL_EXECUTABLE: '',
     },
   );
 });
