@@ -75,14 +75,21 @@ function collect(value: string, previous: string[] | undefined): string[] {
  * `skip`: keys the command defines its own way.
  */
 function addBuildOptions(command: Command, name: OptionCommand, skip: string[] = []): Command {
+  const added = new Set<string>();
   for (const spec of OPTION_SPECS) {
     if (skip.includes(spec.key)) continue; // defined by the command its own way (setup-server's host --server-root)
     const taken = takesOption(spec, name);
     const sibling = name !== 'module' && APP_COMMANDS.some((other) => takesOption(spec, other));
-    if (taken || sibling) command.addOption(taken ? commanderOption(spec) : commanderOption(spec).hideHelp());
+    if (!taken && !sibling) continue;
+    command.addOption(taken ? commanderOption(spec) : commanderOption(spec).hideHelp());
+    added.add(spec.key);
   }
+  TABLE_OPTIONS.set(command, added);
   return command;
 }
+
+/** The table's options each command registered: a command's own option of the same name (setup-server's --server-root, install-module's --modules-directory) is not one of them. */
+const TABLE_OPTIONS = new WeakMap<Command, Set<string>>();
 
 /** APP: --entry-point wins over the argument, as with mod_wsgi-express. */
 function appArgument(command: Command, options: BuildOptions): string {
@@ -102,12 +109,9 @@ function commanderOption(spec: OptionSpec): Option {
 export function optionValues(command: Command): Record<string, unknown> {
   const values = command.opts();
   const raw: Record<string, unknown> = {};
-  const registered = new Set(command.options.map((option) => option.long));
+  const registered = TABLE_OPTIONS.get(command) ?? new Set<string>();
   for (const spec of OPTION_SPECS) {
-    // setup-server's --server-root is its own (the host directory), not the table's.
-    if (command.name() === 'setup-server' && spec.key === 'serverRoot') continue;
-    // A module command's own --modules-directory is not the table's.
-    if (spec.kind === 'pair' || !registered.has(spec.flag)) continue;
+    if (spec.kind === 'pair' || !registered.has(spec.key)) continue;
     const value = values[commanderOption(spec).attributeName()];
     if (value !== undefined) raw[spec.key] = value;
   }

@@ -514,7 +514,7 @@ options('--interrupt-timeout: an overrunning request is interrupted (504) and it
 });
 
 options('--server-root: configuration and runtime state in that directory, with a read-only root and an arbitrary UID', async () => {
-  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/server-root', '--server-root', '/srv/server', '--shell-executable', '/bin/bash']);
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/server-root', '--server-root', '/srv/server', '--shell-executable', '/usr/bin/dash']);
   const server = await serve('mwe-test/server-root', { user: '12345:0', hostConfig: { ReadonlyRootfs: true, Tmpfs: { '/tmp': 'size=4m' } } });
   assert.is((await httpGet(server.url('/app/hello'))).body, 'hello from the site app');
   const listing = (await execIn(server.container, ['ls', '/srv/server'])).output.split('\n');
@@ -523,7 +523,7 @@ options('--server-root: configuration and runtime state in that directory, with 
   assert.is((await execIn(server.container, ['test', '-e', '/etc/mwe-image/httpd.conf'])).code, 1, 'nothing generated in /etc/mwe-image');
   // --shell-executable: the #! of the apachectl the image's setup-server writes.
   await execIn(server.container, ['setup-server', '--server-root', '/tmp/root']);
-  assert.match((await execIn(server.container, ['head', '-n', '1', '/tmp/root/apachectl'])).output, /^#!\/bin\/bash$/m);
+  assert.match((await execIn(server.container, ['head', '-n', '1', '/tmp/root/apachectl'])).output, /^#!\/usr\/bin\/dash$/m);
   const info = await docker.getImage('mwe-test/server-root').inspect();
   assert.ok(info.Config.Env.includes('MWE_HTTPD_CONF=/srv/server/httpd.conf'), info.Config.Env.join(' '));
   assert.ok(Object.keys(info.Config.Volumes ?? {}).includes('/srv/server'));

@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import tar from 'tar-stream';
 import type Docker from 'dockerode';
-import { buildWithCli, docker, httpGet, removeContainer, runCli, serveImage, startOnHostNetwork, type Running } from '../helpers/docker.js';
+import { buildWithCli, docker, httpGet, removeContainer, runCli, serveImage, startOnHostNetwork, type Running, until } from '../helpers/docker.js';
 import { accessLog, assertNothingLost, runWrk } from '../helpers/load.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -194,7 +194,8 @@ reliability('docker kill -s TERM during load: every request the server took comp
   // Background load on / from wrk until after the stop (its own counts are not checked: kept-alive
   // connections are cut when Apache stops).
   const background = runWrk(server.url('/'), 6, 8).catch(() => undefined);
-  await sleep(2500);
+  // SIGTERM once every client has had answers (so the server is warm), with their next requests in flight.
+  await until('24 requests answered before the stop', 60, async () => outcomes.length >= 24);
   const termAt = Date.now();
   stopping = true;
   await server.container.kill({ signal: 'SIGTERM' });
