@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision.sh
-node bin/mwe-image.js build examples/hello/wsgi.py --url-alias /static/ examples/hello/static/
-echo "Serving on http://127.0.0.1:8000/ (Ctrl-C to stop)" >&2
-exec docker run --rm -p 127.0.0.1:8000:8000 mwe-app/hello:latest
+# start-server builds the image (cached after the first run) and serves it in the foreground,
+# published on 127.0.0.1, through the Engine API; Ctrl-C is a graceful stop.
+exec node bin/mwe-image.js start-server examples/hello/wsgi.py --url-alias /static/ examples/hello/static/
