@@ -49,6 +49,7 @@ import { measureBuilds, mb } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
 import {
+  type ComparisonRow,
   formatStats,
   listArgument,
   numberArgument,
@@ -87,19 +88,7 @@ const WHEELHOUSE = path.join(os.tmpdir(), 'mwe-bench-wheelhouse');
 const HOST_NETWORK = 'host network';
 const PUBLISHED = 'published port';
 
-interface Row {
-  figure: string;
-  ours: string;
-  oursValues: number[];
-  reference: string;
-  referenceValues: number[];
-  digits: number;
-  /** Appended to both value cells, e.g. how many slow requests completed. */
-  oursNote?: string;
-  referenceNote?: string;
-}
-
-const rows: Row[] = [];
+const rows: ComparisonRow[] = [];
 
 // ---------------------------------------------------------------- the app
 
@@ -425,7 +414,7 @@ async function startRows(express: Reference, app: App, work: string): Promise<Re
   for (let run = 0; run < repeat; run += 1) {
     for (const [name, measureOne] of Object.entries(variants)) samples[name].push(await measureOne());
   }
-  const row = (ours: string, reference: string, name: string): Row => ({
+  const row = (ours: string, reference: string, name: string): ComparisonRow => ({
     figure: 'start → first 200 ms',
     ours: `docker run, ${ours.replace('ours, ', '')}`,
     oursValues: samples[ours],
@@ -455,7 +444,7 @@ async function stopRows(express: Reference, app: App, work: string): Promise<Rec
     for (const [name, measureOne] of Object.entries(variants)) samples[name].push(await measureOne());
   }
   const stopMs = (name: string) => samples[name].map((sample) => sample.stopMs);
-  const stopRow = (reference: string, name: string): Row => ({
+  const stopRow = (reference: string, name: string): ComparisonRow => ({
     figure: 'stop with a 2 s request in flight ms',
     ours: 'docker stop',
     oursValues: stopMs('ours'),

@@ -182,6 +182,19 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
+/** One figure of ours against a reference, with the raw values of each repetition. */
+export interface ComparisonRow {
+  figure: string;
+  ours: string;
+  oursValues: number[];
+  reference: string;
+  referenceValues: number[];
+  digits: number;
+  /** Appended to both value cells, e.g. how many slow requests completed. */
+  oursNote?: string;
+  referenceNote?: string;
+}
+
 interface CompareResults {
   date: string;
   machine: string;
@@ -195,16 +208,7 @@ interface CompareResults {
   expressVersion: string;
   throughput?: ThroughputRow[];
   start?: Record<string, number[]>;
-  rows?: {
-    figure: string;
-    ours: string;
-    oursValues: number[];
-    reference: string;
-    referenceValues: number[];
-    digits: number;
-    oursNote?: string;
-    referenceNote?: string;
-  }[];
+  rows?: ComparisonRow[];
 }
 
 /** Our WSGI hello world over the same Apache's 12-byte static file, per repetition. */

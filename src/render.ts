@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
-import { APACHE_MODULES, DERIVED_VARIABLES, HTTPD_CONF, RUNTIME_USER, type OPTIONAL_APACHE_MODULES } from './contract.js';
+import { APACHE_MODULES, type DERIVED_VARIABLES, HTTPD_CONF, RUNTIME_USER, type OPTIONAL_APACHE_MODULES } from './contract.js';
 import { CONTRACT_FILES, RUNTIME_SETTINGS, settingVariable } from './contract-files.js';
 import { DJANGO_CONFIG } from './django.js';
 import { PIP_SOURCES_SECRET, VENV } from './dependencies.js';

@@ -45,14 +45,9 @@ const seconds = (milliseconds: number): string => `${(milliseconds / 1000).toFix
 
 const HEARTBEAT_MS = 60_000;
 
-/** plain: lines for logs and CI. */
-export class PlainRenderer implements ProgressRenderer {
-  private readonly running = new Map<number, Running>();
-
-  constructor(
-    private readonly writeLine: (line: string) => void,
-    private readonly heartbeat = HEARTBEAT_MS,
-  ) {}
+/** The steps running now and their last output line: what both renderers keep. */
+abstract class RunningSteps {
+  protected readonly running = new Map<number, Running>();
 
   start(step: number, name: string, now: number): void {
     this.running.set(step, { name, started: now, lastLine: '', lastBeat: now });
@@ -61,6 +56,16 @@ export class PlainRenderer implements ProgressRenderer {
   log(step: number, line: string): void {
     const running = this.running.get(step);
     if (running && line.trim()) running.lastLine = line.trim();
+  }
+}
+
+/** plain: lines for logs and CI. */
+export class PlainRenderer extends RunningSteps implements ProgressRenderer {
+  constructor(
+    private readonly writeLine: (line: string) => void,
+    private readonly heartbeat = HEARTBEAT_MS,
+  ) {
+    super();
   }
 
   finish(step: number, end: StepEnd, now: number): void {
@@ -98,23 +103,19 @@ function fit(text: string, columns: number): string {
 }
 
 /** tty: a live block of running steps below the finished ones. */
-export class TtyRenderer implements ProgressRenderer {
-  private readonly running = new Map<number, Running>();
+export class TtyRenderer extends RunningSteps implements ProgressRenderer {
   private drawn = 0;
 
   constructor(
     private readonly write: (text: string) => void,
     private readonly columns = () => process.stderr.columns || 100,
-  ) {}
-
-  start(step: number, name: string, now: number): void {
-    this.running.set(step, { name, started: now, lastLine: '', lastBeat: now });
-    this.draw(now);
+  ) {
+    super();
   }
 
-  log(step: number, line: string): void {
-    const running = this.running.get(step);
-    if (running && line.trim()) running.lastLine = line.trim();
+  override start(step: number, name: string, now: number): void {
+    super.start(step, name, now);
+    this.draw(now);
   }
 
   finish(step: number, end: StepEnd, now: number): void {

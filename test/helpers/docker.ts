@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
@@ -227,4 +228,16 @@ export async function scanImage(image: string, needle: string): Promise<{ hits: 
     }
   }
   return { hits, layers };
+}
+
+/** A port nothing on the host's loopback listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

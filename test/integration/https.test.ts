@@ -8,13 +8,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { curl } from '../helpers/curl.js';
-import { buildWithCli, docker, execIn, removeContainer, runCli, until, type Running } from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, freePort, removeContainer, runCli, until, type Running } from '../helpers/docker.js';
 
 const https = suite('HTTPS');
 const TAG = 'mwe-test/tls-https';
@@ -176,18 +175,6 @@ https('an arbitrary UID in group 0 reads the key and serves HTTPS', async () => 
   const health = await execIn(server.container, ['/usr/local/bin/mwe-healthcheck']);
   assert.is(health.code, 0, health.output);
 });
-
-/** A port nothing on the host's loopback listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 https("setup-server --https-port: the server root's apachectl start publishes the HTTPS port too", async () => {
   const root = path.join(work, 'server-root');

@@ -27,12 +27,11 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, docker, httpGet, runCli, until, waitFor200 } from '../helpers/docker.js';
+import { buildWithCli, docker, freePort, httpGet, runCli, until, waitFor200 } from '../helpers/docker.js';
 import { example, fixture, ROOT } from '../helpers/paths.js';
 
 const manifest = suite('mwe-image manifest: podman kube play, docker-compose');
@@ -41,17 +40,6 @@ const IMAGE = 'mwe-manifest/app:latest';
 const STOP_DELAY = 1;
 const GRACE = 14;
 let appPort = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 manifest.before(async () => {
   appPort = await freePort();
