@@ -3,7 +3,7 @@
  * with debootstrap for machines that cannot pull.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -78,6 +78,7 @@ export async function bootstrapBaseImage(docker: Docker, request: BootstrapReque
     progress?.(`debootstrap --variant=minbase ${request.suite} (about a minute)`);
     await run('debootstrap', ['--variant=minbase', request.suite, root, request.mirror], progress);
     slimRootfs(root);
+    addContainerConfig(root);
     progress?.(`importing ${root} as ${request.tag}`);
     const tarProcess = spawn('tar', ['--numeric-owner', '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [repo, tag] = splitReference(request.tag);
@@ -129,6 +130,37 @@ export function slimRootfs(root: string): void {
   }
   mkdirSync(path.join(root, 'etc/dpkg/dpkg.cfg.d'), { recursive: true });
   writeFileSync(path.join(root, 'etc/dpkg/dpkg.cfg.d/docker-slim'), `${SLIM_DPKG_CONFIG}\n`);
+}
+
+/**
+ * The apt and dpkg settings Debian's official images carry (debuerreotype's
+ * minimizing config): no fsync after each unpacked package, no translation
+ * indexes, no services started by package scripts, downloaded packages not
+ * kept in the layer. A Dockerfile written for debian:SUITE-slim builds here as there.
+ */
+export const CONTAINER_CONFIG_FILES: Record<string, { content: string; mode: number }> = {
+  'etc/dpkg/dpkg.cfg.d/docker-apt-speedup': { content: 'force-unsafe-io\n', mode: 0o644 },
+  'etc/apt/apt.conf.d/docker-no-languages': { content: 'Acquire::Languages "none";\n', mode: 0o644 },
+  'etc/apt/apt.conf.d/docker-autoremove-suggests': { content: 'Apt::AutoRemove::SuggestsImportant "false";\n', mode: 0o644 },
+  'etc/apt/apt.conf.d/docker-clean': {
+    content: [
+      'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };',
+      'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };',
+      'Dir::Cache::pkgcache "";',
+      'Dir::Cache::srcpkgcache "";',
+      '',
+    ].join('\n'),
+    mode: 0o644,
+  },
+  'usr/sbin/policy-rc.d': { content: '#!/bin/sh\n# Package scripts start no services in an image build.\nexit 101\n', mode: 0o755 },
+};
+
+export function addContainerConfig(root: string): void {
+  for (const [name, { content, mode }] of Object.entries(CONTAINER_CONFIG_FILES)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), content);
+    chmodSync(path.join(root, name), mode);
+  }
 }
 
 export function splitReference(reference: string): [string, string] {

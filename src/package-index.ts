@@ -6,15 +6,15 @@
  * PEP 691 JSON) or a local directory. The host resolves and downloads, so a
  * build works whether or not containers reach the index themselves.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { RuntimeFailure } from './errors.js';
+import { readRecord, userCacheDirectory, writeRecord } from './host-cache.js';
+import { hostPipConfig, type PipConfig } from './pip-config.js';
 
 export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
 
@@ -38,24 +38,8 @@ export interface IndexOptions {
 
 const split = (value: string | undefined): string[] => (value ?? '').split(/\s+/).filter(Boolean);
 
-/** `pip config list` of the host's pip, as key -> value ("global.index-url" -> URL); empty without pip. */
-function pipConfig(): Record<string, string> {
-  const result = spawnSync('python3', ['-m', 'pip', 'config', 'list'], {
-    encoding: 'utf8',
-    timeout: 15000,
-    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
-  });
-  const config: Record<string, string> = {};
-  if (result.status !== 0) return config;
-  for (const line of result.stdout.split('\n')) {
-    const match = /^([\w:.-]+)='(.*)'$/.exec(line.trim());
-    if (match && !match[1].startsWith(':env:')) config[match[1]] = match[2];
-  }
-  return config;
-}
-
 /** Flags first, then the caller's PIP_* variables, then the host's pip configuration: pip's own order. */
-export function indexConfig(options: IndexOptions, env: NodeJS.ProcessEnv = process.env, readPipConfig = pipConfig): IndexConfig {
+export function indexConfig(options: IndexOptions, env: NodeJS.ProcessEnv = process.env, readPipConfig: () => PipConfig = hostPipConfig): IndexConfig {
   let fileConfig: Record<string, string> | undefined;
   const fromFile = (key: string): string | undefined => {
     fileConfig ??= readPipConfig();
@@ -129,6 +113,7 @@ export function compareVersions(a: string, b: string): number {
 interface Fetched {
   status: number;
   contentType: string;
+  cacheControl: string;
   body: Buffer;
   url: string;
 }
@@ -159,7 +144,13 @@ function get(url: string, config: IndexConfig, accept: string, redirects = 5): P
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
-        resolve({ status, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks), url: parsed.toString() }),
+        resolve({
+          status,
+          contentType: String(response.headers['content-type'] ?? ''),
+          cacheControl: String(response.headers['cache-control'] ?? ''),
+          body: Buffer.concat(chunks),
+          url: parsed.toString(),
+        }),
       );
       response.on('error', reject);
     });
@@ -215,22 +206,75 @@ export interface Resolution {
   unreachable: string[];
 }
 
+/** How long an index page is reused without a max-age of its own: PyPI's own max-age for its Simple API. */
+const INDEX_PAGE_MAX_AGE_S = 600;
+
+interface SavedPage {
+  savedAt: number;
+  maxAgeSeconds: number;
+  page: Omit<Fetched, 'body'> & { body: string };
+}
+
+/**
+ * An index or find-links page, reused from the user's cache while it is
+ * fresh (its Cache-Control max-age, else ten minutes) unless `fresh`:
+ * every build resolves `--mod-wsgi pypi` and this keeps a warm rebuild off
+ * the network. Only 200 answers are kept.
+ */
+async function getIndexPage(url: string, config: IndexConfig, accept: string, fresh: boolean): Promise<Fetched & { cached: boolean }> {
+  const key = `${accept}\n${url}`;
+  const saved = fresh ? undefined : readRecord<SavedPage>('index-pages', key);
+  if (saved && Date.now() - saved.savedAt < saved.maxAgeSeconds * 1000) {
+    return { ...saved.page, body: Buffer.from(saved.page.body, 'base64'), cached: true };
+  }
+  const page = await get(url, config, accept);
+  if (page.status === 200) {
+    const maxAge = /(?:^|,)\s*max-age=(\d+)/i.exec(page.cacheControl);
+    const noStore = /no-store|no-cache/i.test(page.cacheControl);
+    const maxAgeSeconds = noStore ? 0 : maxAge ? Math.min(Number(maxAge[1]), INDEX_PAGE_MAX_AGE_S) : INDEX_PAGE_MAX_AGE_S;
+    if (maxAgeSeconds > 0)
+      writeRecord('index-pages', key, { savedAt: Date.now(), maxAgeSeconds, page: { ...page, body: page.body.toString('base64') } } satisfies SavedPage);
+  }
+  return { ...page, cached: false };
+}
+
 /**
  * The newest release (or `version`) of `project` as a source distribution,
- * from every index and find-links location in the configuration.
+ * from every index and find-links location in the configuration. Pages
+ * come from the cache while fresh; a version they do not list is looked up
+ * again on the indexes themselves (it may have been released since).
  */
 export async function findSourceDistribution(project: string, version: string | undefined, config: IndexConfig, flag: string): Promise<Resolution> {
+  const fromCache = await searchDistributions(project, version, config, false);
+  if (fromCache.found || !fromCache.usedCache) return resolution(project, version, config, flag, fromCache);
+  return resolution(project, version, config, flag, await searchDistributions(project, version, config, true));
+}
+
+interface Search {
+  found?: Distribution;
+  candidates: Distribution[];
+  unreachable: string[];
+  usedCache: boolean;
+}
+
+async function searchDistributions(project: string, version: string | undefined, config: IndexConfig, fresh: boolean): Promise<Search> {
   const candidates: Distribution[] = [];
   const unreachable: string[] = [];
+  let usedCache = false;
   const consider = (filename: string, location: string, sha256?: string, yanked = false) => {
     const found = sdistVersion(filename, project);
     if (!found || (yanked && found !== version)) return;
     candidates.push({ filename, version: found, location, sha256 });
   };
+  const read = async (url: string, accept: string) => {
+    const page = await getIndexPage(url, config, accept, fresh);
+    usedCache ||= page.cached;
+    return page;
+  };
   for (const link of config.findLinks) {
     if (/^https?:\/\//.test(link)) {
       try {
-        const page = await get(link, config, 'text/html');
+        const page = await read(link, 'text/html');
         if (page.status !== 200) throw new Error(`HTTP ${page.status}`);
         for (const file of filesOfPage(page)) consider(file.filename, file.url, file.sha256, file.yanked);
       } catch (error) {
@@ -242,11 +286,10 @@ export async function findSourceDistribution(project: string, version: string | 
     if (!existsSync(directory) || !statSync(directory).isDirectory()) continue; // pip, too, passes over a missing find-links directory
     for (const name of readdirSync(directory)) consider(name, path.join(directory, name));
   }
-  const indexes = config.noIndex ? [] : [config.indexUrl, ...config.extraIndexUrls];
-  for (const index of indexes) {
+  for (const index of searchedIndexes(config)) {
     const url = new URL(`${normalizeName(project)}/`, index.endsWith('/') ? index : `${index}/`).toString();
     try {
-      const page = await get(url, config, 'application/vnd.pypi.simple.v1+json, text/html;q=0.1');
+      const page = await read(url, 'application/vnd.pypi.simple.v1+json, text/html;q=0.1');
       if (page.status === 404) continue;
       if (page.status !== 200) throw new Error(`HTTP ${page.status}`);
       for (const file of filesOfPage(page)) consider(file.filename, file.url, file.sha256, file.yanked);
@@ -254,31 +297,34 @@ export async function findSourceDistribution(project: string, version: string | 
       unreachable.push(`${redactUrl(index)} (${reason(error)})`);
     }
   }
-  const matching = candidates
+  const [found] = candidates
     .filter((candidate) => (version ? compareVersions(candidate.version, version) === 0 : !isPrerelease(candidate.version)))
     .sort((a, b) => compareVersions(b.version, a.version) || Number(b.location.startsWith('/')) - Number(a.location.startsWith('/')));
-  if (matching.length) return { distribution: matching[0], unreachable };
+  return { found, candidates, unreachable, usedCache };
+}
+
+const searchedIndexes = (config: IndexConfig): string[] => (config.noIndex ? [] : [config.indexUrl, ...config.extraIndexUrls]);
+
+/** The search's distribution, or the one-line failure that says where it looked and the offline way out. */
+function resolution(project: string, version: string | undefined, config: IndexConfig, flag: string, search: Search): Resolution {
+  const { found, candidates, unreachable } = search;
+  if (found) return { distribution: found, unreachable };
   const wanted = version ? `${project}==${version}` : project;
   const offline = `for offline builds put its source tarball (pip download --no-deps --no-binary :all: ${project}) in a directory and give ${flag === '--mod-wsgi' ? '--find-links DIRECTORY' : flag}`;
   if (unreachable.length) {
     throw new RuntimeFailure(`${flag}: cannot reach ${unreachable.join(', ')} to find ${wanted}; check the index URL and the network, or ${offline}`);
   }
   const versions = [...new Set(candidates.map((candidate) => candidate.version))].sort(compareVersions);
-  const searched = [...config.findLinks, ...indexes].map(redactUrl).join(', ') || 'no index (PIP_NO_INDEX) and no --find-links';
+  const searched = [...config.findLinks, ...searchedIndexes(config)].map(redactUrl).join(', ') || 'no index (PIP_NO_INDEX) and no --find-links';
   throw new RuntimeFailure(
     `${flag}: no source distribution of ${wanted} in ${searched}${versions.length ? ` (versions there: ${versions.slice(-8).join(' ')})` : ''}; give another version or ${offline}`,
   );
 }
 
-function cacheDirectory(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(base, 'mwe-image', 'distributions');
-}
-
 /** A local path of the distribution: itself when it is on disk, else downloaded once into the user's cache (checked against its sha256). */
 export async function fetchDistribution(distribution: Distribution, config: IndexConfig, flag: string): Promise<string> {
   if (!/^https?:\/\//.test(distribution.location)) return distribution.location;
-  const directory = cacheDirectory();
+  const directory = userCacheDirectory('distributions');
   const target = path.join(directory, distribution.filename);
   const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
   if (existsSync(target) && (!distribution.sha256 || digest(readFileSync(target)) === distribution.sha256)) return target;

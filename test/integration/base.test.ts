@@ -15,7 +15,7 @@ base('bootstrap imports a slim Debian image that runs', async () => {
     Cmd: [
       'sh',
       '-c',
-      'cat /etc/debian_version; ls /usr/share/man | wc -l; ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l; cat /etc/dpkg/dpkg.cfg.d/docker-slim',
+      'cat /etc/debian_version; ls /usr/share/man | wc -l; ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l; cat /etc/dpkg/dpkg.cfg.d/docker-slim /etc/dpkg/dpkg.cfg.d/docker-apt-speedup; /usr/sbin/policy-rc.d; echo "policy-rc.d $?"; apt-config dump | grep -i "^Acquire::Languages"',
     ],
   });
   try {
@@ -27,6 +27,10 @@ base('bootstrap imports a slim Debian image that runs', async () => {
       .split('\n');
     assert.match(lines.join('\n'), /^\S*13\.\d+/m);
     assert.match(lines.join('\n'), /path-exclude \/usr\/share\/doc\/\*/);
+    // As Debian's official images: dpkg without fsync, no translations, no services started by package scripts.
+    assert.match(lines.join('\n'), /force-unsafe-io\n/);
+    assert.match(lines.join('\n'), /policy-rc\.d 101\n/);
+    assert.match(lines.join('\n'), /Acquire::Languages:: "none";/);
   } finally {
     await container.remove({ force: true });
   }

@@ -8,19 +8,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { homedir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { docker, imageLayers, runCli, scanImage, serveImage, removeContainer, type CliResult, type Running } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
+import { userCacheDirectory } from '../../src/host-cache.js';
 
 const credentials = suite('index credentials');
 const IMAGE = 'mwe-test/credentials-app';
 const USER = 'mwe-user';
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
-const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'mwe-image', 'distributions');
+const CACHE = userCacheDirectory('distributions');
 const WHEELS = fixture('wheelhouse');
 const running: Running[] = [];
 const requests: { url: string; authorized: boolean; pip: boolean }[] = [];

@@ -5,17 +5,18 @@
  * directory of sdists builds offline.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildWithCli, docker, runCli } from '../helpers/docker.js';
 import { example } from '../helpers/paths.js';
+import { userCacheDirectory } from '../../src/host-cache.js';
 
 const packages = suite('mod_wsgi from the package index');
 const APP = example('hello', 'wsgi.py');
 const REFUSING_INDEX = 'http://127.0.0.1:9/simple/';
-const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'mwe-image', 'distributions');
+const CACHE = userCacheDirectory('distributions');
 let newest = '';
 
 const tagged = async (tag: string): Promise<boolean> =>

@@ -30,6 +30,8 @@ const SHA256 = createHash('sha256').update(SDIST).digest('hex');
 let server: Server;
 let base = '';
 const seen: { url: string; accept: string; authorization?: string }[] = [];
+/** What /changing/ lists, and the Cache-Control it answers with. */
+const changing = { versions: ['6.0.0'], cacheControl: '' };
 
 index.before(async () => {
   process.env.XDG_CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'mwe-cache-'));
@@ -48,6 +50,12 @@ index.before(async () => {
             { filename: 'mod_wsgi-6.0.10-cp313-cp313-linux_x86_64.whl', url: '/files/x.whl' },
           ],
         }),
+      );
+    } else if (request.url === '/changing/mod-wsgi/') {
+      response.setHeader('Content-Type', 'application/vnd.pypi.simple.v1+json');
+      if (changing.cacheControl) response.setHeader('Cache-Control', changing.cacheControl);
+      response.end(
+        JSON.stringify({ files: changing.versions.map((version) => ({ filename: `mod_wsgi-${version}.tar.gz`, url: `/files/mod_wsgi-${version}.tar.gz` })) }),
       );
     } else if (request.url === '/html/mod-wsgi/') {
       response.setHeader('Content-Type', 'text/html');
@@ -174,6 +182,25 @@ index('an index that refuses connections: one line naming it and the offline way
   assert.equal(offline.unreachable, ['http://127.0.0.1:9/simple/ (ECONNREFUSED)']);
   const noIndex = await findSourceDistribution('mod_wsgi', undefined, config({ indexUrl: refused, findLinks: [links], noIndex: true }), '--mod-wsgi');
   assert.equal(noIndex.unreachable, [], 'PIP_NO_INDEX: the index is not asked');
+});
+
+index('index pages are reused while fresh; a version they lack, or a no-store page, is asked for again', async () => {
+  const settings = config({ indexUrl: `${base}/changing/` });
+  const pageRequests = () => seen.filter((request) => request.url === '/changing/mod-wsgi/').length;
+  assert.is((await findSourceDistribution('mod_wsgi', undefined, settings, '--mod-wsgi')).distribution.version, '6.0.0');
+  assert.is(pageRequests(), 1);
+  changing.versions = ['6.0.0', '6.0.1'];
+  assert.is((await findSourceDistribution('mod_wsgi', undefined, settings, '--mod-wsgi')).distribution.version, '6.0.0', 'the newest as of ten minutes ago');
+  assert.is(pageRequests(), 1, 'a warm rebuild does not ask the index');
+  assert.is((await findSourceDistribution('mod_wsgi', '6.0.1', settings, '--mod-wsgi')).distribution.version, '6.0.1', 'a pinned new release');
+  assert.is(pageRequests(), 2);
+  assert.is((await findSourceDistribution('mod_wsgi', undefined, settings, '--mod-wsgi')).distribution.version, '6.0.1', 'the fresh page replaced the old');
+  assert.is(pageRequests(), 2);
+  changing.cacheControl = 'no-store';
+  changing.versions = ['6.0.2'];
+  await findSourceDistribution('mod_wsgi', '6.0.2', settings, '--mod-wsgi');
+  assert.is((await findSourceDistribution('mod_wsgi', '6.0.2', settings, '--mod-wsgi')).distribution.version, '6.0.2');
+  assert.is(pageRequests(), 4, 'a no-store page is not kept');
 });
 
 index('the command line recorded in the image keeps no index credentials', () => {

@@ -20,6 +20,8 @@ if [ -d /build/mod_wsgi-package ]; then
     exit 0
 fi
 cd /build/mod_wsgi
+# setuptools compiles an extension's sources one after another unless told otherwise.
+printf '\n[build_ext]\nparallel = %s\n' "$(nproc)" >> setup.cfg
 if [ "$python" = python3 ]; then
     python3 -m pip install --no-build-isolation --no-index --no-deps \
         --break-system-packages --root-user-action=ignore --target /build/mod_wsgi-installed . 2>&1
