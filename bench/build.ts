@@ -19,10 +19,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appContext } from '../src/app-image.js';
+import { appBuildSettings, appContext } from '../src/app-image.js';
 import { parseBuildArgv } from '../src/cli.js';
 import { prepareToolchain } from '../src/pipeline.js';
-import { buildImage } from '../src/docker/build-stream.js';
+import { buildImage, chooseBuilder } from '../src/docker/build-stream.js';
 import { ContextBuilder } from '../src/docker/context.js';
 import { readImagePath } from '../src/docker/image-files.js';
 import { resolveBuildOptions } from '../src/options.js';
@@ -84,11 +84,12 @@ async function oursColdBuild(wanted: ToolchainRequest, bench: BuildApp): Promise
   const { app, raw } = parseBuildArgv(['build', ...bench.args(OURS_COLD)]);
   const plan = planBuild(app, resolveBuildOptions(raw));
   const appStart = performance.now();
+  const builder = await chooseBuilder(docker);
   await buildImage(docker, {
-    context: appContext(plan, toolchain, 'mwe-image build (bench, no cache)').toStream(),
-    tag: OURS_COLD,
-    buildArgs: { TOOLCHAIN_IMAGE: toolchain.tag, BASE_IMAGE: plan.options.baseImage },
+    context: appContext(plan, toolchain, 'mwe-image build (bench, no cache)', builder).toStream(),
+    ...appBuildSettings(plan, toolchain),
     noCache: true,
+    builder,
   });
   return { toolchain, toolchainSeconds, appSeconds: seconds(appStart) };
 }

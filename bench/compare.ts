@@ -6,7 +6,8 @@
  *
  * - Throughput (wrk from Debian, 127.0.0.1 only, -c 8, bounded in time):
  *   hello world, a 100 KB static file, a Flask JSON endpoint and a Django
- *   template page (bench/app), for ours; the real mod_wsgi-express on the
+ *   template page (bench/app), for ours, and ours built with --python-pgo
+ *   (CPython with PGO and LTO; its ratios to the peers in their own columns); the real mod_wsgi-express on the
  *   host (mod_wsgi from PyPI in the version our toolchain compiled, same
  *   --processes/--threads and --url-alias, Flask and Django installed for the
  *   host's Python); gunicorn sync and gthread, uWSGI and granian from PyPI in
@@ -29,7 +30,7 @@
  *
  *   npm run bench [-- --repeat 3] [-- --duration 3] [-- --cpus 1] [-- --build-repeat 1]
  *     [-- --only throughput,start,stop,rolling,builds] [-- --networks host,published]
- *     [-- --servers ours,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian] [-- --out compare]
+ *     [-- --servers ours,ours-pgo,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian] [-- --out compare]
  *
  * Prints markdown tables, writes bench/results/compare.json (the README's
  * tables come from it: npm run bench:readme). Numbers, not a test.
@@ -64,13 +65,14 @@ import {
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
 import { wrk, type WrkResult } from './wrk.js';
 
+const OURS_PGO_SERVER = 'ours-pgo';
 const repeat = numberArgument('repeat', 3);
 const buildRepeat = numberArgument('build-repeat', 1);
 const duration = numberArgument('duration', 3);
 const cpus = numberArgument('cpus', 1);
 const sections = listArgument('only', ['throughput', 'start', 'stop', 'rolling', 'builds']);
 const networks = listArgument('networks', ['host', 'published']);
-const servers = listArgument('servers', ['ours', 'express', ...PEERS.map((peer) => peer.id)]);
+const servers = listArgument('servers', ['ours', OURS_PGO_SERVER, 'express', ...PEERS.map((peer) => peer.id)]);
 // A partial run (--only, --networks, --servers) does not replace the results the README is made from, unless --out compare says so.
 const partial = process.argv.some((argument) => ['--only', '--networks', '--servers'].includes(argument));
 const resultsName = listArgument('out', [partial ? 'compare-partial' : 'compare'])[0];
@@ -83,6 +85,8 @@ const STATIC_BYTES = 102400;
 const HELLO_FILE = '/static/hello.txt';
 const HELLO = 'Hello World!';
 const OURS = 'mwe-bench/compare';
+/** Ours on a CPython built with PGO and LTO (--python-pgo): the same app, options and Apache. */
+const OURS_PGO = 'mwe-bench/compare-pgo';
 const HANDWRITTEN = 'mwe-bench/handwritten';
 const WHEELHOUSE = path.join(os.tmpdir(), 'mwe-bench-wheelhouse');
 const HOST_NETWORK = 'host network';
@@ -129,6 +133,7 @@ const oursArgs = (app: App, tag: string) => [
   '--wheel-dir',
   WHEELHOUSE,
 ];
+const oursPgoArgs = (app: App) => [...oursArgs(app, OURS_PGO), '--python', '3.13', '--python-from', 'source', '--python-pgo'];
 /** pythonPath: Flask and Django for the host's Python; the app's directory too, as mod_wsgi-express's home is the current directory. */
 const expressOptions = (staticDir: string, pythonPath?: string) => [
   '--processes',
@@ -219,6 +224,11 @@ async function startTargets(express: Reference | undefined, app: App, pythonPath
   if (wanted('ours', 'host')) targets.push(await containerTarget('ours', 'ours', HOST_NETWORK, await startHostNetwork(OURS)));
   if (wanted('ours', 'published'))
     targets.push(await containerTarget('ours', 'ours', PUBLISHED, await startContainer(OURS, { hostConfig: containerLimits() })));
+  if (wanted(OURS_PGO_SERVER, 'host'))
+    targets.push(await containerTarget(OURS_PGO_SERVER, 'ours, --python-pgo', HOST_NETWORK, await startHostNetwork(OURS_PGO)));
+  if (wanted(OURS_PGO_SERVER, 'published')) {
+    targets.push(await containerTarget(OURS_PGO_SERVER, 'ours, --python-pgo', PUBLISHED, await startContainer(OURS_PGO, { hostConfig: containerLimits() })));
+  }
   if (express && pythonPath && wanted('express', 'host')) {
     // Beside the containers in the CPU scheduler's tree: a sibling of Docker's whole group would get as much CPU as all containers together.
     const probe = await startContainer(OURS, { hostConfig: containerLimits() });
@@ -319,15 +329,19 @@ function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
   const table: ThroughputRow[] = [];
   for (const network of [HOST_NETWORK, PUBLISHED]) {
     const ours = targets.find((target) => target.server === 'ours' && target.network === network);
+    const oursPgo = targets.find((target) => target.server === OURS_PGO_SERVER && target.network === network);
     for (const endpoint of ENDPOINTS) {
       for (const target of targets.filter((candidate) => candidate.network === network && endpointsOf(candidate).includes(endpoint))) {
         const samples = results[key(target)][endpoint.label];
-        const oursSamples = ours ? results[key(ours)][endpoint.label] : undefined;
         const values = (list: Sample[] | undefined, field: keyof Sample) => (list ?? []).map((sample) => sample[field] as number);
-        const ratio = (field: keyof Sample) =>
-          oursSamples && !values(samples, field).some((value) => value === undefined)
-            ? pairedRatios(values(oursSamples, field), values(samples, field))
+        const ratioTo = (base: Target | undefined) => (field: keyof Sample) => {
+          const baseSamples = base ? results[key(base)][endpoint.label] : undefined;
+          return baseSamples && !values(samples, field).some((value) => value === undefined)
+            ? pairedRatios(values(baseSamples, field), values(samples, field))
             : undefined;
+        };
+        const ratio = ratioTo(ours);
+        const pgoRatio = ratioTo(target.server.startsWith('ours') ? undefined : oursPgo);
         table.push({
           endpoint: endpoint.label,
           server: target.name,
@@ -338,6 +352,7 @@ function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
           p99Ms: values(samples, 'p99Ms'),
           cpuSecondsPer10k: samples.every((sample) => sample.cpuSecondsPer10k !== undefined) ? values(samples, 'cpuSecondsPer10k') : undefined,
           oursOverIt: { requestsPerSecond: ratio('requestsPerSecond'), p99Ms: ratio('p99Ms'), cpuSecondsPer10k: ratio('cpuSecondsPer10k') },
+          pgoOverIt: oursPgo ? { requestsPerSecond: pgoRatio('requestsPerSecond'), cpuSecondsPer10k: pgoRatio('cpuSecondsPer10k') } : undefined,
           errors: wrkErrors(samples),
         });
       }
@@ -562,6 +577,7 @@ async function main(): Promise<void> {
     const { toolchain } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
     await fillWheelhouse(WHEELHOUSE, toolchain);
     await buildWithCli(oursArgs(app, OURS));
+    if (servers.includes(OURS_PGO_SERVER)) await buildWithCli(oursPgoArgs(app));
     await buildPeersImage(BASE, WHEELHOUSE, app.app);
     const express: Reference = { version: toolchain.facts.modWsgiVersion, path: referenceExpress(toolchain.facts.modWsgiVersion) };
     const data: Record<string, unknown> = {};

@@ -112,6 +112,8 @@ export interface ThroughputRow {
   cpuSecondsPer10k?: number[];
   /** Ours / this server, per repetition (ours measured in the same repetition on the same network). */
   oursOverIt: { requestsPerSecond?: number[]; p99Ms?: number[]; cpuSecondsPer10k?: number[] };
+  /** Ours built with --python-pgo / this server, per repetition (peers and express only, when that image ran). */
+  pgoOverIt?: { requestsPerSecond?: number[]; cpuSecondsPer10k?: number[] };
   errors: string;
 }
 
@@ -129,6 +131,7 @@ export const WHY_PEER_WINS: Record<string, string> = {
     "no hop to a daemon process, and Python in Debian's python3 executable (PGO and LTO) where mod_wsgi embeds libpython3.13.so (-O2, 1.4x the CPU on a pure-Python loop)",
   'gunicorn-sync|*':
     'no hop to a daemon process and the python3 executable (PGO and LTO); its single-threaded workers close every connection, which costs it requests/s',
+  'ours-pgo|*': "the same image with CPython built with PGO and LTO (--python-pgo) instead of Debian's libpython3.13.so (-O2): the app's own Python costs less",
   'express|*':
     'the same Apache and mod_wsgi design outside a container: no seccomp filter on its system calls and no overlay file system under its file checks, Python 3.11 and Apache 2.4 from the host (Debian 12)',
 };
@@ -149,6 +152,7 @@ function wins(row: ThroughputRow): string {
 }
 
 export function throughputTable(rows: ThroughputRow[]): string {
+  const withPgo = rows.some((row) => row.pgoOverIt);
   const header = [
     'network',
     'endpoint',
@@ -160,6 +164,7 @@ export function throughputTable(rows: ThroughputRow[]): string {
     'ours ÷ it, p99',
     'CPU s per 10k requests',
     'ours ÷ it, CPU',
+    ...(withPgo ? ['ours --python-pgo ÷ it, requests/s', 'ours --python-pgo ÷ it, CPU'] : []),
     'note',
   ];
   const lines = rows.map((row) => [
@@ -173,6 +178,7 @@ export function throughputTable(rows: ThroughputRow[]): string {
     row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.p99Ms),
     row.cpuSecondsPer10k ? formatStats(row.cpuSecondsPer10k, 2) : 'n/a',
     row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.cpuSecondsPer10k),
+    ...(withPgo ? [row.pgoOverIt ? ratioCell(row.pgoOverIt.requestsPerSecond) : '', row.pgoOverIt ? ratioCell(row.pgoOverIt.cpuSecondsPer10k) : ''] : []),
     [row.errors, wins(row)].filter(Boolean).join('; '),
   ]);
   return markdownTable(header, lines);

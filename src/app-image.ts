@@ -133,7 +133,6 @@ export function appBuildSettings(plan: BuildPlan, toolchain: Toolchain) {
     tag: plan.tag,
     buildArgs: {
       TOOLCHAIN_IMAGE: toolchain.tag,
-      BASE_IMAGE: plan.options.baseImage,
     },
   };
 }

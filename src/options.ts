@@ -147,6 +147,16 @@ const OPTION_ROWS = [
     check: checkPythonFrom,
   },
   {
+    flag: '--python-pgo',
+    key: 'pythonPgo',
+    commands: TOOLCHAIN_COMMANDS,
+    kind: 'flag',
+    group: 'image',
+    fidelity: 'own',
+    default: false,
+    help: "Build the CPython of --python-from with profile-guided and link-time optimisation (configure --enable-optimizations --with-lto), as python.org's and Debian's python3 executables are built (Debian's libpython, which an embedded interpreter loads, is not). Python code runs faster in the server; the toolchain build takes about 25 minutes more, once.",
+  },
+  {
     flag: '--apache',
     key: 'apache',
     kind: 'string',
@@ -1864,7 +1874,7 @@ function checkCombinations(options: BuildOptions): void {
     fail('--wheel-dir installs from that directory only; drop --index-url/--find-links or --wheel-dir');
   if (options.ignoreRequirements && options.requirements) fail('--ignore-requirements and --requirements contradict each other; keep one');
   if (options.emitContext && (options.quiet || options.json)) fail('--emit-context builds no image: drop --quiet/--json');
-  const python = parsePythonSource(options.python, options.pythonFrom); // --python with --python-from, before the engine is asked
+  const python = parsePythonSource(options.python, options.pythonFrom, options.pythonPgo); // --python with --python-from, before the engine is asked
   if (options.modWsgi === 'debian-package' && (python.from !== 'distro' || options.apache !== 'distro')) {
     fail("--mod-wsgi debian-package is Debian's module for the suite's own Python and Apache; drop it, or --python-from/--apache");
   }

@@ -46,7 +46,7 @@ export async function prepareToolchain(
     baseImage: options.baseImage,
     baseImageId,
     modWsgi: await resolveModWsgiSource(parseModWsgiSource(options.modWsgi), modWsgiIndex, progress),
-    python: parsePythonSource(options.python, options.pythonFrom),
+    python: parsePythonSource(options.python, options.pythonFrom, options.pythonPgo),
     apache: parseApacheSource(options.apache),
     prefix: options.toolchainPrefix,
   };

@@ -1,8 +1,9 @@
 """Copies the runtime image's root filesystem out of the assembly stage.
 
-The assembly stage is the base image with the runtime packages, the
---system-packages, the toolchain's /out and the dependencies virtualenv
-installed. Only what the server runs reaches ROOTFS (the final image is
+The assembly stage is the toolchain image (the runtime packages are
+installed there) with /opt and /usr/local holding only what the toolchain
+staged for the runtime (its /out), plus the --system-packages and the
+dependencies virtualenv. Only what the server runs reaches ROOTFS (the final image is
 FROM scratch): the packages' files (no docs), the Apache modules the
 configuration loads, Python, a small shell userland for the image's own
 scripts and `docker exec`, the files glibc and Apache read at run time, and
@@ -12,7 +13,7 @@ No perl, apt or dpkg state.
 Usage: assemble-rootfs.py DIRECTORY ROOTFS CONTRACT-JSON
 (CONTRACT-JSON: the toolchain's contract.json, whose paths name the app directories and the venv)
 DIRECTORY holds runtime-packages.txt, system-packages.txt, base-packages.txt
-(the base image's packages) and modules.txt (the module files Apache loads);
+(the base image's packages, recorded by the toolchain before it added any) and modules.txt (the module files Apache loads);
 the list of the paths copied is written to DIRECTORY/rootfs-files.txt (sbom.py
 reads it).
 """

@@ -43,15 +43,18 @@ test('--python picks the Debian suite that ships it unless --base-image is given
   assert.throws(() => resolveBuildOptions({ python: '3.12' }), /--python: '3.12' is not one of 3.13, 3.11/);
 });
 
-test('--python and --python-from: distro, or CPython from source (3.13t always)', () => {
+test('--python, --python-from and --python-pgo: distro, or CPython from source (3.13t always), optimised on request', () => {
   assert.equal(parsePythonSource(undefined, undefined), { from: 'distro' });
   assert.equal(parsePythonSource('3.11', undefined), { from: 'distro' });
-  assert.equal(parsePythonSource('3.13t', undefined), { from: 'debian', version: '3.13', freeThreaded: true });
-  assert.equal(parsePythonSource('3.13', 'source'), { from: 'debian', version: '3.13', freeThreaded: false });
+  assert.equal(parsePythonSource('3.13t', undefined), { from: 'debian', version: '3.13', freeThreaded: true, optimized: false });
+  assert.equal(parsePythonSource('3.13', 'source'), { from: 'debian', version: '3.13', freeThreaded: false, optimized: false });
+  assert.equal(parsePythonSource('3.13', 'source', true), { from: 'debian', version: '3.13', freeThreaded: false, optimized: true });
+  assert.throws(() => parsePythonSource('3.13', undefined, true), /--python-pgo: applies to a CPython built here; add --python-from source/);
   assert.equal(parsePythonSource('3.13', 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz'), {
     from: 'url',
     version: '3.13',
     freeThreaded: false,
+    optimized: false,
     url: 'https://www.python.org/ftp/python/3.13.5/Python-3.13.5.tar.xz',
   });
   assert.throws(() => parsePythonSource('3.13t', 'distro'), /no distribution ships a free-threaded Python/);

@@ -2,7 +2,8 @@
 # PYTHON_FROM=distro: nothing to do, the distribution's python3 is used.
 # Otherwise builds CPython PYTHON_VERSION from source into /opt/python
 # (--enable-shared, so mod_wsgi can embed it; --disable-gil when
-# PYTHON_FREE_THREADED=1) and stages it under /out/opt/python:
+# PYTHON_FREE_THREADED=1; profile-guided and link-time optimised when
+# PYTHON_OPTIMIZED=1) and stages it under /out/opt/python:
 #   PYTHON_FROM=debian   the upstream tarball in Debian's source archive
 #   PYTHON_FROM=url      the tarball at PYTHON_URL (e.g. python.org)
 #   PYTHON_FROM=local    the tarball copied into /build/python-src
@@ -38,10 +39,15 @@ unpack "$tarball" /build/cpython --python-from "a CPython"
 cd /build/cpython
 flags="--prefix=/opt/python --enable-shared --with-ensurepip=install LDFLAGS=-Wl,-rpath,/opt/python/lib"
 [ "${PYTHON_FREE_THREADED:-0}" = 1 ] && flags="$flags --disable-gil"
+make_what="CPython make (about 10 minutes on 2 cores)"
+if [ "${PYTHON_OPTIMIZED:-0}" = 1 ]; then
+    flags="$flags --enable-optimizations --with-lto"
+    make_what="CPython make with PGO and LTO (instrumented build, training run, optimised build: about 35 minutes on 2 cores)"
+fi
 echo "configure $flags"
 # shellcheck disable=SC2086
 quietly /build/cpython-configure.log "CPython configure" ./configure $flags || { tail -30 /build/cpython-configure.log; fail "CPython configure failed"; }
-quietly /build/cpython-make.log "CPython make (about 10 minutes on 2 cores)" make -j"$(nproc)" || { tail -40 /build/cpython-make.log; fail "CPython build failed"; }
+quietly /build/cpython-make.log "$make_what" make -j"$(nproc)" || { tail -40 /build/cpython-make.log; fail "CPython build failed"; }
 quietly /build/cpython-install.log "CPython make install" make install || { tail -30 /build/cpython-install.log; fail "CPython install failed"; }
 python=$(ls /opt/python/bin/python3.*[0-9t] | grep -v config | head -n 1)
 "$python" -c 'import ssl, sqlite3, ctypes, zlib, lzma, bz2' || fail "the built Python lacks a standard module"

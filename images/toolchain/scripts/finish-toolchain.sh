@@ -118,4 +118,13 @@ else
     apache_packages=$(library_packages /out/opt/apache)
 fi
 echo "procps $apache_packages $python_packages" > "$lib/runtime-packages.txt"
+# Installed here as well: the app image's assembly starts from this image, so
+# an app build needs no apt round of its own.
+missing=$(for package in $(cat "$lib/runtime-packages.txt"); do
+    dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep -q ' installed$' || echo "$package"
+done)
+if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null
+fi
 cat "$lib/toolchain.json"

@@ -14,6 +14,10 @@ fi
 if [ -f /etc/apt/sources.list ]; then
     grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' > /etc/apt/sources.list.d/mwe-src.list
 fi
+# The base image's own packages, before any is added: the app image's assembly
+# (assemble-rootfs.py) takes their files only where a program needs them.
+mkdir -p /build
+dpkg-query -W -f '${Package}\n' > /build/base-packages.txt
 apt-get update
 apt-get install -y --no-install-recommends \
     apache2-dev python3-dev python3-pip python3-setuptools python3-wheel \
