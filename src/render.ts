@@ -418,11 +418,6 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
       secret: plan.dependencies.secretSourceArgs ? PIP_SOURCES_SECRET : undefined,
     },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
-    // Debian's Python: its standard library's bytecode comes from the toolchain (see the template).
-    distroStdlib:
-      facts.pythonHome === '/usr' && /^\d+\.\d+/.test(facts.pythonVersion)
-        ? `/usr/lib/python${/^\d+\.\d+/.exec(facts.pythonVersion)![0]}${facts.pythonFreeThreaded ? 't' : ''}`
-        : undefined,
     // One LABEL instruction (the engine's labels parameter adds a build step per label).
     labels: Object.entries(labels).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),
   });

@@ -175,6 +175,13 @@ test('--url-alias renders Alias with access granted, longest first', () => {
   assert.match(text, /<Directory '\/srv\/app\/static\/'>\n    AllowOverride None\n    Require all granted/);
 });
 
+test('the app image assembles on the toolchain: an apt round only for --system-packages', () => {
+  const dockerfile = (raw: Record<string, unknown> = {}) => renderDockerfile(planBuild(HELLO, resolveBuildOptions(raw)), TRIXIE_FACTS);
+  assert.match(dockerfile(), /^FROM toolchain AS assembly$/m);
+  assert.not.match(dockerfile(), /apt-get/);
+  assert.match(dockerfile({ systemPackages: ['libpq5'] }), /apt-get install -y --no-install-recommends libpq5$/m);
+});
+
 test('optional directives appear only when the built module knows them', () => {
   assert.match(conf(), /WSGISocketRotation Off/);
   const old = renderHttpdConf(planBuild(HELLO, resolveBuildOptions({})), { ...TRIXIE_FACTS, directives: [] }, 'x');
