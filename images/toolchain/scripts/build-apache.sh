@@ -22,8 +22,12 @@ if [ "$APACHE_FROM" = distro ]; then
     command -v apxs > /build/apxs
     exit 0
 fi
-apt-get install -y --no-install-recommends libapr1-dev libaprutil1-dev libpcre2-dev zlib1g-dev libnghttp2-dev libssl-dev \
-    bzip2 xz-utils >/dev/null
+# `compile`: the packages were installed by an earlier step (`packages`,
+# which holds apt's locked cache mount; a compile of minutes must not).
+if [ "${1:-}" != compile ]; then
+    apt-get install -y --no-install-recommends libapr1-dev libaprutil1-dev libpcre2-dev zlib1g-dev libnghttp2-dev libssl-dev \
+        bzip2 xz-utils >/dev/null
+fi
 [ "${1:-}" = packages ] && exit 0
 mkdir -p /build/apache-download && cd /build/apache-download
 case "$APACHE_FROM" in

@@ -17,8 +17,12 @@ if [ "$PYTHON_FROM" = distro ]; then
     echo python3 > /build/python
     exit 0
 fi
-apt-get install -y --no-install-recommends xz-utils pkg-config libssl-dev libffi-dev zlib1g-dev \
-    libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev uuid-dev libexpat1-dev >/dev/null
+# `compile`: the packages were installed by an earlier step (`packages`,
+# which holds apt's locked cache mount; a compile of minutes must not).
+if [ "${1:-}" != compile ]; then
+    apt-get install -y --no-install-recommends xz-utils pkg-config libssl-dev libffi-dev zlib1g-dev \
+        libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev uuid-dev libexpat1-dev >/dev/null
+fi
 [ "${1:-}" = packages ] && exit 0
 mkdir -p /build/python-download && cd /build/python-download
 case "$PYTHON_FROM" in
