@@ -17,6 +17,7 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)   # the reliability tests' load generator
 command -v shellcheck >/dev/null || missing+=(shellcheck)   # npm run lint
+command -v strace >/dev/null || missing+=(strace)   # the runtime test traces a daemon process's system calls
 command -v haproxy >/dev/null || missing+=(haproxy)   # the rolling-replacement test's load balancer
 # The manifest test's consumers: podman kube play (catatonit makes its pod pause
 # image, runc is the runtime its containers.conf names) and docker-compose.

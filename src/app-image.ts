@@ -149,6 +149,7 @@ function appLabels(plan: BuildPlan, toolchain: Toolchain, epoch: number): Record
     'org.opencontainers.image.version': packageVersion(),
     'io.mwe-image.toolchain': toolchain.tag,
     'io.mwe-image.mod-wsgi-version': toolchain.facts.modWsgiVersion,
+    ...(toolchain.facts.modWsgiPatches?.length ? { 'io.mwe-image.mod-wsgi-patches': toolchain.facts.modWsgiPatches.join(',') } : {}),
     'io.mwe-image.port': String(plan.options.port),
     ...(plan.options.httpsPort === undefined ? {} : { 'io.mwe-image.https-port': String(plan.options.httpsPort) }),
     'io.mwe-image.config': `${configDirectory(plan.options)}/httpd.conf`,

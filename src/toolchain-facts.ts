@@ -21,6 +21,8 @@ export interface ToolchainFacts {
   directives: string[];
   /** Optional WSGIDaemonProcess options the module knows (interrupt-timeout, ...; older toolchains: absent, none). */
   daemonOptions?: string[];
+  /** Patches applied to mod_wsgi's source before it was compiled (images/toolchain/scripts/patch-mod-wsgi.sh; older toolchains: absent, none). */
+  modWsgiPatches?: string[];
   /** Apache modules available as .so files (cgid, cgi, deflate, ...). */
   apacheModules?: string[];
   /** `locale -a` of the base image. */

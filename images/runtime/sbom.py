@@ -129,6 +129,10 @@ def server_components(facts, base_image):
         'purl': 'pkg:pypi/mod-wsgi@' + purl_quote(facts['modWsgiVersion']),
         'properties': [{'name': 'mwe-image:module', 'value': facts['modulePath']}],
     }
+    patches = facts.get('modWsgiPatches') or []
+    if patches:
+        # images/toolchain/scripts/patch-mod-wsgi.sh, applied to the PyPI source before it was compiled.
+        mod_wsgi['pedigree'] = {'patches': [{'type': 'unofficial', 'resolves': [{'type': 'enhancement', 'name': name}]} for name in patches]}
     base = {'type': 'container', 'bom-ref': 'base-image', 'name': base_image}
     return [apache, python, mod_wsgi, base]
 

@@ -19,6 +19,7 @@ import {
   type StartOptions,
 } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
+import { hostPid, traceSystemCalls } from '../helpers/trace.js';
 
 const runtime = suite('runtime contract');
 const APP = 'mwe-test/app';
@@ -200,6 +201,20 @@ runtime('HEALTHCHECK: healthy when serving, failing on 5xx and when nothing list
     await sleep(1000);
   }
   assert.is(status, 'healthy');
+});
+
+runtime('a daemon process serves a request without a netlink dump of the interfaces (patch server-addr-family)', async () => {
+  const labels = (await docker.getImage(APP).inspect()).Config.Labels ?? {};
+  assert.ok((labels['io.mwe-image.mod-wsgi-patches'] ?? '').split(',').includes('server-addr-family'), JSON.stringify(labels));
+  const server = await serve(APP);
+  const daemon = await hostPid(server.container, await daemonPid(server));
+  const requests = 5;
+  const trace = await traceSystemCalls(daemon, async () => {
+    for (let index = 0; index < requests; index += 1) assert.is((await httpGet(server.url('/'))).status, 200);
+  });
+  // Each request reaches the daemon as a connection from an Apache child: the trace saw them all.
+  assert.ok((trace.match(/ accept4?\(/g) ?? []).length >= requests, trace.slice(0, 3000));
+  assert.not.match(trace, /AF_NETLINK/);
 });
 
 runtime.run();

@@ -19,6 +19,7 @@ if [ -d /build/mod_wsgi-package ]; then
     printf 'Metadata-Version: 2.1\nName: mod_wsgi\nVersion: %s\n' "$version" > "/out$site/mod_wsgi-$version.dist-info/METADATA"
     exit 0
 fi
+sh /mwe/scripts/patch-mod-wsgi.sh
 cd /build/mod_wsgi
 if grep -q ' /root/.cache/ccache ' /proc/self/mountinfo; then
     # BuildKit: compile through ccache, whose cache is a mount that outlives this build.

@@ -89,6 +89,7 @@ cat > "$lib/toolchain.json" <<JSON
   "sitePackages": "$site",
   "directives": [${directives%,}],
   "daemonOptions": [${daemon_options%,}],
+  "modWsgiPatches": [$(sed 's/.*/"&"/' /build/mod_wsgi-patches 2>/dev/null | paste -sd, -)],
   "apacheModules": [$(ls "$modules_dir" | sed -n 's/^mod_\(.*\)\.so$/"\1"/p' | paste -sd, -)],
   "locales": [$(locale -a 2>/dev/null | sed 's/.*/"&"/' | paste -sd, -)]
 }
