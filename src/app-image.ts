@@ -100,8 +100,11 @@ export function appContext(
   addParents(`rootfs${path.posix.dirname(READINESS.file)}`);
   context.addFile(`rootfs${READINESS.file}`, 'ready\n');
   context.addFile('rootfs/usr/local/bin/setup-server', setupServerScript(), 0o755);
+  // Files for the configuration (--include-file, --rewrite-rules, --envvars-script) go with it: the configtest sees them.
+  const configDir = configDirectory(plan.options);
   for (const copy of plan.copies) {
-    const name = `rootfs${copy.imagePath}`;
+    const inConfig = path.posix.relative(configDir, copy.imagePath);
+    const name = inConfig.startsWith('..') ? `rootfs${copy.imagePath}` : `config/${inConfig}`;
     addParents(path.posix.dirname(name));
     context.addHostPath(name, copy.hostPath);
   }

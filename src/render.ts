@@ -387,6 +387,10 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
     django: plan.django && { settingsModule: plan.django.settingsModule, command: djangoPrepareCommand(plan) },
     systemPackages: plan.options.systemPackages.join(' '),
     checkPaths: checkPathsScript(plan.options) !== undefined,
+    // Apache parses nothing of the app's at configtest (its config files are in the config layer), unless the
+    // document root is the app's or Django's step writes an include: elsewhere the check runs before the app is
+    // copied, so an app change reuses it from the layer cache.
+    configtestBeforeApp: !plan.django && plan.applicationType !== 'static' && !plan.options.documentRoot,
     configDir: configDirectory(plan.options),
     serverRoot: plan.options.serverRoot,
     // Exec form: the values are JSON strings, no shell sees them.

@@ -1,7 +1,7 @@
 /**
  * Builds on BuildKit: the image is BuildKit's, an unchanged rebuild runs no
  * step, prints at most 15 lines in plain mode and gives the same image ID; a
- * changed app file gives another; the creation label is the app's newest file
+ * changed app file gives another, building only the app's layer; the creation label is the app's newest file
  * time or SOURCE_DATE_EPOCH; DOCKER_BUILDKIT=0 falls back to the legacy
  * builder with one notice line; a failing step shows its last lines and one
  * reason line.
@@ -77,8 +77,13 @@ buildkit('an unchanged rebuild runs no step, prints at most 15 lines in plain mo
 buildkit('a changed app file gives another image ID; SOURCE_DATE_EPOCH sets the creation label', async () => {
   writeFileSync(path.join(app, 'wsgi.py'), `# changed\n${readFileSync(example('hello', 'wsgi.py'), 'utf8')}`);
   setTimes(1_600_000_000, NEWEST);
-  const changed = imageId(await build());
+  const rebuilt = await build();
+  const changed = imageId(rebuilt);
   assert.is.not(changed, first);
+  // Only the app's layer is built again: the configtest before it comes from the cache.
+  assert.match(rebuilt.stderr, /\nBuilt in [\d.]+s: 1 steps run, \d+ cached\n/);
+  assert.match(rebuilt.stderr, /COPY rootfs\/ \//);
+  assert.not.match(rebuilt.stderr, /configtest/);
   const dated = imageId(await build([], { SOURCE_DATE_EPOCH: '1500000000' }));
   assert.is((await docker.getImage(dated).inspect()).Config.Labels['org.opencontainers.image.created'], '2017-07-14T02:40:00.000Z');
   assert.is(imageId(await build([], { SOURCE_DATE_EPOCH: '1500000000' })), dated, 'reproducible with SOURCE_DATE_EPOCH too');
