@@ -1,14 +1,14 @@
 /** Locations inside this package (templates, Dockerfiles, the entrypoint source). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: dist/src/paths.js and src/paths.ts both sit two levels below it. */
-export function packageRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = path.basename(path.dirname(here)) === 'dist' ? '../..' : '..';
-  return path.resolve(here, up);
-}
+/** The package root: the nearest directory above this module with package.json (src/, dist/src/ and the bundle in dist/ all find it). */
+export const packageRoot = (() => {
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(directory, 'package.json')) && path.dirname(directory) !== directory) directory = path.dirname(directory);
+  return () => directory;
+})();
 
 export function imagesDir(): string {
   return path.join(packageRoot(), 'images');
