@@ -1,16 +1,16 @@
 /**
  * mwe-image's cache on the host ($XDG_CACHE_HOME/mwe-image, else
- * ~/.cache/mwe-image): downloaded distributions, index pages and the host's
- * pip configuration, each kind in its own directory. Records are JSON files
- * written whole (rename), readable by the user only; a record that cannot be
- * read is a miss, never an error.
+ * ~/.cache/mwe-image): downloaded distributions, index pages, the host's pip
+ * configuration and what each toolchain image recorded, each kind in its own
+ * directory. Records are JSON files written whole (rename), readable by the
+ * user only; a record that cannot be read is a miss, never an error.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-export type CacheKind = 'distributions' | 'index-pages' | 'pip-config';
+export type CacheKind = 'distributions' | 'index-pages' | 'pip-config' | 'toolchain-facts';
 
 export function userCacheDirectory(kind: CacheKind, environment = process.env): string {
   const base = environment.XDG_CACHE_HOME || path.join(homedir(), '.cache');

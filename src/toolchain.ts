@@ -15,6 +15,7 @@ import { ContextBuilder } from './docker/context.js';
 import type { ProgressMode } from './docker/progress.js';
 import { findImage } from './docker/engine.js';
 import { readImagePath } from './docker/image-files.js';
+import { readRecord, writeRecord } from './host-cache.js';
 import { describeModWsgiSource, type ModWsgiSource } from './mod-wsgi-source.js';
 import { describePythonSource, type PythonSource } from './python-source.js';
 import { imagesDir, packageRoot } from './paths.js';
@@ -144,7 +145,8 @@ export async function ensureToolchain(
 ): Promise<Toolchain> {
   const tag = toolchainTag(request);
   let built = false;
-  if (rebuild || !(await findImage(docker, tag))) {
+  let image = await findImage(docker, tag);
+  if (rebuild || !image) {
     const python =
       request.python.from === 'distro'
         ? ''
@@ -164,11 +166,26 @@ export async function ensureToolchain(
       builder,
     });
     built = true;
+    image = await findImage(docker, tag);
   }
+  return { tag, facts: await toolchainFacts(docker, tag, image?.Id), built };
+}
+
+/**
+ * What the toolchain recorded about itself: read out of the image once (a
+ * container is created for it), then kept on the host under the image ID,
+ * which names the image's content, so a rebuilt toolchain is read anew.
+ */
+async function toolchainFacts(docker: Docker, tag: string, imageId: string | undefined): Promise<ToolchainFacts> {
+  const cached = imageId ? readRecord<ToolchainFacts>('toolchain-facts', imageId) : undefined;
+  if (cached) return cached;
   const [file] = await readImagePath(docker, tag, TOOLCHAIN_FACTS_PATH);
+  let facts: ToolchainFacts;
   try {
-    return { tag, facts: JSON.parse(file.content.toString('utf8')) as ToolchainFacts, built };
+    facts = JSON.parse(file.content.toString('utf8')) as ToolchainFacts;
   } catch {
     throw new RuntimeFailure(`toolchain ${tag} has no readable ${TOOLCHAIN_FACTS_PATH}; remove it with docker rmi ${tag} and build again`);
   }
+  if (imageId) writeRecord('toolchain-facts', imageId, facts);
+  return facts;
 }
