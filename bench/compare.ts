@@ -6,9 +6,9 @@
  *
  * - Throughput (wrk from Debian, 127.0.0.1 only, -c 8, bounded in time):
  *   hello world, a 100 KB static file, a Flask JSON endpoint and a Django
- *   template page (bench/app), for ours, and ours built with --python-pgo
- *   (CPython with PGO and LTO; its ratios to the peers in their own columns); the real mod_wsgi-express on the
- *   host (mod_wsgi from PyPI in the version our toolchain compiled, same
+ *   template page (bench/app), for ours and the variants a user can pick for
+ *   speed (OUR_VARIANTS: --python-pgo, --embedded-mode, both); the real
+ *   mod_wsgi-express on the host (mod_wsgi from PyPI in the version our toolchain compiled, same
  *   --processes/--threads and --url-alias, Flask and Django installed for the
  *   host's Python); gunicorn sync and gthread, uWSGI and granian from PyPI in
  *   one image on the same base (bench/peers.ts). Same workers and threads
@@ -30,7 +30,8 @@
  *
  *   npm run bench [-- --repeat 3] [-- --duration 3] [-- --cpus 1] [-- --build-repeat 1]
  *     [-- --only throughput,start,stop,rolling,builds] [-- --networks host,published]
- *     [-- --servers ours,ours-pgo,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian] [-- --out compare]
+ *     [-- --servers ours,ours-pgo,ours-embedded,ours-pgo-embedded,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian]
+ *     [-- --out compare]
  *
  * Prints markdown tables, writes bench/results/compare.json (the README's
  * tables come from it: npm run bench:readme). Numbers, not a test.
@@ -59,20 +60,41 @@ import {
   runWhenMain,
   sampleLoad,
   stats,
+  targetsTable,
   throughputTable,
   type ThroughputRow,
 } from './report.js';
 import { referenceExpress, startExpress, stopWithSlowRequest, untilOk, type HostServer, type StopSample } from './servers.js';
 import { wrk, type WrkResult } from './wrk.js';
 
-const OURS_PGO_SERVER = 'ours-pgo';
 const repeat = numberArgument('repeat', 3);
 const buildRepeat = numberArgument('build-repeat', 1);
 const duration = numberArgument('duration', 3);
 const cpus = numberArgument('cpus', 1);
 const sections = listArgument('only', ['throughput', 'start', 'stop', 'rolling', 'builds']);
 const networks = listArgument('networks', ['host', 'published']);
-const servers = listArgument('servers', ['ours', OURS_PGO_SERVER, 'express', ...PEERS.map((peer) => peer.id)]);
+/** Ours as the benchmark builds it: the default image first, then the options a user can pick for speed (same app, processes and threads). */
+interface OurVariant {
+  id: string;
+  name: string;
+  image: string;
+  options: string[];
+}
+const PGO_OPTIONS = ['--python', '3.13', '--python-from', 'source', '--python-pgo'];
+const OUR_VARIANTS: OurVariant[] = [
+  { id: 'ours', name: 'ours', image: 'mwe-bench/compare', options: [] },
+  { id: 'ours-pgo', name: 'ours, --python-pgo', image: 'mwe-bench/compare-pgo', options: PGO_OPTIONS },
+  { id: 'ours-embedded', name: 'ours, --embedded-mode', image: 'mwe-bench/compare-embedded', options: ['--embedded-mode'] },
+  {
+    id: 'ours-pgo-embedded',
+    name: 'ours, --python-pgo --embedded-mode',
+    image: 'mwe-bench/compare-pgo-embedded',
+    options: [...PGO_OPTIONS, '--embedded-mode'],
+  },
+];
+const OURS = OUR_VARIANTS[0].image;
+const servers = listArgument('servers', [...OUR_VARIANTS.map((variant) => variant.id), 'express', ...PEERS.map((peer) => peer.id)]);
+
 // A partial run (--only, --networks, --servers) does not replace the results the README is made from, unless --out compare says so.
 const partial = process.argv.some((argument) => ['--only', '--networks', '--servers'].includes(argument));
 const resultsName = listArgument('out', [partial ? 'compare-partial' : 'compare'])[0];
@@ -84,9 +106,6 @@ const STATIC_FILE = '/static/100k.txt';
 const STATIC_BYTES = 102400;
 const HELLO_FILE = '/static/hello.txt';
 const HELLO = 'Hello World!';
-const OURS = 'mwe-bench/compare';
-/** Ours on a CPython built with PGO and LTO (--python-pgo): the same app, options and Apache. */
-const OURS_PGO = 'mwe-bench/compare-pgo';
 const HANDWRITTEN = 'mwe-bench/handwritten';
 const WHEELHOUSE = path.join(os.tmpdir(), 'mwe-bench-wheelhouse');
 const HOST_NETWORK = 'host network';
@@ -133,7 +152,6 @@ const oursArgs = (app: App, tag: string) => [
   '--wheel-dir',
   WHEELHOUSE,
 ];
-const oursPgoArgs = (app: App) => [...oursArgs(app, OURS_PGO), '--python', '3.13', '--python-from', 'source', '--python-pgo'];
 /** pythonPath: Flask and Django for the host's Python; the app's directory too, as mod_wsgi-express's home is the current directory. */
 const expressOptions = (staticDir: string, pythonPath?: string) => [
   '--processes',
@@ -221,13 +239,11 @@ async function expressTarget(express: Reference, app: App, pythonPath: string, w
 async function startTargets(express: Reference | undefined, app: App, pythonPath: string | undefined, work: string): Promise<Target[]> {
   const targets: Target[] = [];
   const wanted = (server: string, network: string) => servers.includes(server) && networks.includes(network);
-  if (wanted('ours', 'host')) targets.push(await containerTarget('ours', 'ours', HOST_NETWORK, await startHostNetwork(OURS)));
-  if (wanted('ours', 'published'))
-    targets.push(await containerTarget('ours', 'ours', PUBLISHED, await startContainer(OURS, { hostConfig: containerLimits() })));
-  if (wanted(OURS_PGO_SERVER, 'host'))
-    targets.push(await containerTarget(OURS_PGO_SERVER, 'ours, --python-pgo', HOST_NETWORK, await startHostNetwork(OURS_PGO)));
-  if (wanted(OURS_PGO_SERVER, 'published')) {
-    targets.push(await containerTarget(OURS_PGO_SERVER, 'ours, --python-pgo', PUBLISHED, await startContainer(OURS_PGO, { hostConfig: containerLimits() })));
+  for (const variant of OUR_VARIANTS) {
+    if (wanted(variant.id, 'host')) targets.push(await containerTarget(variant.id, variant.name, HOST_NETWORK, await startHostNetwork(variant.image)));
+    if (wanted(variant.id, 'published')) {
+      targets.push(await containerTarget(variant.id, variant.name, PUBLISHED, await startContainer(variant.image, { hostConfig: containerLimits() })));
+    }
   }
   if (express && pythonPath && wanted('express', 'host')) {
     // Beside the containers in the CPU scheduler's tree: a sibling of Docker's whole group would get as much CPU as all containers together.
@@ -271,7 +287,12 @@ const ENDPOINTS: Endpoint[] = [
   { label: 'Flask JSON', path: '/flask/json', check: (body) => body.includes('"message":"Hello World!"') },
   { label: 'Django template page', path: '/django/page', check: (body) => body.includes('BENCHMARK PAGE') },
   // The ceiling of the WSGI hello world: the same bytes as a static file from the same Apache.
-  { label: 'hello world as a 12 B static file', path: HELLO_FILE, check: (body) => body === HELLO, only: ['ours', 'express'] },
+  {
+    label: 'hello world as a 12 B static file',
+    path: HELLO_FILE,
+    check: (body) => body === HELLO,
+    only: [...OUR_VARIANTS.map((variant) => variant.id), 'express'],
+  },
 ];
 
 interface Sample extends WrkResult {
@@ -329,7 +350,6 @@ function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
   const table: ThroughputRow[] = [];
   for (const network of [HOST_NETWORK, PUBLISHED]) {
     const ours = targets.find((target) => target.server === 'ours' && target.network === network);
-    const oursPgo = targets.find((target) => target.server === OURS_PGO_SERVER && target.network === network);
     for (const endpoint of ENDPOINTS) {
       for (const target of targets.filter((candidate) => candidate.network === network && endpointsOf(candidate).includes(endpoint))) {
         const samples = results[key(target)][endpoint.label];
@@ -341,7 +361,6 @@ function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
             : undefined;
         };
         const ratio = ratioTo(ours);
-        const pgoRatio = ratioTo(target.server.startsWith('ours') ? undefined : oursPgo);
         table.push({
           endpoint: endpoint.label,
           server: target.name,
@@ -352,7 +371,6 @@ function throughputRows(results: Results, targets: Target[]): ThroughputRow[] {
           p99Ms: values(samples, 'p99Ms'),
           cpuSecondsPer10k: samples.every((sample) => sample.cpuSecondsPer10k !== undefined) ? values(samples, 'cpuSecondsPer10k') : undefined,
           oursOverIt: { requestsPerSecond: ratio('requestsPerSecond'), p99Ms: ratio('p99Ms'), cpuSecondsPer10k: ratio('cpuSecondsPer10k') },
-          pgoOverIt: oursPgo ? { requestsPerSecond: pgoRatio('requestsPerSecond'), cpuSecondsPer10k: pgoRatio('cpuSecondsPer10k') } : undefined,
           errors: wrkErrors(samples),
         });
       }
@@ -585,7 +603,9 @@ async function main(): Promise<void> {
     const { toolchain } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
     await fillWheelhouse(WHEELHOUSE, toolchain);
     await buildWithCli(oursArgs(app, OURS));
-    if (servers.includes(OURS_PGO_SERVER)) await buildWithCli(oursPgoArgs(app));
+    // The default image is built above (the start, stop and build figures use it too).
+    for (const variant of OUR_VARIANTS.slice(1).filter((other) => servers.includes(other.id)))
+      await buildWithCli([...oursArgs(app, variant.image), ...variant.options]);
     await buildPeersImage(BASE, WHEELHOUSE, app.app);
     const express: Reference = { version: toolchain.facts.modWsgiVersion, path: referenceExpress(toolchain.facts.modWsgiVersion) };
     const data: Record<string, unknown> = {};
@@ -627,7 +647,9 @@ async function main(): Promise<void> {
       expressVersion: express.version,
       toolchain: toolchain.tag,
     };
-    if (throughputTableRows.length) console.log(`${throughputTable(throughputTableRows)}\n`);
+    if (throughputTableRows.length) {
+      console.log(`${throughputTable(throughputTableRows)}\n\n${targetsTable(throughputTableRows, `mod_wsgi-express ${express.version}`)}\n`);
+    }
     report(
       resultsName,
       `Side by side, ${repeat} interleaved runs per server figure and ${buildRepeat} per build figure; ratio = ours / reference per run; ` +

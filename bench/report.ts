@@ -112,8 +112,6 @@ export interface ThroughputRow {
   cpuSecondsPer10k?: number[];
   /** Ours / this server, per repetition (ours measured in the same repetition on the same network). */
   oursOverIt: { requestsPerSecond?: number[]; p99Ms?: number[]; cpuSecondsPer10k?: number[] };
-  /** Ours built with --python-pgo / this server, per repetition (peers and express only, when that image ran). */
-  pgoOverIt?: { requestsPerSecond?: number[]; cpuSecondsPer10k?: number[] };
   errors: string;
 }
 
@@ -132,6 +130,8 @@ export const WHY_PEER_WINS: Record<string, string> = {
   'gunicorn-sync|*':
     'no hop to a daemon process and the python3 executable (PGO and LTO); its single-threaded workers close every connection, which costs it requests/s',
   'ours-pgo|*': "the same image with CPython built with PGO and LTO (--python-pgo) instead of Debian's libpython3.13.so (-O2): the app's own Python costs less",
+  'ours-embedded|*': "the same image with --embedded-mode: Apache's worker threads run the app, with no hop over a Unix socket to a daemon process",
+  'ours-pgo-embedded|*': 'both: CPython with PGO and LTO, run in the Apache worker threads (no daemon hop)',
   'express|*':
     'the same Apache and mod_wsgi design outside a container: no seccomp filter on its system calls and no overlay file system under its file checks, Python 3.11 and Apache 2.4 from the host (Debian 12)',
 };
@@ -152,7 +152,6 @@ function wins(row: ThroughputRow): string {
 }
 
 export function throughputTable(rows: ThroughputRow[]): string {
-  const withPgo = rows.some((row) => row.pgoOverIt);
   const header = [
     'network',
     'endpoint',
@@ -164,7 +163,6 @@ export function throughputTable(rows: ThroughputRow[]): string {
     'ours ÷ it, p99',
     'CPU s per 10k requests',
     'ours ÷ it, CPU',
-    ...(withPgo ? ['ours --python-pgo ÷ it, requests/s', 'ours --python-pgo ÷ it, CPU'] : []),
     'note',
   ];
   const lines = rows.map((row) => [
@@ -178,7 +176,6 @@ export function throughputTable(rows: ThroughputRow[]): string {
     row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.p99Ms),
     row.cpuSecondsPer10k ? formatStats(row.cpuSecondsPer10k, 2) : 'n/a',
     row.serverId === 'ours' ? '' : ratioCell(row.oursOverIt.cpuSecondsPer10k),
-    ...(withPgo ? [row.pgoOverIt ? ratioCell(row.pgoOverIt.requestsPerSecond) : '', row.pgoOverIt ? ratioCell(row.pgoOverIt.cpuSecondsPer10k) : ''] : []),
     [row.errors, wins(row)].filter(Boolean).join('; '),
   ]);
   return markdownTable(header, lines);
@@ -217,6 +214,89 @@ interface CompareResults {
   rows?: ComparisonRow[];
 }
 
+// ---------------------------------------------------------------- issue #18's targets
+
+const HOST = 'host network';
+const PEER_IDS = ['gunicorn-sync', 'gunicorn-gthread', 'uwsgi', 'granian'];
+const isOurs = (serverId: string) => serverId === 'ours' || serverId.startsWith('ours-');
+
+interface Target {
+  what: string;
+  endpoint: string;
+  /** The per-repetition figure of one of our rows, or undefined where the run lacks what it needs. */
+  ratio: (ours: ThroughputRow, find: (serverId: string, endpoint: string) => ThroughputRow | undefined) => number[] | undefined;
+  holds: (median: number) => boolean;
+}
+
+const paired = (ours: number[] | undefined, reference: number[] | undefined) => (ours && reference ? pairedRatios(ours, reference) : undefined);
+
+/** The peer with the best median of a figure on an endpoint (lowest CPU, or most requests/s). */
+function bestPeer(find: (serverId: string, endpoint: string) => ThroughputRow | undefined, endpoint: string, figure: 'cpuSecondsPer10k' | 'requestsPerSecond') {
+  const peers = PEER_IDS.map((id) => find(id, endpoint)).filter((row): row is ThroughputRow => Boolean(row?.[figure]?.length));
+  const score = (row: ThroughputRow) => stats(row[figure] as number[]).median * (figure === 'cpuSecondsPer10k' ? 1 : -1);
+  return peers.sort((a, b) => score(a) - score(b))[0];
+}
+
+function targets(expressName: string): Target[] {
+  const versusExpress = (endpoint: string): Target[] => [
+    {
+      what: `requests/s ≥ 1.2x ${expressName} (same processes and threads)`,
+      endpoint,
+      ratio: (ours, find) => paired(ours.requestsPerSecond, find('express', endpoint)?.requestsPerSecond),
+      holds: (median) => median >= 1.2,
+    },
+    {
+      what: `p99 ≤ 1.2x ${expressName}'s`,
+      endpoint,
+      ratio: (ours, find) => paired(ours.p99Ms, find('express', endpoint)?.p99Ms),
+      holds: (median) => median <= 1.2,
+    },
+  ];
+  const versusPeers = (endpoint: string): Target[] => [
+    {
+      what: 'CPU per request ≤ the most frugal peer',
+      endpoint,
+      ratio: (ours, find) => paired(ours.cpuSecondsPer10k, bestPeer(find, endpoint, 'cpuSecondsPer10k')?.cpuSecondsPer10k),
+      holds: (median) => median <= 1,
+    },
+    {
+      what: 'requests/s ≥ the fastest peer (same CPU quota)',
+      endpoint,
+      ratio: (ours, find) => paired(ours.requestsPerSecond, bestPeer(find, endpoint, 'requestsPerSecond')?.requestsPerSecond),
+      holds: (median) => median >= 1,
+    },
+  ];
+  return [
+    ...['hello world', 'Flask JSON', 'Django template page'].flatMap(versusExpress),
+    ...['Flask JSON', 'Django template page'].flatMap(versusPeers),
+    {
+      what: "WSGI hello ≥ 0.85 of the same image's 12 B static file",
+      endpoint: 'hello world',
+      ratio: (ours, find) => paired(ours.requestsPerSecond, find(ours.serverId, 'hello world as a 12 B static file')?.requestsPerSecond),
+      holds: (median) => median >= 0.85,
+    },
+  ];
+}
+
+/** Issue #18's targets on the host network: a column per build of ours that ran, each cell the ratio median (min–max) and whether it holds. */
+export function targetsTable(rows: ThroughputRow[], expressName: string): string {
+  const hostRows = rows.filter((row) => row.network === HOST);
+  const find = (serverId: string, endpoint: string) => hostRows.find((row) => row.serverId === serverId && row.endpoint === endpoint);
+  const variants = [...new Map(hostRows.filter((row) => isOurs(row.serverId)).map((row) => [row.serverId, row.server])).entries()];
+  if (!variants.length) return '';
+  const lines = targets(expressName).map((target) => [
+    target.what,
+    target.endpoint,
+    ...variants.map(([serverId]) => {
+      const ours = find(serverId, target.endpoint);
+      const ratio = ours && target.ratio(ours, find);
+      if (!ratio?.length || ratio.some((value) => !Number.isFinite(value))) return 'n/a';
+      return `${formatStats(ratio, 2)} ${target.holds(stats(ratio).median) ? 'met' : 'not met'}`;
+    }),
+  ]);
+  return markdownTable(['target (host network)', 'endpoint', ...variants.map(([, name]) => `${name}: ratio`)], lines);
+}
+
 /** Our WSGI hello world over the same Apache's 12-byte static file, per repetition. */
 function ceiling(rows: ThroughputRow[]): string {
   const hello = rows.find((row) => row.serverId === 'ours' && row.network === 'host network' && row.endpoint === 'hello world');
@@ -245,7 +325,18 @@ export function readmeSection(results: CompareResults): string {
       "(docker-proxy's share of a published port is not in it).",
     '',
   ];
-  if (results.throughput?.length) lines.push(throughputTable(results.throughput), '', ceiling(results.throughput), '');
+  if (results.throughput?.length) {
+    lines.push(
+      throughputTable(results.throughput),
+      '',
+      ceiling(results.throughput),
+      '',
+      "Issue #18's targets, each figure ours ÷ the reference per repetition:",
+      '',
+      targetsTable(results.throughput, `mod_wsgi-express ${results.expressVersion}`),
+      '',
+    );
+  }
   const floor = results.start?.floor;
   if (floor) {
     const over = (name: string) => (results.start?.[name] ? formatStats(results.start[name].map((value, index) => value - floor[index])) : 'n/a');
