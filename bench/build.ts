@@ -174,6 +174,7 @@ async function main(): Promise<void> {
         ratio(cold.ours, cold.handwritten),
       ],
       ['  of which', 'toolchain', formatStats(cold.oursToolchain, 1), '', '', ''],
+      ['  of which', 'app image (assembly, root filesystem, config)', formatStats(cold.oursApp, 1), '', '', ''],
       [
         "first build s (no layer cache, BuildKit's cache mounts emptied too)",
         'toolchain + app image',
@@ -182,7 +183,6 @@ async function main(): Promise<void> {
         formatStats(cold.handwritten, 1),
         ratio(measured.firstBuild, cold.handwritten),
       ],
-      ['  of which', 'app image (assembly, root filesystem, config)', formatStats(cold.oursApp, 1), '', '', ''],
       [
         'warm rebuild s (one-line app change)',
         'mwe-image build (whole CLI run)',
