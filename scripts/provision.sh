@@ -17,6 +17,11 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)   # the reliability tests' load generator
 command -v shellcheck >/dev/null || missing+=(shellcheck)   # npm run lint
+# install-module's test loads a module into this host's Apache: on Debian 12, its apache2 and libpython3.11.
+if grep -q '^VERSION_CODENAME=bookworm$' /etc/os-release 2>/dev/null; then
+    [ -x /usr/sbin/apache2 ] || missing+=(apache2-bin)
+    ldconfig -p | grep -q 'libpython3\.11\.so\.1\.0' || missing+=(libpython3.11)
+fi
 command -v strace >/dev/null || missing+=(strace)   # the runtime test traces a daemon process's system calls
 command -v haproxy >/dev/null || missing+=(haproxy)   # the rolling-replacement test's load balancer
 # The manifest test's consumers: podman kube play (catatonit makes its pod pause

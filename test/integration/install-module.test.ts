@@ -11,14 +11,17 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostApache, moduleNeeds } from '../../src/host-apache.js';
-import { runCli } from '../helpers/docker.js';
+import { ensureBaseImage, runCli } from '../helpers/docker.js';
 
 const install = suite('install-module');
 let work = '';
-const host = hostApache();
+// Read when the suite runs (uvu imports every file first): provision installs the host's Apache and libpython3.11.
+let host: ReturnType<typeof hostApache>;
 
-install.before(() => {
+install.before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'mwe-install-'));
+  host = hostApache();
+  await ensureBaseImage('debian:bookworm-slim', 'bookworm');
 });
 
 install.after(() => {

@@ -9,7 +9,18 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findImage } from '../../src/docker/engine.js';
-import { buildWithCli, docker, execIn, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
+import {
+  buildWithCli,
+  docker,
+  ensureBaseImage,
+  execIn,
+  httpGet,
+  removeContainer,
+  runCli,
+  startContainer,
+  waitForHttp,
+  type Running,
+} from '../helpers/docker.js';
 import { example, fixture } from '../helpers/paths.js';
 
 const versions = suite('versions and modules');
@@ -19,10 +30,7 @@ let work = '';
 versions.before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'mwe-versions-'));
   chmodSync(work, 0o755);
-  if (!(await findImage(docker, 'debian:bookworm-slim'))) {
-    const result = await runCli(['base', 'bootstrap', '--suite', 'bookworm']);
-    assert.is(result.code, 0, result.stderr.slice(-2000));
-  }
+  await ensureBaseImage('debian:bookworm-slim', 'bookworm');
 });
 
 versions.after(async () => {
