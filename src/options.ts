@@ -154,7 +154,7 @@ const OPTION_ROWS = [
     group: 'image',
     fidelity: 'own',
     default: false,
-    help: "Build the CPython of --python-from with profile-guided and link-time optimisation (configure --enable-optimizations --with-lto), as python.org's and Debian's python3 executables are built (Debian's libpython, which an embedded interpreter loads, is not). Python code runs faster in the server; the toolchain build takes about 15 minutes more (2 cores), once.",
+    help: "Build the CPython of --python-from with profile-guided and link-time optimisation (configure --enable-optimizations --with-lto), as python.org's and Debian's python3 executables are built (Debian's libpython, which an embedded interpreter loads, is not). Python code runs faster in the server; the toolchain's CPython compile takes about 35 minutes on 2 cores instead of about 10, once.",
   },
   {
     flag: '--apache',

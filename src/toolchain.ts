@@ -150,7 +150,7 @@ export async function ensureToolchain(
     const python =
       request.python.from === 'distro'
         ? ''
-        : `, Python ${describePythonSource(request.python)} compiled first (${request.python.optimized ? 'about 20 minutes on 2 cores' : 'several minutes'})`;
+        : `, Python ${describePythonSource(request.python)} compiled first (${request.python.optimized ? 'about 35 minutes on 2 cores' : 'about 10 minutes on 2 cores'})`;
     const apache = request.apache.from === 'distro' ? '' : `, Apache httpd from ${describeApacheSource(request.apache)} compiled into /opt/apache`;
     progress?.(
       `Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}${apache}); this is done once per combination.`,
