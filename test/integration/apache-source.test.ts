@@ -117,7 +117,7 @@ apache('an --apache URL that cannot be fetched fails the build with one line nam
   assert.match(
     result.stderr.trim().split('\n').pop()!,
     new RegExp(
-      `^mwe-image: image build failed at RUN sh /mwe/scripts/build-apache\\.sh: --apache: could not download ${url} \\(.*\\); check the URL \\(.*non-zero code: 1\\)$`,
+      `^mwe-image: image build failed at RUN sh /mwe/scripts/build-apache\\.sh compile: --apache: could not download ${url} \\(.*\\); check the URL \\(.*non-zero code: 1\\)$`,
     ),
   );
 });
