@@ -145,8 +145,8 @@ export async function ensureToolchain(
 ): Promise<Toolchain> {
   const tag = toolchainTag(request);
   let built = false;
-  let image = await findImage(docker, tag);
-  if (rebuild || !image) {
+  let imageId = (await findImage(docker, tag))?.Id;
+  if (rebuild || !imageId) {
     const python =
       request.python.from === 'distro'
         ? ''
@@ -156,7 +156,7 @@ export async function ensureToolchain(
       `Building toolchain ${tag} (mod_wsgi from ${describeModWsgiSource(request.modWsgi)}, base ${request.baseImage}${python}${apache}); this is done once per combination.`,
     );
     const builder = await chooseBuilder(docker, progress);
-    await buildImage(docker, {
+    ({ imageId } = await buildImage(docker, {
       context: toolchainContext(request, builder).toStream(),
       tag,
       ...toolchainSettings(request),
@@ -164,11 +164,10 @@ export async function ensureToolchain(
       display,
       noCache: rebuild,
       builder,
-    });
+    }));
     built = true;
-    image = await findImage(docker, tag);
   }
-  return { tag, facts: await toolchainFacts(docker, tag, image?.Id), built };
+  return { tag, facts: await toolchainFacts(docker, tag, imageId), built };
 }
 
 /**

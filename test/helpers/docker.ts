@@ -7,6 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { findImage } from '../../src/docker/engine.js';
 import tar from 'tar-stream';
 import { CLI } from './paths.js';
 
@@ -172,13 +173,9 @@ export async function containerOutput(container: Docker.Container): Promise<{ st
 /** Polls `check` every 100 ms until it holds; throws naming `what` after `seconds`. */
 /** A base image nothing can pull here: made with `mwe-image base bootstrap` when absent. */
 export async function ensureBaseImage(reference: string, suite: string): Promise<void> {
-  try {
-    await docker.getImage(reference).inspect();
-    return;
-  } catch {
-    const result = await runCli(['base', 'bootstrap', '--suite', suite]);
-    if (result.code !== 0) throw new Error(`mwe-image base bootstrap --suite ${suite} failed:\n${result.stderr.slice(-2000)}`);
-  }
+  if (await findImage(docker, reference)) return;
+  const result = await runCli(['base', 'bootstrap', '--suite', suite]);
+  if (result.code !== 0) throw new Error(`mwe-image base bootstrap --suite ${suite} failed:\n${result.stderr.slice(-2000)}`);
 }
 
 export async function until(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {

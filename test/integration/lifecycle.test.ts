@@ -59,7 +59,7 @@ async function exitWithin(container: { wait: () => Promise<{ StatusCode: number 
  * and the kernel drops it for a namespace's init without a handler: no entrypoint can see it. (Its
  * SigBlk is no observable: sigtimedwait unblocks the signals it waits for while it sleeps.)
  */
-async function signalsBlocked(container: Docker.Container): Promise<void> {
+async function entrypointStarted(container: Docker.Container): Promise<void> {
   const pid = (await container.inspect()).State.Pid;
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
@@ -78,7 +78,7 @@ lifecycle('SIGTERM at a random moment of the first second: every container exits
         try {
           await container.start();
           const started = Date.now();
-          await signalsBlocked(container);
+          await entrypointStarted(container);
           const moment = Math.floor(Math.random() * 1000);
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, moment - (Date.now() - started))));
           const sent = Date.now();
