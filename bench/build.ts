@@ -5,7 +5,8 @@
  * interleaved, each figure as median (min–max) with the ratio of each pair.
  *
  * - cold: no layer cache for our images (the toolchain, then the app image
- *   on it) vs the hand-written Dockerfile with no cache; ours is split into
+ *   on it, on a fresh copy of the base; BuildKit's cache mounts kept) vs the
+ *   hand-written Dockerfile with no cache (it has no cache mounts); ours is split into
  *   its toolchain and app-image parts to show where the time goes.
  * - warm: a one-line app change rebuilt by `mwe-image build` (the whole CLI
  *   run: node, the engine checks, the build) vs the hand-written rebuild.
@@ -27,8 +28,8 @@ import { ContextBuilder } from '../src/docker/context.js';
 import { readImagePath } from '../src/docker/image-files.js';
 import { resolveBuildOptions } from '../src/options.js';
 import { planBuild } from '../src/plan.js';
-import { ensureToolchain, type Toolchain, type ToolchainRequest } from '../src/toolchain.js';
-import { buildWithCli, docker } from '../test/helpers/docker.js';
+import { ensureToolchain, type Toolchain, type ToolchainRequest, toolchainTag } from '../src/toolchain.js';
+import { buildAppWithoutCache, buildWithCli, docker } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';
 import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds } from './report.js';
 
@@ -60,7 +61,14 @@ export interface BuildMeasurements {
   /** Ours with BuildKit's cache mounts (apt downloads, pip, the compiler cache) emptied too: a builder's first build. */
   firstBuild: number[];
   warm: { ours: number[]; handwritten: number[] };
+  reproducibility: { ours: Reproducibility; handwritten: Reproducibility };
   sizeBytes: { ours: number; handwritten: number; floor: number };
+}
+
+/** The same inputs built again: from the layer cache, and with no layer cache. */
+export interface Reproducibility {
+  unchanged: { stepsRun: number; sameId: boolean };
+  noLayerCache: { identicalLayers: number; layers: number; sameId: boolean };
 }
 
 const OURS = 'mwe-bench/build';
@@ -83,29 +91,99 @@ async function emptyCacheMounts(): Promise<void> {
   await docker.pruneBuilder({ filters: JSON.stringify({ type: ['exec.cachemount'] }) } as object);
 }
 
-/** No layer cache for our images: the toolchain, then the app image on it. */
-async function oursColdBuild(wanted: ToolchainRequest, bench: BuildApp): Promise<{ toolchain: Toolchain; toolchainSeconds: number; appSeconds: number }> {
-  const start = performance.now();
-  const toolchain = await ensureToolchain(docker, wanted, undefined, true);
-  const toolchainSeconds = seconds(start);
-  const { app, raw } = parseBuildArgv(['build', ...bench.args(OURS_COLD)]);
-  const plan = planBuild(app, resolveBuildOptions(raw));
-  const appStart = performance.now();
-  const builder = await chooseBuilder(docker);
-  await buildImage(docker, {
-    context: appContext(plan, toolchain, 'mwe-image build (bench, no cache)', builder).toStream(),
-    ...appBuildSettings(plan, toolchain),
-    noCache: true,
-    builder,
-  });
-  return { toolchain, toolchainSeconds, appSeconds: seconds(appStart) };
+/**
+ * The base with one file added: its layers are new, so none of our build steps
+ * finds a cached layer, while BuildKit's cache mounts (apt's downloads, the
+ * compiler cache) stay, as for a user whose layer cache was pruned. A no-cache
+ * build would not do: BuildKit empties the cache mounts of a no-cache build too.
+ */
+async function freshBase(baseImage: string): Promise<{ tag: string; id: string }> {
+  const nonce = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const tag = `mwe-bench/fresh-base:${nonce}`;
+  const dockerfile = `FROM ${baseImage}\nCOPY nonce /etc/mwe-bench-nonce\n`;
+  const { imageId } = await buildImage(docker, { context: new ContextBuilder().addFile('Dockerfile', dockerfile).addFile('nonce', nonce).toStream(), tag });
+  return { tag, id: imageId ?? (await docker.getImage(tag).inspect()).Id };
+}
+
+async function removeImages(...tags: string[]): Promise<void> {
+  for (const tag of tags)
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
+}
+
+/** No layer cache for our images: the toolchain, then the app image on it, on a fresh copy of the base. */
+async function oursColdBuild(wanted: ToolchainRequest, bench: BuildApp): Promise<{ toolchainSeconds: number; appSeconds: number }> {
+  const base = await freshBase(wanted.baseImage);
+  let toolchain: Toolchain | undefined;
+  try {
+    const start = performance.now();
+    toolchain = await ensureToolchain(docker, { ...wanted, baseImage: base.tag, baseImageId: base.id });
+    const toolchainSeconds = seconds(start);
+    const { app, raw } = parseBuildArgv(['build', ...bench.args(OURS_COLD), '--base-image', base.tag]);
+    const plan = planBuild(app, resolveBuildOptions(raw));
+    const appStart = performance.now();
+    const builder = await chooseBuilder(docker);
+    await buildImage(docker, {
+      context: appContext(plan, toolchain, 'mwe-image build (bench, no layer cache)', builder).toStream(),
+      ...appBuildSettings(plan, toolchain),
+      builder,
+    });
+    return { toolchainSeconds, appSeconds: seconds(appStart) };
+  } finally {
+    await removeImages(OURS_COLD, ...(toolchain ? [toolchain.tag] : []), base.tag);
+  }
 }
 
 async function handwrittenBuild(app: string, noCache: boolean): Promise<number> {
+  return (await handwrittenImage(app, noCache)).seconds;
+}
+
+async function handwrittenImage(app: string, noCache: boolean): Promise<{ seconds: number; stepsRun: number; imageId: string }> {
   const start = performance.now();
   const context = new ContextBuilder().addHostPath('Dockerfile', path.join(ROOT, 'bench', 'handwritten', 'Dockerfile')).addHostPath('app', app);
-  await buildImage(docker, { context: context.toStream(), tag: HANDWRITTEN, noCache });
-  return seconds(start);
+  let stepsRun = 0;
+  const { imageId } = await buildImage(docker, {
+    context: context.toStream(),
+    tag: HANDWRITTEN,
+    noCache,
+    progress: (line) => {
+      stepsRun = Number(/: (\d+) steps run/.exec(line)?.[1] ?? stepsRun);
+    },
+  });
+  return { seconds: seconds(start), stepsRun, imageId: imageId ?? (await docker.getImage(HANDWRITTEN).inspect()).Id };
+}
+
+const layersOf = async (image: string): Promise<string[]> => (await docker.getImage(image).inspect()).RootFS.Layers ?? [];
+
+function compareBuilds(first: { id: string; layers: string[] }, second: { id: string; layers: string[] }): Reproducibility['noLayerCache'] {
+  const identicalLayers = second.layers.filter((layer, index) => first.layers[index] === layer).length;
+  return { identicalLayers, layers: second.layers.length, sameId: first.id === second.id };
+}
+
+/** Ours: `mwe-image build` again with nothing changed, then the app image twice on the same toolchain with no layer cache. */
+async function oursReproducibility(bench: BuildApp): Promise<Reproducibility> {
+  const before = (await docker.getImage(OURS).inspect()).Id;
+  const again = await buildWithCli([...bench.args(OURS), '--progress', 'plain']);
+  const unchanged = {
+    stepsRun: Number(/: (\d+) steps run/.exec(again.stderr)?.[1] ?? Number.NaN),
+    sameId: (await docker.getImage(OURS).inspect()).Id === before,
+  };
+  const first = await buildAppWithoutCache(bench.args(OURS_COLD));
+  const second = await buildAppWithoutCache(bench.args(OURS_COLD));
+  await removeImages(OURS_COLD);
+  return { unchanged, noLayerCache: compareBuilds(first, second) };
+}
+
+async function handwrittenReproducibility(app: string): Promise<Reproducibility> {
+  const builds: { id: string; layers: string[] }[] = [];
+  for (let run = 0; run < 2; run += 1) {
+    const { imageId } = await handwrittenImage(app, true);
+    builds.push({ id: imageId, layers: await layersOf(imageId) });
+  }
+  const again = await handwrittenImage(app, false);
+  return { unchanged: { stepsRun: again.stepsRun, sameId: again.imageId === builds[1].id }, noLayerCache: compareBuilds(builds[0], builds[1]) };
 }
 
 /** Cold and warm builds, interleaved with the hand-written Dockerfile's, and the sizes. */
@@ -115,13 +193,11 @@ export async function measureBuilds(bench: BuildApp, repeat: number): Promise<Bu
   const { request: wanted } = await prepareToolchain(resolveBuildOptions(raw), () => undefined);
   const cold: BuildMeasurements['cold'] = { ours: [], oursToolchain: [], oursApp: [], handwritten: [] };
   const firstBuild: number[] = [];
-  let toolchain: Toolchain | undefined;
   for (let run = 0; run < repeat; run += 1) {
     await emptyCacheMounts();
     const first = await oursColdBuild(wanted, bench);
     firstBuild.push(first.toolchainSeconds + first.appSeconds);
     const ours = await oursColdBuild(wanted, bench);
-    toolchain = ours.toolchain;
     cold.oursToolchain.push(ours.toolchainSeconds);
     cold.oursApp.push(ours.appSeconds);
     cold.ours.push(ours.toolchainSeconds + ours.appSeconds);
@@ -136,9 +212,20 @@ export async function measureBuilds(bench: BuildApp, repeat: number): Promise<Bu
     warm.ours.push(seconds(start));
     warm.handwritten.push(await handwrittenBuild(bench.app, false));
   }
+  const reproducibility = { ours: await oursReproducibility(bench), handwritten: await handwrittenReproducibility(bench.app) };
   const size = async (tag: string) => (await docker.getImage(tag).inspect()).Size;
-  const sizeBytes = { ours: await size(OURS), handwritten: await size(HANDWRITTEN), floor: await floorSize(wanted.baseImage, toolchain!.tag) };
-  return { toolchain: toolchain!.tag, cold, firstBuild, warm, sizeBytes };
+  const toolchain = toolchainTag(wanted);
+  const sizeBytes = { ours: await size(OURS), handwritten: await size(HANDWRITTEN), floor: await floorSize(wanted.baseImage, toolchain) };
+  return { toolchain, cold, firstBuild, warm, reproducibility, sizeBytes };
+}
+
+/** How a rebuild came out, for a table cell: steps run, layers identical, the image ID. */
+export function describeRebuild(reproducibility: Reproducibility): { unchanged: string; noLayerCache: string } {
+  const { unchanged, noLayerCache } = reproducibility;
+  return {
+    unchanged: `${unchanged.stepsRun} steps run, ${unchanged.sameId ? 'same' : 'another'} image ID`,
+    noLayerCache: `${noLayerCache.identicalLayers} of ${noLayerCache.layers} layers identical, ${noLayerCache.sameId ? 'same' : 'another'} image ID`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -190,6 +277,22 @@ async function main(): Promise<void> {
         'hand-written single-stage Dockerfile',
         formatStats(warm.handwritten, 2),
         ratio(warm.ours, warm.handwritten),
+      ],
+      [
+        'unchanged rebuild',
+        'mwe-image build',
+        describeRebuild(measured.reproducibility.ours).unchanged,
+        'hand-written single-stage Dockerfile',
+        describeRebuild(measured.reproducibility.handwritten).unchanged,
+        '',
+      ],
+      [
+        'rebuilt with no layer cache (twice)',
+        'app image on the same toolchain',
+        describeRebuild(measured.reproducibility.ours).noLayerCache,
+        'hand-written single-stage Dockerfile',
+        describeRebuild(measured.reproducibility.handwritten).noLayerCache,
+        '',
       ],
       [
         'image size MB',

@@ -196,6 +196,8 @@ export interface ComparisonRow {
   /** Appended to both value cells, e.g. how many slow requests completed. */
   oursNote?: string;
   referenceNote?: string;
+  /** Counts, not amounts: no ratio column. */
+  noRatio?: boolean;
 }
 
 interface CompareResults {
@@ -356,7 +358,7 @@ export function readmeSection(results: CompareResults): string {
           `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`,
           row.reference,
           `${formatStats(row.referenceValues, row.digits)}${row.referenceNote ?? ''}`,
-          formatStats(pairedRatios(row.oursValues, row.referenceValues), 2),
+          row.noRatio ? '' : formatStats(pairedRatios(row.oursValues, row.referenceValues), 2),
         ]),
       ),
     );

@@ -50,7 +50,7 @@ export async function prepareToolchain(
     apache: parseApacheSource(options.apache),
     prefix: options.toolchainPrefix,
   };
-  const toolchain = await ensureToolchain(docker, request, progress, false, resolveProgressMode(options.progress, options.quiet));
+  const toolchain = await ensureToolchain(docker, request, progress, resolveProgressMode(options.progress, options.quiet));
   checkAgainstToolchain(options, toolchain.facts);
   return { docker, toolchain, request };
 }

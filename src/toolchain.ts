@@ -140,13 +140,12 @@ export async function ensureToolchain(
   docker: Docker,
   request: ToolchainRequest,
   progress?: (line: string) => void,
-  rebuild = false,
   display: ProgressMode = 'plain',
 ): Promise<Toolchain> {
   const tag = toolchainTag(request);
   let built = false;
   let imageId = (await findImage(docker, tag))?.Id;
-  if (rebuild || !imageId) {
+  if (!imageId) {
     const python =
       request.python.from === 'distro'
         ? ''
@@ -162,7 +161,6 @@ export async function ensureToolchain(
       ...toolchainSettings(request),
       progress,
       display,
-      noCache: rebuild,
       builder,
     }));
     built = true;

@@ -54,6 +54,10 @@ RUNTIME_FILES = [
 ]
 # Empty directories the image needs: (path, mode); the app's two come from the contract's paths.
 DIRECTORIES = [('/tmp', 0o1777), ('/var/tmp', 0o1777), ('/run', 0o755), ('/root', 0o700)]
+# The mount points a container runtime mounts over, present as in any distribution's image: a build
+# step need not create them, so its layer does not carry /etc's or /'s changed times.
+MOUNT_POINTS = [('/dev', 0o755), ('/proc', 0o555), ('/sys', 0o555)]
+MOUNT_POINT_FILES = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
 
 
 def read_lines(path):
@@ -213,6 +217,19 @@ def python_bytecode(files):
                         yield os.path.join(cache, name)
 
 
+def settle_times(target, since, fixed):
+    """What this build made or changed (modified at SINCE or later: directories, the loader's cache,
+    /etc/passwd) gets the FIXED time (the toolchain's) whenever it is built, so the layer is the same.
+    Packages' files keep their own times (their bytecode records them)."""
+    def clamp(path):
+        if os.lstat(path).st_mtime >= since:
+            os.utime(path, (fixed, fixed), follow_symlinks=False)
+    for root, directories, files in os.walk(target):
+        for name in directories + files:
+            clamp(os.path.join(root, name))
+    clamp(target)
+
+
 def main():
     directory, target, contract = sys.argv[1:4]
     with open(contract) as handle:
@@ -261,14 +278,19 @@ def main():
     for library in libraries:
         if not library.startswith(venv + '/'):
             rootfs.add(library)
-    for path, mode in DIRECTORIES + [(paths['app'], 0o755), (paths['htdocs'], 0o755)]:
+    for path, mode in DIRECTORIES + MOUNT_POINTS + [(paths['app'], 0o755), (paths['htdocs'], 0o755)]:
         os.makedirs(target + path, exist_ok=True)
         os.chmod(target + path, mode)
     rootfs.copy()
+    for path in MOUNT_POINT_FILES:
+        if not os.path.lexists(target + path):
+            open(target + path, 'w').close()
     with open(f'{directory}/rootfs-files.txt', 'w') as handle:
         handle.writelines(f'{path}\n' for path in sorted(rootfs.paths))
     # The loader's cache for exactly these libraries.
     subprocess.run(['ldconfig', '-r', target], check=True)
+    # base-packages.txt was copied into DIRECTORY first thing in the assembly stage.
+    settle_times(target, os.stat(f'{directory}/base-packages.txt').st_mtime, os.stat(contract).st_mtime)
     if missing:
         print('assemble-rootfs: libraries ldd did not find (provided by the files themselves, e.g. a venv\'s bundled libraries): '
               + ' '.join(sorted(missing)), file=sys.stderr)

@@ -167,6 +167,12 @@ def main():
     with open(output, 'w') as handle:
         json.dump(document, handle, indent=1, sort_keys=False)
         handle.write('\n')
+    # The toolchain's time, not the build's: the layer is the same whenever it is built.
+    latest = os.stat(contract).st_mtime
+    path = output
+    while path != '/':
+        os.utime(path, (latest, latest))
+        path = os.path.dirname(path)
     print(f'sbom: {len(components)} components in {output}', file=sys.stderr)
 
 

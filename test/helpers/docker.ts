@@ -7,7 +7,13 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { appBuildSettings, appContext } from '../../src/app-image.js';
+import { parseBuildArgv } from '../../src/cli.js';
+import { buildImage, chooseBuilder } from '../../src/docker/build-stream.js';
 import { findImage } from '../../src/docker/engine.js';
+import { resolveBuildOptions } from '../../src/options.js';
+import { prepareToolchain } from '../../src/pipeline.js';
+import { planBuild } from '../../src/plan.js';
 import tar from 'tar-stream';
 import { CLI } from './paths.js';
 
@@ -28,6 +34,23 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The app image `mwe-image build ARGS` makes, built with BuildKit's layer cache
+ * ignored (which the CLI never does): its ID and layers. The toolchain comes
+ * from the cache as the CLI would take it.
+ */
+export async function buildAppWithoutCache(args: string[]): Promise<{ id: string; layers: string[] }> {
+  const { app, raw } = parseBuildArgv(['build', ...args]);
+  const options = resolveBuildOptions(raw);
+  const { toolchain } = await prepareToolchain(options, () => undefined);
+  const plan = planBuild(app, options);
+  const builder = await chooseBuilder(docker);
+  const context = appContext(plan, toolchain, 'mwe-image build (no layer cache)', builder).toStream();
+  const { imageId } = await buildImage(docker, { context, ...appBuildSettings(plan, toolchain), noCache: true, builder });
+  const image = await docker.getImage(imageId ?? plan.options.tag).inspect();
+  return { id: image.Id, layers: image.RootFS.Layers ?? [] };
 }
 
 /** Builds with the CLI and fails loudly (with the output tail) when the build fails. */
@@ -219,8 +242,10 @@ export async function scanImage(image: string, needle: string): Promise<{ hits: 
   ((await docker.getImage(image).get()) as unknown as Readable).pipe(outer);
   for await (const entry of outer) {
     const content = await readAll(entry);
-    // A layer: layer.tar in docker save's format (an empty one is all zeros), or any other tar.
-    if (entry.header.name.endsWith('/layer.tar') || (content.length > 512 && content.subarray(257, 262).toString() === 'ustar')) {
+    // A layer: layer.tar in docker save's format (an empty one is all zeros), or any other tar. A layer the
+    // image lists twice (an empty one, say) is saved once, its second place a symbolic link to the first.
+    const isLayer = entry.header.name.endsWith('/layer.tar') || (content.length > 512 && content.subarray(257, 262).toString() === 'ustar');
+    if (isLayer && entry.header.type === 'file') {
       layers += 1;
       const inner = tar.extract();
       const files = (async () => {

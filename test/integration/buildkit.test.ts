@@ -1,6 +1,8 @@
 /**
  * Builds on BuildKit: the image is BuildKit's, an unchanged rebuild runs no
- * step, prints at most 15 lines in plain mode and gives the same image ID; a
+ * step, prints at most 15 lines in plain mode and gives the same image ID; one
+ * built again with no layer cache has the same root filesystem, SBOM and app
+ * layers (the engine's BuildKit 0.8 still stamps its history with the time); a
  * changed app file gives another, building only the app's layer; the creation label is the app's newest file
  * time or SOURCE_DATE_EPOCH; DOCKER_BUILDKIT=0 falls back to the legacy
  * builder with one notice line; a failing step shows its last lines and one
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { docker, runCli, serveImage, removeContainer, type CliResult, type Running } from '../helpers/docker.js';
+import { buildAppWithoutCache, docker, runCli, serveImage, removeContainer, type CliResult, type Running } from '../helpers/docker.js';
 import { example } from '../helpers/paths.js';
 
 const buildkit = suite('BuildKit builds');
@@ -72,6 +74,16 @@ buildkit('an unchanged rebuild runs no step, prints at most 15 lines in plain mo
   assert.ok(lines.length <= 15, `${lines.length} lines:\n${again.stderr}`);
   assert.match(again.stderr, /\nBuilt in [\d.]+s: 0 steps run, \d+ cached\n/);
   assert.not.match(again.stderr, /\x1b\[/, 'no escape sequences without a terminal');
+});
+
+buildkit('built again with no layer cache, the root filesystem, SBOM and app layers come out the same', async () => {
+  const args = [path.join(app, 'wsgi.py'), '--tag', 'mwe-test/buildkit-no-cache'];
+  const first = await buildAppWithoutCache(args);
+  const second = await buildAppWithoutCache(args);
+  assert.is(second.layers.length, first.layers.length);
+  assert.is(second.layers[0], first.layers[0], 'the root filesystem assembled from the toolchain');
+  assert.is(second.layers[1], first.layers[1], 'the SBOM');
+  assert.is(second.layers.at(-1), first.layers.at(-1), "the app's files");
 });
 
 buildkit('a changed app file gives another image ID; SOURCE_DATE_EPOCH sets the creation label', async () => {

@@ -67,7 +67,7 @@ if [ "$apxs" = /opt/apache/bin/apxs ]; then
     rotatelogs=/opt/apache/bin/rotatelogs
 else
     apache_from=distro
-    apache_version=$(dpkg-query -W -f '${Version}' apache2-dev 2>/dev/null || echo unknown)
+    apache_version=$(cat /build/apache2-dev-version)
     mime_types=/etc/mime.types
     rotatelogs=/usr/bin/rotatelogs
 fi

@@ -19,7 +19,17 @@ fi
 mkdir -p /build
 dpkg-query -W -f '${Package}\n' > /build/base-packages.txt
 apt-get update
+# apache2-dev's headers and apxs, without its dependency on debhelper (Debian's
+# packaging tools: perl, man-db, autotools; a third of the packages and of the
+# time this step took): the libraries' -dev packages it names are installed,
+# its own files unpacked, its version kept for finish-toolchain.sh.
 apt-get install -y --no-install-recommends \
-    apache2-dev python3-dev python3-pip python3-setuptools python3-wheel \
+    libapr1-dev libaprutil1-dev libpcre2-dev \
+    python3-dev python3-pip python3-setuptools python3-wheel \
     gcc libc6-dev make ca-certificates
+mkdir -p /build/apache2-dev && cd /build/apache2-dev
+apt-get download apache2-dev
+dpkg-deb -x apache2-dev_*.deb /
+dpkg-deb -f apache2-dev_*.deb Version > /build/apache2-dev-version
+cd / && rm -rf /build/apache2-dev
 apt_cache_mounted || rm -rf /var/cache/apt/archives/*.deb
