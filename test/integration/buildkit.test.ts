@@ -1,8 +1,8 @@
 /**
  * Builds on BuildKit: the image is BuildKit's, an unchanged rebuild runs no
  * step, prints at most 15 lines in plain mode and gives the same image ID; one
- * built again with no layer cache has the same root filesystem, SBOM and app
- * layers (the engine's BuildKit 0.8 still stamps its history with the time); a
+ * built again with no layer cache has the same layers but the configuration
+ * files' (the engine's BuildKit 0.8 stamps that one and its history with the time); a
  * changed app file gives another, building only the app's layer; the creation label is the app's newest file
  * time or SOURCE_DATE_EPOCH; DOCKER_BUILDKIT=0 falls back to the legacy
  * builder with one notice line; a failing step shows its last lines and one
@@ -76,7 +76,7 @@ buildkit('an unchanged rebuild runs no step, prints at most 15 lines in plain mo
   assert.not.match(again.stderr, /\x1b\[/, 'no escape sequences without a terminal');
 });
 
-buildkit('built again with no layer cache, the root filesystem, SBOM and app layers come out the same', async () => {
+buildkit("built again with no layer cache, every layer but the configuration files' comes out the same", async () => {
   const args = [path.join(app, 'wsgi.py'), '--tag', 'mwe-test/buildkit-no-cache'];
   const first = await buildAppWithoutCache(args);
   const second = await buildAppWithoutCache(args);
@@ -84,6 +84,9 @@ buildkit('built again with no layer cache, the root filesystem, SBOM and app lay
   assert.is(second.layers[0], first.layers[0], 'the root filesystem assembled from the toolchain');
   assert.is(second.layers[1], first.layers[1], 'the SBOM');
   assert.is(second.layers.at(-1), first.layers.at(-1), "the app's files");
+  // The configuration's files: BuildKit 0.8 gives the directory it creates for them the step's time.
+  const differing = second.layers.filter((layer, index) => first.layers[index] !== layer);
+  assert.ok(differing.length <= 1, `${differing.length} of ${first.layers.length} layers differ`);
 });
 
 buildkit('a changed app file gives another image ID; SOURCE_DATE_EPOCH sets the creation label', async () => {
