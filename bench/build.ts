@@ -31,7 +31,7 @@ import { planBuild } from '../src/plan.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest, toolchainTag } from '../src/toolchain.js';
 import { buildAppWithoutCache, buildWithCli, docker } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';
-import { formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds } from './report.js';
+import { type ComparisonRow, formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds } from './report.js';
 
 export const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
@@ -219,13 +219,34 @@ export async function measureBuilds(bench: BuildApp, repeat: number): Promise<Bu
   return { toolchain, cold, firstBuild, warm, reproducibility, sizeBytes };
 }
 
-/** How a rebuild came out, for a table cell: steps run, layers identical, the image ID. */
-export function describeRebuild(reproducibility: Reproducibility): { unchanged: string; noLayerCache: string } {
-  const { unchanged, noLayerCache } = reproducibility;
-  return {
-    unchanged: `${unchanged.stepsRun} steps run, ${unchanged.sameId ? 'same' : 'another'} image ID`,
-    noLayerCache: `${noLayerCache.identicalLayers} of ${noLayerCache.layers} layers identical, ${noLayerCache.sameId ? 'same' : 'another'} image ID`,
-  };
+/** The reproducibility rows of both tables (bench:build's and npm run bench's): an unchanged rebuild, and one with no layer cache. */
+export function reproducibilityRows({ ours, handwritten }: BuildMeasurements['reproducibility']): ComparisonRow[] {
+  const sameId = (same: boolean) => `${same ? 'same' : 'another'} image ID`;
+  const row = (figure: string, oursLabel: string, value: (built: Reproducibility) => number, note: (built: Reproducibility) => string): ComparisonRow => ({
+    figure,
+    ours: oursLabel,
+    oursValues: [value(ours)],
+    oursNote: ` (${note(ours)})`,
+    reference: 'hand-written single-stage Dockerfile',
+    referenceValues: [value(handwritten)],
+    referenceNote: ` (${note(handwritten)})`,
+    digits: 0,
+    noRatio: true,
+  });
+  return [
+    row(
+      'unchanged rebuild: steps run',
+      'mwe-image build',
+      (built) => built.unchanged.stepsRun,
+      (built) => sameId(built.unchanged.sameId),
+    ),
+    row(
+      'rebuilt with no layer cache (twice): identical layers',
+      'app image on the same toolchain',
+      (built) => built.noLayerCache.identicalLayers,
+      (built) => `of ${built.noLayerCache.layers}, ${sameId(built.noLayerCache.sameId)}`,
+    ),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -278,22 +299,14 @@ async function main(): Promise<void> {
         formatStats(warm.handwritten, 2),
         ratio(warm.ours, warm.handwritten),
       ],
-      [
-        'unchanged rebuild',
-        'mwe-image build',
-        describeRebuild(measured.reproducibility.ours).unchanged,
-        'hand-written single-stage Dockerfile',
-        describeRebuild(measured.reproducibility.handwritten).unchanged,
+      ...reproducibilityRows(measured.reproducibility).map((row) => [
+        row.figure,
+        row.ours,
+        `${formatStats(row.oursValues, row.digits)}${row.oursNote}`,
+        row.reference,
+        `${formatStats(row.referenceValues, row.digits)}${row.referenceNote}`,
         '',
-      ],
-      [
-        'rebuilt with no layer cache (twice)',
-        'app image on the same toolchain',
-        describeRebuild(measured.reproducibility.ours).noLayerCache,
-        'hand-written single-stage Dockerfile',
-        describeRebuild(measured.reproducibility.handwritten).noLayerCache,
-        '',
-      ],
+      ]),
       [
         'image size MB',
         'app image',

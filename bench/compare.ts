@@ -47,7 +47,7 @@ import { resolveBuildOptions } from '../src/options.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Running } from '../test/helpers/docker.js';
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
-import { describeRebuild, measureBuilds, mb } from './build.js';
+import { measureBuilds, mb, reproducibilityRows } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
 import {
@@ -563,28 +563,7 @@ async function builds(bench: App): Promise<Record<string, unknown>> {
       referenceValues: warm.handwritten,
       digits: 2,
     },
-    {
-      figure: 'unchanged rebuild: steps run',
-      ours: 'mwe-image build',
-      oursValues: [measured.reproducibility.ours.unchanged.stepsRun],
-      oursNote: ` (${describeRebuild(measured.reproducibility.ours).unchanged})`,
-      reference: 'hand-written single-stage Dockerfile',
-      referenceValues: [measured.reproducibility.handwritten.unchanged.stepsRun],
-      noRatio: true,
-      referenceNote: ` (${describeRebuild(measured.reproducibility.handwritten).unchanged})`,
-      digits: 0,
-    },
-    {
-      figure: 'rebuilt with no layer cache (twice): identical layers',
-      ours: 'app image on the same toolchain',
-      oursValues: [measured.reproducibility.ours.noLayerCache.identicalLayers],
-      oursNote: ` (${describeRebuild(measured.reproducibility.ours).noLayerCache})`,
-      reference: 'hand-written single-stage Dockerfile',
-      referenceValues: [measured.reproducibility.handwritten.noLayerCache.identicalLayers],
-      noRatio: true,
-      referenceNote: ` (${describeRebuild(measured.reproducibility.handwritten).noLayerCache})`,
-      digits: 0,
-    },
+    ...reproducibilityRows(measured.reproducibility),
     {
       figure: 'image size MB',
       ours: 'app image',
