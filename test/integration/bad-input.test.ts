@@ -124,14 +124,14 @@ const CASES: Case[] = [
     argv: () => build('--allow-outside-paths', '--include-file', file('unknown.conf', 'NoSuchDirective on\n'))(),
     code: 1,
     oneLine: false,
-    pattern: /^mwe-image: image build failed at RUN \/usr\/local\/bin\/mwe-entrypoint configtest/,
+    pattern: /^mwe-image: image build failed at RUN MWE_RUNTIME_DIR=\/dev\/shm\/mwe-configtest \/usr\/local\/bin\/mwe-entrypoint configtest/,
   },
   {
     name: '--include-file with an unclosed <Directory',
     argv: () => build('--quiet', '--allow-outside-paths', '--include-file', file('unclosed.conf', '<Directory /srv>\nRequire all granted\n'))(),
     code: 1,
     oneLine: false,
-    pattern: /^mwe-image: image build failed at RUN \/usr\/local\/bin\/mwe-entrypoint configtest/,
+    pattern: /^mwe-image: image build failed at RUN MWE_RUNTIME_DIR=\/dev\/shm\/mwe-configtest \/usr\/local\/bin\/mwe-entrypoint configtest/,
   },
   // Checked in the image when it is built, before the configuration test.
   {

@@ -1,11 +1,11 @@
-/** mod_wsgi from a local tarball, and a failing toolchain step reported with its output. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/** mod_wsgi from a local tarball, a toolchain's facts kept on the host, and a failing toolchain step reported with its output. */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readImagePath } from '../../src/docker/image-files.js';
-import { buildWithCli, docker, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
+import { buildWithCli, type CliResult, docker, httpGet, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
 import { example } from '../helpers/paths.js';
 
 const toolchain = suite('toolchain');
@@ -50,6 +50,28 @@ toolchain('--mod-wsgi-source builds the module from a local tarball', async () =
   running.push(server);
   await waitForHttp(server.url('/'));
   assert.is((await httpGet(server.url('/'))).body, 'Hello World!');
+});
+
+toolchain("a toolchain's facts are read once from the image, then from the host's cache under the image's ID", async () => {
+  const cacheHome = path.join(work, 'cache');
+  const env = { XDG_CACHE_HOME: cacheHome };
+  const config = () => runCli(['config', example('hello', 'wsgi.py'), '--mod-wsgi', 'debian'], env);
+  const loadModule = (result: CliResult) => {
+    assert.is(result.code, 0, result.stderr.slice(-3000));
+    return /^LoadModule wsgi_module '([^']+)'$/m.exec(result.stdout)?.[1];
+  };
+  const fromImage = loadModule(await config());
+  assert.ok(fromImage, 'the config loads mod_wsgi');
+  const records = path.join(cacheHome, 'mwe-image', 'toolchain-facts');
+  const [record] = readdirSync(records);
+  assert.ok(record, 'the facts were kept on the host');
+  // A record altered on the host is what the next run renders from: no container read the image again.
+  const facts = JSON.parse(readFileSync(path.join(records, record), 'utf8'));
+  writeFileSync(path.join(records, record), JSON.stringify({ ...facts, moduleLink: '/cached/mod_wsgi.so' }));
+  assert.is(loadModule(await config()), '/cached/mod_wsgi.so');
+  rmSync(path.join(records, record));
+  assert.is(loadModule(await config()), fromImage, 'read from the image again once the record is gone');
+  assert.equal(readdirSync(records), [record], 'kept again, under the same key (the image ID)');
 });
 
 toolchain('a failing toolchain step exits 1 with the tail of its output and tags no image', async () => {
