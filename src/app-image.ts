@@ -140,6 +140,15 @@ export function appBuildSettings(plan: BuildPlan, toolchain: Toolchain) {
   };
 }
 
+/** How an app image build runs: its progress, the httpd.conf already rendered, the layer cache. */
+export interface AppBuildRun {
+  progress?: (line: string) => void;
+  display?: ProgressMode;
+  httpdConf?: string;
+  /** Ignore BuildKit's layer cache: the build benchmark and the reproducibility test do; the CLI never does. */
+  noCache?: boolean;
+}
+
 /** The app image's labels, written into its Dockerfile. */
 function appLabels(plan: BuildPlan, toolchain: Toolchain, epoch: number): Record<string, string> {
   return {
@@ -165,9 +174,7 @@ export async function buildAppImage(
   plan: BuildPlan,
   toolchain: Toolchain,
   commandLine: string,
-  progress?: (line: string) => void,
-  display: ProgressMode = 'plain',
-  httpdConf?: string,
+  { progress, display = 'plain', httpdConf, noCache = false }: AppBuildRun = {},
 ): Promise<BuildResult> {
   const builder = await chooseBuilder(docker, progress);
   const context = appContext(plan, toolchain, commandLine, builder, httpdConf);
@@ -184,5 +191,6 @@ export async function buildAppImage(
     builder,
     network: plan.options.buildNetwork,
     secrets: appSecrets(plan),
+    noCache,
   });
 }

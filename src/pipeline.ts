@@ -98,14 +98,10 @@ export async function buildApp(app: string, options: BuildOptions, argv: string[
     `Building ${plan.tag} on ${toolchain.tag} (mod_wsgi ${toolchain.facts.modWsgiVersion}, Python ${toolchain.facts.pythonVersion}, Apache ${toolchain.facts.apacheVersion})`,
   );
   const httpdConf = renderConfig(plan, toolchain, argv);
-  const result = await buildAppImage(
-    docker,
-    plan,
-    toolchain,
-    recordedCommandLine(argv),
+  const result = await buildAppImage(docker, plan, toolchain, recordedCommandLine(argv), {
     progress,
-    resolveProgressMode(options.progress, options.quiet),
+    display: resolveProgressMode(options.progress, options.quiet),
     httpdConf,
-  );
+  });
   return { docker, plan, toolchain, result, httpdConf };
 }

@@ -7,9 +7,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { appBuildSettings, appContext } from '../../src/app-image.js';
+import { buildAppImage } from '../../src/app-image.js';
 import { parseBuildArgv } from '../../src/cli.js';
-import { buildImage, chooseBuilder } from '../../src/docker/build-stream.js';
 import { findImage } from '../../src/docker/engine.js';
 import { resolveBuildOptions } from '../../src/options.js';
 import { prepareToolchain } from '../../src/pipeline.js';
@@ -46,9 +45,7 @@ export async function buildAppWithoutCache(args: string[]): Promise<{ id: string
   const options = resolveBuildOptions(raw);
   const { toolchain } = await prepareToolchain(options, () => undefined);
   const plan = planBuild(app, options);
-  const builder = await chooseBuilder(docker);
-  const context = appContext(plan, toolchain, 'mwe-image build (no layer cache)', builder).toStream();
-  const { imageId } = await buildImage(docker, { context, ...appBuildSettings(plan, toolchain), noCache: true, builder });
+  const { imageId } = await buildAppImage(docker, plan, toolchain, 'mwe-image build (no layer cache)', { noCache: true });
   const image = await docker.getImage(imageId ?? plan.options.tag).inspect();
   return { id: image.Id, layers: image.RootFS.Layers ?? [] };
 }
@@ -193,7 +190,6 @@ export async function containerOutput(container: Docker.Container): Promise<{ st
   return { stdout: Buffer.concat(streams[1]).toString('utf8'), stderr: Buffer.concat(streams[2]).toString('utf8') };
 }
 
-/** Polls `check` every 100 ms until it holds; throws naming `what` after `seconds`. */
 /** A base image nothing can pull here: made with `mwe-image base bootstrap` when absent. */
 export async function ensureBaseImage(reference: string, suite: string): Promise<void> {
   if (await findImage(docker, reference)) return;
@@ -201,6 +197,7 @@ export async function ensureBaseImage(reference: string, suite: string): Promise
   if (result.code !== 0) throw new Error(`mwe-image base bootstrap --suite ${suite} failed:\n${result.stderr.slice(-2000)}`);
 }
 
+/** Polls `check` every 100 ms until it holds; throws naming `what` after `seconds`. */
 export async function until(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
