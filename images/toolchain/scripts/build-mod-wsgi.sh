@@ -8,6 +8,9 @@ python=$(cat /build/python)
 APXS=$(cat /build/apxs)
 export APXS
 site=$("$python" -c 'import site; print(site.getsitepackages()[0])')
+# This stage's /out holds only the package built here: the toolchain stage
+# merges it into its own /out, which already has the rest.
+rm -rf /out
 mkdir -p "/out$site"
 if [ -d /build/mod_wsgi-package ]; then
     version=$(cat /build/mod_wsgi-package/VERSION)
@@ -23,7 +26,6 @@ sh /mwe/scripts/patch-mod-wsgi.sh
 cd /build/mod_wsgi
 if grep -q ' /root/.cache/ccache ' /proc/self/mountinfo; then
     # BuildKit: compile through ccache, whose cache is a mount that outlives this build.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ccache >/dev/null
     CC="ccache $("$python" -c 'import sysconfig; print(sysconfig.get_config_var("CC"))')"
     export CC
 fi

@@ -94,38 +94,6 @@ cat > "$lib/toolchain.json" <<JSON
   "locales": [$(locale -a 2>/dev/null | sed 's/.*/"&"/' | paste -sd, -)]
 }
 JSON
-# The Debian packages (not -dev) of the shared libraries the files under the
-# given directories link to, outside those directories.
-library_packages() {
-    for directory in "$@"; do
-        find "$directory" -name '*.so*' -type f -exec ldd {} + 2>/dev/null
-        find "$directory" -path '*/bin/*' -type f -exec ldd {} + 2>/dev/null
-    done | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' | grep -v -e '^/opt/python' -e '^/opt/apache' | sort -u \
-        | while read -r library; do
-              dpkg -S "$library" 2>/dev/null || dpkg -S "/usr$library" 2>/dev/null || dpkg -S "$(readlink -f "$library")" 2>/dev/null
-          done | grep -E '^[a-z0-9.+-]+(:[a-z0-9]+)?(, [a-z0-9.+-]+(:[a-z0-9]+)?)*: /' \
-          | sed 's/: \/.*//' | tr ',' '\n' | sed 's/:.*//; s/ //g' | grep -v -- '-dev$' | sort -u | tr '\n' ' '
-}
-if [ "$python" = python3 ]; then
-    python_packages="libpython$pyver-stdlib libpython$pyver"
-else
-    # A CPython built here: the packages of the shared libraries it links to.
-    python_packages=$(library_packages /opt/python)
-fi
-if [ "$apache_from" = distro ]; then
-    apache_packages="apache2-bin media-types apache2-utils"
-else
-    # An httpd built here: the packages of the libraries it links to (APR, PCRE2, ...).
-    apache_packages=$(library_packages /out/opt/apache)
-fi
-echo "procps $apache_packages $python_packages" > "$lib/runtime-packages.txt"
-# Installed here as well: the app image's assembly starts from this image, so
-# an app build needs no apt round of its own.
-missing=$(for package in $(cat "$lib/runtime-packages.txt"); do
-    dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep -q ' installed$' || echo "$package"
-done)
-if [ -n "$missing" ]; then
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null
-fi
+# Named and installed by install-runtime-packages.sh.
+cp /build/runtime-packages.txt "$lib/runtime-packages.txt"
 cat "$lib/toolchain.json"

@@ -19,14 +19,21 @@ fi
 mkdir -p /build
 dpkg-query -W -f '${Package}\n' > /build/base-packages.txt
 apt-get update
+# Byte-compiling the Debian Python packages installed from here on (pip,
+# setuptools and theirs: about 800 modules, a fifth of this step) waits for
+# install-runtime-packages.sh, which runs beside mod_wsgi's compile. The
+# standard library's bytecode is compiled by its own package, as before.
+dpkg-divert --local --rename --add /usr/bin/py3compile
+ln -s /bin/true /usr/bin/py3compile
 # apache2-dev's headers and apxs, without its dependency on debhelper (Debian's
 # packaging tools: perl, man-db, autotools; a third of the packages and of the
 # time this step took): the libraries' -dev packages it names are installed,
-# its own files unpacked, its version kept for finish-toolchain.sh.
+# its own files unpacked, its version kept for finish-toolchain.sh. ccache is
+# for mod_wsgi's compile (build-mod-wsgi.sh).
 apt-get install -y --no-install-recommends \
     libapr1-dev libaprutil1-dev libpcre2-dev \
     python3-dev python3-pip python3-setuptools python3-wheel \
-    gcc libc6-dev make ca-certificates
+    gcc libc6-dev make ca-certificates ccache
 mkdir -p /build/apache2-dev && cd /build/apache2-dev
 apt-get download apache2-dev
 dpkg-deb -x apache2-dev_*.deb /
