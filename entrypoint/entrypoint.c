@@ -201,17 +201,27 @@ static void size_worker_pool(void) {
     set_number(MWE_MPM_PREFORK_MAX_SPARE_SERVERS_NAME, at_least((long)((max_spare >= 0 ? max_spare : 0.1) * max_clients), 1));
 
     if (strcmp(env_or(MWE_WSGI_MODE_NAME, MWE_WSGI_MODE_FALLBACK), MWE_WSGI_MODE_EMBEDDED) == 0) {
-        /* The application runs in Apache's own children: exactly processes x threads. */
+        /*
+         * The application runs in Apache's own children, one per process, all
+         * started. Prefork: exactly processes x threads. Event and worker: each
+         * child has the front end's threads (the slow-clients floor shared out,
+         * or MWE_MAX_CLIENTS), of which handler.wsgi lets MWE_THREADS run the
+         * application at once. With only MWE_THREADS, a child whose threads
+         * were all busy made the event MPM close its kept-alive connections,
+         * requests already sent on them included (clients saw resets).
+         */
+        long front_end = given ? at_least(given, wanted) : at_least(max_clients, SLOW_CLIENTS_FLOOR);
+        long per_child = at_least((front_end + processes - 1) / processes, threads);
         set_number(MWE_MPM_PREFORK_MAX_CLIENTS_NAME, wanted);
         set_number(MWE_MPM_PREFORK_START_SERVERS_NAME, wanted);
         set_number(MWE_MPM_PREFORK_MIN_SPARE_SERVERS_NAME, wanted);
         set_number(MWE_MPM_PREFORK_MAX_SPARE_SERVERS_NAME, wanted);
         set_number(MWE_MPM_SERVER_LIMIT_NAME, processes);
-        set_number(MWE_MPM_THREADS_PER_CHILD_NAME, threads);
+        set_number(MWE_MPM_THREADS_PER_CHILD_NAME, per_child);
         set_number(MWE_MPM_START_SERVERS_NAME, processes);
-        set_number(MWE_MPM_MAX_REQUEST_WORKERS_NAME, wanted);
-        set_number(MWE_MPM_MIN_SPARE_THREADS_NAME, wanted);
-        set_number(MWE_MPM_MAX_SPARE_THREADS_NAME, wanted);
+        set_number(MWE_MPM_MAX_REQUEST_WORKERS_NAME, processes * per_child);
+        set_number(MWE_MPM_MIN_SPARE_THREADS_NAME, processes * per_child);
+        set_number(MWE_MPM_MAX_SPARE_THREADS_NAME, processes * per_child);
         return;
     }
     int floored = !given && max_clients < SLOW_CLIENTS_FLOOR;

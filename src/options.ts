@@ -920,7 +920,7 @@ const OPTION_ROWS = [
     kind: 'flag',
     group: 'groups',
     default: false,
-    help: "Run the application inside Apache's own worker processes instead of daemon processes.",
+    help: "Run the application inside Apache's own worker processes instead of daemon processes: one Apache child per process, --threads of its threads in the application at once.",
   },
   {
     flag: '--free-threading',

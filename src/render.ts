@@ -343,6 +343,9 @@ export function renderHandlerScript(plan: BuildPlan): string {
     runtimeDirVariableLiteral: pythonLiteral(RUNTIME_DIR_VARIABLE),
     runtimeDirLiteral: pythonLiteral(IMAGE_PATHS.runtimeDir),
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
+    embeddedMode: plan.options.embeddedMode ? 'True' : 'False',
+    threadsVariableLiteral: pythonLiteral(settingVariable('threads')),
+    threads: plan.options.threads,
     // Daemon mode only: the handler's watchdog ends a daemon process, which Apache replaces.
     startupTimeout: plan.options.embeddedMode ? 0 : plan.options.startupTimeout,
     exitOnStartupFailureLiteral: pythonLiteral(plan.options.exitOnStartupFailure ? '1' : '0'),

@@ -4,6 +4,7 @@
  * built here has also passed `apache2 -t` (the build runs configtest).
  */
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -208,13 +209,49 @@ options('--process-group, --application-group, --python-path, --locale', async (
   assert.match(ps.output, /\(wsgi:myapp\)/);
 });
 
-options('--embedded-mode runs the application in the Apache children', async () => {
+/** GET over a kept-alive connection of the agent: the status and body, or the socket error. */
+function keptAliveGet(agent: http.Agent, url: string): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const request = http.get(url, { agent }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', (error) => resolve({ error: error.message }));
+    });
+    request.on('error', (error) => resolve({ error: error.message }));
+    request.setTimeout(10_000, () => request.destroy(new Error('timed out')));
+  });
+}
+
+options('--embedded-mode runs the application in the Apache children, --threads at a time, and keeps busy connections', async () => {
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/embedded', '--embedded-mode', '--processes', '2', '--threads', '3']);
   const server = await serve('mwe-test/embedded');
   const values = environLines((await httpGet(server.url('/app/environ'))).body);
   assert.is(values['mod_wsgi.process_group'], '');
   const ps = await execIn(server.container, ['ps', '-eo', 'args=']);
   assert.not.match(ps.output, /\(wsgi:/);
+  // 12 kept-alive clients, 6 requests each, on 2 x 3 application threads: every
+  // child's application threads are busy at once. With only those threads in
+  // Apache, its event MPM closed kept-alive connections with a request on them.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 12 });
+  try {
+    const clients = Array.from({ length: 12 }, async () => {
+      const answers = [];
+      for (let request = 0; request < 6; request += 1) answers.push(await keptAliveGet(agent, server.url('/app/busy')));
+      return answers;
+    });
+    const answers = (await Promise.all(clients)).flat();
+    const failed = answers.filter((answer) => 'error' in answer || answer.status !== 200);
+    assert.equal(failed, [], 'every request answered on its connection');
+    const most = answers.map((answer) => Number(/most=(\d+)/.exec('body' in answer ? answer.body : '')?.[1]));
+    assert.ok(Math.max(...most) <= 3, `at most --threads requests in the application of one process, got ${Math.max(...most)}`);
+    assert.ok(Math.max(...most) >= 2, 'requests ran in the application at once');
+  } finally {
+    agent.destroy();
+  }
 });
 
 options('--reload-on-changes restarts the daemon when an imported module changes', async () => {
