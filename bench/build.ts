@@ -31,7 +31,7 @@ import { planBuild } from '../src/plan.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest, toolchainTag } from '../src/toolchain.js';
 import { buildAppWithoutCache, buildWithCli, docker } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';
-import { type ComparisonRow, formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds } from './report.js';
+import { type ComparisonRow, comparisonCells, formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds } from './report.js';
 
 export const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
@@ -300,14 +300,7 @@ async function main(): Promise<void> {
         formatStats(warm.handwritten, 2),
         ratio(warm.ours, warm.handwritten),
       ],
-      ...reproducibilityRows(measured.reproducibility).map((row) => [
-        row.figure,
-        row.ours,
-        `${formatStats(row.oursValues, row.digits)}${row.oursNote}`,
-        row.reference,
-        `${formatStats(row.referenceValues, row.digits)}${row.referenceNote}`,
-        '',
-      ]),
+      ...reproducibilityRows(measured.reproducibility).map(comparisonCells),
       [
         'image size MB',
         'app image',
