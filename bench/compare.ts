@@ -46,6 +46,7 @@ import { prepareToolchain } from '../src/pipeline.js';
 import { resolveBuildOptions } from '../src/options.js';
 import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Running } from '../test/helpers/docker.js';
 import { fixture, ROOT } from '../test/helpers/paths.js';
+import { freePort } from '../test/helpers/ports.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
 import { measureBuilds, mb, reproducibilityRows } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
@@ -195,7 +196,7 @@ const containerLimits = (): Docker.HostConfig => ({ NanoCpus: Math.round(cpus * 
 
 /** A container on the host network, PORT in its environment and on its command line. */
 async function startHostNetwork(image: string, command?: (port: number) => string[]): Promise<Running> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const container = await docker.createContainer({
     Image: image,
     Env: [`PORT=${port}`],

@@ -4,7 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { buildAppImage } from '../../src/app-image.js';
@@ -15,6 +14,7 @@ import { prepareToolchain } from '../../src/pipeline.js';
 import { planBuild } from '../../src/plan.js';
 import tar from 'tar-stream';
 import { CLI } from './paths.js';
+import { freePort } from './ports.js';
 
 export const docker = new Docker();
 
@@ -91,16 +91,28 @@ export async function startContainer(image: string, options: StartOptions = {}):
 }
 
 /**
- * Starts a container on the host network, listening on a free-ish loopback port
- * (PORT), so that requests from 127.0.0.1 really come from loopback.
+ * Starts a container on the host network, listening on a free loopback port
+ * (PORT), so that requests from 127.0.0.1 really come from loopback. If the
+ * server exits before it answers (the port taken in between), it is retried
+ * once on another port; otherwise the error carries the container's log tail.
  */
 export async function startOnHostNetwork(image: string, env: string[] = []): Promise<Running> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const container = await docker.createContainer({ Image: image, Env: [`PORT=${port}`, ...env], HostConfig: { NetworkMode: 'host' } });
-  const running = { container, port, url: (path = '/') => `http://127.0.0.1:${port}${path}` };
-  await container.start();
-  await waitForHttp(running.url('/'));
-  return running;
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const container = await docker.createContainer({ Image: image, Env: [`PORT=${port}`, ...env], HostConfig: { NetworkMode: 'host' } });
+    const running = { container, port, url: (path = '/') => `http://127.0.0.1:${port}${path}` };
+    await container.start();
+    try {
+      await waitForHttp(running.url('/'), 30, async () => !(await container.inspect()).State.Running);
+      return running;
+    } catch (error) {
+      const output = await containerOutput(container).catch(() => ({ stdout: '', stderr: '' }));
+      const log = output.stdout + output.stderr;
+      await removeContainer(running);
+      if (attempt < 2 && /Address already in use/.test(log)) continue;
+      throw new Error(`${(error as Error).message}\n${log.slice(-2000)}`);
+    }
+  }
 }
 
 export async function removeContainer(running: Running | undefined): Promise<void> {
@@ -131,11 +143,12 @@ export function httpGet(url: string, timeoutMs = 15000, headers: Record<string, 
   });
 }
 
-/** Polls until the server answers (any status), at most `seconds`. */
-export async function waitForHttp(url: string, seconds = 30): Promise<HttpResponse> {
+/** Polls until the server answers (any status), at most `seconds`, or until `gone()` says it never will. */
+export async function waitForHttp(url: string, seconds = 30, gone: () => Promise<boolean> = async () => false): Promise<HttpResponse> {
   const deadline = Date.now() + seconds * 1000;
   let last: unknown;
   while (Date.now() < deadline) {
+    if (await gone()) throw new Error(`the server for ${url} exited before it answered`);
     try {
       return await httpGet(url, 5000);
     } catch (error) {
@@ -258,16 +271,4 @@ export async function scanImage(image: string, needle: string): Promise<{ hits: 
     }
   }
   return { hits, layers };
-}
-
-/** A port nothing on the host's loopback listens on now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

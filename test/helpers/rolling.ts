@@ -14,6 +14,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { docker, httpGet, until } from './docker.js';
 import { fixture } from './paths.js';
+import { freePorts } from './ports.js';
 
 export const READY_PATH = '/.mwe/ready';
 
@@ -84,8 +85,8 @@ async function startReplica(image: string, port: number, stopDelay: number): Pro
  * a replica that no longer listens fails, as behind kube-proxy).
  */
 export async function rollingReplacement(oldImage: string, newImage: string, stopDelay: number, retries = 0): Promise<RollingResult> {
-  const base = 20000 + Math.floor(Math.random() * 20000);
-  const ports = { servers: [base, base + 1, base + 2, base + 3], lb: base + 4, stats: base + 5 };
+  const [r0, r1, r2, r3, lb, stats] = await freePorts(6);
+  const ports = { servers: [r0, r1, r2, r3], lb, stats };
   const work = mkdtempSync(path.join(tmpdir(), 'mwe-rolling-'));
   writeFileSync(path.join(work, 'haproxy.cfg'), haproxyConfig(ports, retries));
   const containers: Docker.Container[] = [];

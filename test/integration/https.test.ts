@@ -13,7 +13,8 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { curl } from '../helpers/curl.js';
-import { buildWithCli, docker, execIn, freePort, removeContainer, runCli, until, type Running } from '../helpers/docker.js';
+import { buildWithCli, docker, execIn, removeContainer, runCli, until, type Running } from '../helpers/docker.js';
+import { freePort } from '../helpers/ports.js';
 
 const https = suite('HTTPS');
 const TAG = 'mwe-test/tls-https';

@@ -31,7 +31,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildWithCli, docker, freePort, httpGet, runCli, until, waitFor200 } from '../helpers/docker.js';
+import { buildWithCli, docker, httpGet, runCli, until, waitFor200 } from '../helpers/docker.js';
+import { freePort } from '../helpers/ports.js';
 import { example, fixture, ROOT } from '../helpers/paths.js';
 
 const manifest = suite('mwe-image manifest: podman kube play, docker-compose');

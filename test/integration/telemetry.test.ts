@@ -6,11 +6,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildWithCli, docker, httpGet, removeContainer, runCli, startContainer, startOnHostNetwork, waitFor200, type Running } from '../helpers/docker.js';
+import { freePort } from '../helpers/ports.js';
 import { fixture } from '../helpers/paths.js';
 
 const telemetry = suite('telemetry (mod_wsgi 6)');
 const APP = fixture('app', 'wsgi.py');
-const UI_PORT = 20000 + Math.floor(Math.random() * 20000);
 const running: Running[] = [];
 
 interface Snapshot {
@@ -44,11 +44,12 @@ const requestsSeen = (state: Snapshot, group: string): number =>
     .reduce((sum, sample) => sum + (sample.fields.request_count ?? 0), 0);
 
 telemetry("--enable-telemetry: the ingester in the image counts the app's requests and records a slow one", async () => {
+  const uiPort = await freePort();
   const built = await buildWithCli([
     APP,
     '--enable-telemetry',
     '--telemetry-ui-port',
-    String(UI_PORT),
+    String(uiPort),
     '--slow-requests',
     '1',
     '--telemetry-options',
@@ -59,7 +60,7 @@ telemetry("--enable-telemetry: the ingester in the image counts the app's reques
   assert.match(built.stderr, /mod_wsgi 6\.\d+\.\d+/);
   const server = await startOnHostNetwork('mwe-test/telemetry');
   running.push(server);
-  const ui = `http://127.0.0.1:${UI_PORT}`;
+  const ui = `http://127.0.0.1:${uiPort}`;
   await waitFor200(`${ui}/`);
   for (let i = 0; i < 20; i += 1) assert.is((await httpGet(server.url('/'))).status, 200);
   assert.is((await httpGet(server.url('/slow?seconds=2'), 15000, { 'User-Agent': 'mwe-telemetry-test' })).status, 200);
