@@ -339,12 +339,17 @@ export function readmeSection(results: CompareResults): string {
       '',
     );
   }
-  const floor = results.start?.floor;
-  if (floor) {
-    const over = (name: string) => (results.start?.[name] ? formatStats(results.start[name].map((value, index) => value - floor[index])) : 'n/a');
+  const start = results.start;
+  if (start) {
+    // Each network against its own floor; results from before that had one floor (a bridge-network container) for both.
+    const perNetwork = Boolean(start['floor, host network']);
+    const over = (name: string, network: string) => {
+      const floor = perNetwork ? start[`floor, ${network}`] : start.floor;
+      return start[name] && floor ? formatStats(start[name].map((value, index) => value - floor[index])) : 'n/a';
+    };
     lines.push(
-      `Start to first 200 minus the runtime's floor (\`docker run --rm BASE true\` in the same repetition), ms: host network ${over('ours, host network')}, ` +
-        `published port ${over('ours, published port')}.`,
+      `Start to first 200 minus the runtime's floor (\`docker run --rm BASE true\`${perNetwork ? ' on the same network' : ''} in the same repetition), ms: ` +
+        `host network ${over('ours, host network', 'host network')}, published port ${over('ours, published port', 'published port')}.`,
       '',
     );
   }
