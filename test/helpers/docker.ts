@@ -127,9 +127,16 @@ export interface HttpResponse {
   raw?: Buffer;
 }
 
-export function httpGet(url: string, timeoutMs = 15000, headers: Record<string, string> = {}, mode: 'text' | 'buffer' = 'text'): Promise<HttpResponse> {
+/** One GET, on a connection of its own unless `agent` (a keep-alive agent) is given. */
+export function httpGet(
+  url: string,
+  timeoutMs = 15000,
+  headers: Record<string, string> = {},
+  mode: 'text' | 'buffer' = 'text',
+  agent: http.Agent | false = false,
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: timeoutMs, agent: false, headers }, (response) => {
+    const request = http.get(url, { timeout: timeoutMs, agent, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -142,6 +149,13 @@ export function httpGet(url: string, timeoutMs = 15000, headers: Record<string, 
     request.on('error', reject);
   });
 }
+
+/** Resolves to the response, or to the error when the connection fails or is cut. */
+export const settle = (request: Promise<{ status: number; body: string }>) =>
+  request.then(
+    (response) => ({ ...response, error: '' }),
+    (error: Error) => ({ status: 0, body: '', error: error.message }),
+  );
 
 /** Polls until the server answers (any status), at most `seconds`, or until `gone()` says it never will. */
 export async function waitForHttp(url: string, seconds = 30, gone: () => Promise<boolean> = async () => false): Promise<HttpResponse> {

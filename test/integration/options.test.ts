@@ -18,6 +18,7 @@ import {
   removeContainer,
   runCli,
   serveImage,
+  settle,
   startOnHostNetwork,
   until,
   type Running,
@@ -209,23 +210,6 @@ options('--process-group, --application-group, --python-path, --locale', async (
   assert.match(ps.output, /\(wsgi:myapp\)/);
 });
 
-/** GET over a kept-alive connection of the agent: the status and body, or the socket error. */
-function keptAliveGet(agent: http.Agent, url: string): Promise<{ status: number; body: string } | { error: string }> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { agent }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', (error) => resolve({ error: error.message }));
-    });
-    request.on('error', (error) => resolve({ error: error.message }));
-    request.setTimeout(10_000, () => request.destroy(new Error('timed out')));
-  });
-}
-
 options('--embedded-mode runs the application in the Apache children, --threads at a time, and keeps busy connections', async () => {
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/embedded', '--embedded-mode', '--processes', '2', '--threads', '3']);
   const server = await serve('mwe-test/embedded');
@@ -240,13 +224,13 @@ options('--embedded-mode runs the application in the Apache children, --threads 
   try {
     const clients = Array.from({ length: 12 }, async () => {
       const answers = [];
-      for (let request = 0; request < 6; request += 1) answers.push(await keptAliveGet(agent, server.url('/app/busy')));
+      for (let request = 0; request < 6; request += 1) answers.push(await settle(httpGet(server.url('/app/busy'), 10_000, {}, 'text', agent)));
       return answers;
     });
     const answers = (await Promise.all(clients)).flat();
-    const failed = answers.filter((answer) => 'error' in answer || answer.status !== 200);
+    const failed = answers.filter((answer) => answer.error || answer.status !== 200);
     assert.equal(failed, [], 'every request answered on its connection');
-    const most = answers.map((answer) => Number(/most=(\d+)/.exec('body' in answer ? answer.body : '')?.[1]));
+    const most = answers.map((answer) => Number(/most=(\d+)/.exec(answer.body)?.[1]));
     assert.ok(Math.max(...most) <= 3, `at most --threads requests in the application of one process, got ${Math.max(...most)}`);
     assert.ok(Math.max(...most) >= 2, 'requests ran in the application at once');
   } finally {

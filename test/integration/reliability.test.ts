@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import tar from 'tar-stream';
 import type Docker from 'dockerode';
-import { buildWithCli, docker, httpGet, removeContainer, runCli, serveImage, startOnHostNetwork, type Running, until } from '../helpers/docker.js';
+import { buildWithCli, docker, httpGet, removeContainer, runCli, serveImage, settle, startOnHostNetwork, type Running, until } from '../helpers/docker.js';
 import { accessLog, assertNothingLost, runWrk } from '../helpers/load.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -98,13 +98,6 @@ async function daemonPid(server: Running): Promise<number> {
   assert.is(response.status, 200);
   return Number(response.body);
 }
-
-/** Resolves with the response, or with the error when the connection fails or is cut. */
-const settle = (request: Promise<{ status: number; body: string }>) =>
-  request.then(
-    (response) => ({ ...response, error: '' }),
-    (error: Error) => ({ status: 0, body: '', error: error.message }),
-  );
 
 reliability('a request that kills its daemon process (os._exit) fails alone; the next requests succeed', async () => {
   const server = await serve(IMAGE);

@@ -13,6 +13,7 @@ import {
   httpGet,
   removeContainer,
   serveImage,
+  settle,
   slowRequestInFlight,
   until,
   type Running,
@@ -39,13 +40,6 @@ runtime.after(async () => {
 const serve = (image: string, options: StartOptions = {}): Promise<Running> => serveImage(running, image, options);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves to the response, or to the error when the connection was cut. */
-const settle = (request: Promise<{ status: number; body: string }>) =>
-  request.then(
-    (response) => ({ ...response, error: '' }),
-    (error: Error) => ({ status: 0, body: '', error: error.message }),
-  );
 
 async function logsOf(container: Docker.Container): Promise<{ stdout: string; stderr: string }> {
   const read = async (stdout: boolean) => (await container.logs({ stdout, stderr: !stdout })).toString();
