@@ -9,6 +9,7 @@ import { SLIM_DPKG_CONFIG } from './base.js';
 import { PIP_SOURCES_SECRET, stageFiles } from './dependencies.js';
 import { buildImage, chooseBuilder, dockerfileFor, type Builder, type BuildResult } from './docker/build-stream.js';
 import { ContextBuilder } from './docker/context.js';
+import { stampImageTimes } from './docker/image-times.js';
 import type { ProgressMode } from './docker/progress.js';
 import { UsageError } from './errors.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, TLS_FILES, configDirectory, type BuildPlan, type TlsRole } from './plan.js';
@@ -114,7 +115,7 @@ export function appContext(
   }
   const epoch = sourceDateEpoch(context);
   if (process.env.SOURCE_DATE_EPOCH) context.clampTimes(epoch);
-  const dockerfile = renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain, epoch));
+  const dockerfile = renderDockerfile(plan, toolchain.facts, appLabels(plan, toolchain, epoch), builder ?? 'legacy');
   context.addFile(
     'Dockerfile',
     dockerfileFor(builder ?? 'legacy', dockerfile, (mount) => !builder && mount.startsWith('--mount=type=secret,')),
@@ -179,10 +180,10 @@ export async function buildAppImage(
   const builder = await chooseBuilder(docker, progress);
   const context = appContext(plan, toolchain, commandLine, builder, httpdConf);
   const settings = appBuildSettings(plan, toolchain);
+  const epoch = sourceDateEpoch(context);
   // BuildKit 0.11 and later stamp history and layers with it; older ones ignore an undeclared argument.
-  const buildArgs: Record<string, string> =
-    builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(sourceDateEpoch(context)) } : settings.buildArgs;
-  return buildImage(docker, {
+  const buildArgs: Record<string, string> = builder === 'buildkit' ? { ...settings.buildArgs, SOURCE_DATE_EPOCH: String(epoch) } : settings.buildArgs;
+  const result = await buildImage(docker, {
     context: context.toStream(),
     ...settings,
     buildArgs,
@@ -193,4 +194,6 @@ export async function buildAppImage(
     secrets: appSecrets(plan),
     noCache,
   });
+  if (builder !== 'buildkit') return result;
+  return { ...result, imageId: await stampImageTimes(docker, result.imageId, settings.tag, epoch, progress) };
 }

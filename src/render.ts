@@ -13,6 +13,7 @@ import type { BuildOptions } from './options.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, configDirectory, envvarsFile, runtimeDirectory, tlsFile, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
 import type { ToolchainFacts } from './toolchain-facts.js';
+import type { Builder } from './docker/build-stream.js';
 import { shellQuote } from './shell-quote.js';
 
 /** Where every image carries its software bill of materials (CycloneDX 1.5 JSON); --sbom copies it out. */
@@ -373,7 +374,7 @@ function djangoPrepareCommand(plan: BuildPlan): string {
 }
 
 /** The app image's Dockerfile: the runtime settings become its ENV defaults. */
-export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels: Record<string, string> = {}): string {
+export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels: Record<string, string> = {}, builder: Builder = 'legacy'): string {
   const environment = runtimeEnvironment(plan.options, facts);
   // A free-threaded Python without WSGIFreeThreading: PYTHON_GIL=0 keeps the GIL off even
   // when the application imports an extension module that does not declare free-threading
@@ -395,6 +396,8 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
     // copied, so an app change reuses it from the layer cache.
     configtestBeforeApp: !plan.django && plan.applicationType !== 'static' && !plan.options.documentRoot,
     configDir: configDirectory(plan.options),
+    buildkit: builder === 'buildkit',
+    configDirWord: shellQuote(configDirectory(plan.options)),
     serverRoot: plan.options.serverRoot,
     // Exec form: the values are JSON strings, no shell sees them.
     sbomCommand: JSON.stringify([

@@ -18,6 +18,7 @@ import { TRIXIE_FACTS } from '../helpers/facts.js';
 import { recordedCommandLine } from '../../src/pipeline.js';
 import { ContextBuilder } from '../../src/docker/context.js';
 import { UsageError } from '../../src/errors.js';
+import { stampedConfiguration, type ImageSettings } from '../../src/docker/image-times.js';
 
 const reproducible = suite('reproducible contexts');
 
@@ -108,6 +109,51 @@ reproducible("an app image's epoch is the app's newest file, not the time mwe-im
 reproducible('the command line recorded in the image leaves out how progress was shown', () => {
   assert.is(recordedCommandLine(['build', 'app.py', '--progress', 'tty', '--port', '80']), 'mwe-image build app.py --port 80');
   assert.is(recordedCommandLine(['build', 'app.py', '--progress=plain']), 'mwe-image build app.py');
+});
+
+// As the engine reports a BuildKit image: history newest first, one entry per instruction.
+const BUILT: ImageSettings = {
+  Architecture: 'amd64',
+  Os: 'linux',
+  Config: { User: '10001:0', Env: ['LANG=C.UTF-8'], Cmd: null, Image: '', Volumes: null, Labels: { a: 'b' } },
+  RootFS: { Layers: ['sha256:1', 'sha256:2', 'sha256:3'] },
+};
+const HISTORY = [
+  { CreatedBy: 'LABEL a=b', Comment: 'buildkit.dockerfile.v0' },
+  { CreatedBy: 'COPY rootfs/ / # buildkit', Comment: 'buildkit.dockerfile.v0' },
+  { CreatedBy: 'USER 10001:0', Comment: 'buildkit.dockerfile.v0' },
+  { CreatedBy: 'WORKDIR /srv/app', Comment: 'buildkit.dockerfile.v0' },
+  { CreatedBy: 'ENV LANG=C.UTF-8', Comment: 'buildkit.dockerfile.v0' },
+  { CreatedBy: 'COPY /rootfs/ / # buildkit', Comment: 'buildkit.dockerfile.v0' },
+];
+
+reproducible("an image's configuration at fixed times: every time the epoch, a layer per RUN/COPY/ADD/WORKDIR, unset settings left out", () => {
+  const configuration = JSON.parse(stampedConfiguration(BUILT, HISTORY, 1_500_000_000) ?? 'null');
+  assert.is(configuration.created, '2017-07-14T02:40:00.000Z');
+  assert.equal(
+    configuration.history.map((entry: { created: string; created_by: string; empty_layer?: boolean }) => [
+      entry.created,
+      entry.created_by,
+      entry.empty_layer ?? false,
+    ]),
+    [
+      ['2017-07-14T02:40:00.000Z', 'COPY /rootfs/ / # buildkit', false],
+      ['2017-07-14T02:40:00.000Z', 'ENV LANG=C.UTF-8', true],
+      ['2017-07-14T02:40:00.000Z', 'WORKDIR /srv/app', false],
+      ['2017-07-14T02:40:00.000Z', 'USER 10001:0', true],
+      ['2017-07-14T02:40:00.000Z', 'COPY rootfs/ / # buildkit', false],
+      ['2017-07-14T02:40:00.000Z', 'LABEL a=b', true],
+    ],
+  );
+  assert.equal(configuration.config, { User: '10001:0', Env: ['LANG=C.UTF-8'], Labels: { a: 'b' } });
+  assert.equal(configuration.rootfs, { type: 'layers', diff_ids: ['sha256:1', 'sha256:2', 'sha256:3'] });
+  assert.is(stampedConfiguration(BUILT, HISTORY, 1_500_000_000), stampedConfiguration(BUILT, HISTORY, 1_500_000_000));
+  assert.is.not(stampedConfiguration(BUILT, HISTORY, 1_500_000_001), stampedConfiguration(BUILT, HISTORY, 1_500_000_000));
+});
+
+reproducible("a history that does not match the image's layers is not rewritten", () => {
+  assert.is(stampedConfiguration(BUILT, HISTORY.slice(1, 3), 0), undefined);
+  assert.is(stampedConfiguration({ ...BUILT, RootFS: { Layers: ['sha256:1'] } }, HISTORY, 0), undefined);
 });
 
 reproducible.run();
