@@ -14,6 +14,8 @@ import { redactUrl, type IndexConfig } from './package-index.js';
 /** The virtualenv in the image, and a stable link to its site-packages (the Python version varies). */
 export const VENV = IMAGE_PATHS.venv;
 export const VENV_SITE_PACKAGES = `${VENV}/site-packages`;
+/** Where the dependencies stage leaves the virtualenv at its path, for the runtime image's COPY onto /. */
+export const VENV_LAYER = '/tmp/mwe-venv-layer';
 
 /** Where the build context puts what pip reads, inside the dependencies stage. */
 const STAGE_DIR = '/tmp/dependencies';

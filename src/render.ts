@@ -8,7 +8,7 @@ import Mustache from 'mustache';
 import { APACHE_MODULES, type DERIVED_VARIABLES, HTTPD_CONF, RUNTIME_USER, type OPTIONAL_APACHE_MODULES } from './contract.js';
 import { CONTRACT_FILES, RUNTIME_SETTINGS, settingVariable } from './contract-files.js';
 import { DJANGO_CONFIG } from './django.js';
-import { PIP_SOURCES_SECRET, VENV } from './dependencies.js';
+import { PIP_SOURCES_SECRET, VENV, VENV_LAYER } from './dependencies.js';
 import type { BuildOptions } from './options.js';
 import { IMAGE_PATHS, READINESS, TELEMETRY, configDirectory, envvarsFile, runtimeDirectory, tlsFile, type BuildPlan } from './plan.js';
 import { imagesDir, packageVersion } from './paths.js';
@@ -419,11 +419,13 @@ export function renderDockerfile(plan: BuildPlan, facts: ToolchainFacts, labels:
         '/bin/sh',
         '/tmp/dependencies/install-dependencies.sh',
         `${facts.pythonHome}/bin/python3`,
-        VENV,
+        `/out${IMAGE_PATHS.libDir}/${CONTRACT_FILES.shell}`,
+        VENV_LAYER,
         plan.dependencies.kind,
         ...plan.dependencies.sourceArgs,
       ]),
       venv: VENV,
+      venvLayer: VENV_LAYER,
       secret: plan.dependencies.secretSourceArgs ? PIP_SOURCES_SECRET : undefined,
     },
     environment: Object.entries(environment).map(([name, value]) => ({ name, value: dockerfileQuoted(value) })),

@@ -1,14 +1,21 @@
 #!/bin/sh
 # Installs the application's dependencies into a virtualenv at VENV, in
 # a build stage on the toolchain image (compilers available for sdists).
-# Usage: install-dependencies.sh PYTHON VENV requirements|pyproject|uv|poetry|pipenv|none [PIP-ARGUMENT...]
+# Usage: install-dependencies.sh PYTHON CONTRACT LAYER requirements|pyproject|uv|poetry|pipenv|none [PIP-ARGUMENT...]
+# CONTRACT: the toolchain's staged contract.sh, which names the virtualenv (MWE_VENV) and
+# where the runtime image's python3 is (beside MWE_ENTRYPOINT). The same packages make
+# the same layer: every file of the virtualenv gets CONTRACT's mtime (the toolchain's
+# time), and LAYER holds it at its path (hard links) for a COPY onto /.
 # extra-requirements.txt (what the options add, e.g. the telemetry ingester) is installed too.
 # Index credentials come as a BuildKit secret, /run/secrets/mwe-pip-sources:
 # the PIP-ARGUMENTs again, one a line, with the credentials the command line
 # has redacted; they replace those (in memory only).
 set -eu
-python=$1 venv=$2 kind=$3
-shift 3
+python=$1 contract=$2 layer=$3 kind=$4
+shift 4
+# shellcheck source=/dev/null
+. "$contract"
+venv=$MWE_VENV
 if [ -f /run/secrets/mwe-pip-sources ]; then
     set --
     while IFS= read -r argument || [ -n "$argument" ]; do set -- "$@" "$argument"; done < /run/secrets/mwe-pip-sources
@@ -74,12 +81,24 @@ esac
 "$python" -m venv --without-pip "$venv"
 if grep -q -e '--hash' requirements.txt; then
     # Hash-checking mode covers a whole pip run: what the options add goes in a second one.
-    pip_install "$venv/bin/python" "$@" -r requirements.txt
-    if grep -q '[^[:space:]]' extra-requirements.txt; then pip_install "$venv/bin/python" "$@" -r extra-requirements.txt; fi
+    pip_install "$venv/bin/python" --no-compile "$@" -r requirements.txt
+    if grep -q '[^[:space:]]' extra-requirements.txt; then pip_install "$venv/bin/python" --no-compile "$@" -r extra-requirements.txt; fi
 else
     { echo; cat extra-requirements.txt; } >> requirements.txt
-    pip_install "$venv/bin/python" "$@" -r requirements.txt
+    pip_install "$venv/bin/python" --no-compile "$@" -r requirements.txt
 fi
 sed -i 's/^include-system-site-packages = false$/include-system-site-packages = true/' "$venv/pyvenv.cfg"
 # A stable path for mod_wsgi's python-path, whatever the Python version.
 ln -s "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" "$venv/site-packages"
+# Every file at the toolchain's time, then the bytecode compiled (pip was told
+# not to: a .pyc records its source file's mtime).
+find "$venv" -exec touch -h -r "$contract" {} +
+"$venv/bin/python" -m compileall -q -j 0 "$venv" >/dev/null
+find "$venv" -newer "$contract" -exec touch -h -r "$contract" {} +
+# A COPY to the virtualenv's path would give the directory it creates the build's
+# time; one of LAYER onto / gives each directory the time it has here. There its
+# python3 is the runtime image's (the toolchain's is not there): its scripts run.
+mkdir -p "$layer$(dirname "$venv")"
+cp -a -l "$venv" "$layer$venv"
+ln -sfn "$(dirname "$MWE_ENTRYPOINT")/python3" "$layer$venv/bin/python3"
+find "$layer" -exec touch -h -r "$contract" {} +

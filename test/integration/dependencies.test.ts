@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findImage } from '../../src/docker/engine.js';
 import { fetchDistribution, findSourceDistribution, indexConfig } from '../../src/package-index.js';
-import { docker, execIn, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
+import { buildAppWithoutCache, docker, execIn, removeContainer, runCli, startContainer, waitForHttp, type Running } from '../helpers/docker.js';
 import { fixture } from '../helpers/paths.js';
 
 const deps = suite('app dependencies');
@@ -43,6 +43,9 @@ deps('requirements.txt installed offline from --wheel-dir (with its dependency);
   assert.match(inside.output, /mwe_words\.py/);
   assert.not.match(inside.output, /\/gcc|\/pip/);
   assert.match(inside.output, /No such file or directory/);
+  // The virtualenv's own python (its scripts' interpreter) is the runtime image's python3.
+  const venvPython = await execIn(server.container, ['/opt/venv/bin/python', '-c', 'import sys, mwe_greeting; print(sys.prefix)']);
+  assert.is(venvPython.output.trim(), '/opt/venv');
 
   writeFileSync(path.join(app, 'wsgi.py'), `# an app change\n${readFileSync(path.join(app, 'wsgi.py'), 'utf8')}`);
   const appChanged = await build();
@@ -54,6 +57,14 @@ deps('requirements.txt installed offline from --wheel-dir (with its dependency);
   const requirementsChanged = await build();
   assert.is(requirementsChanged.code, 0, requirementsChanged.stderr.slice(-3000));
   assert.not.ok(installCached(requirementsChanged.stderr), 'a requirements change installs again');
+});
+
+deps('built again with no layer cache, the image with its virtualenv comes out the same: same image ID', async () => {
+  const args = [fixture('deps-app', 'wsgi.py'), '--wheel-dir', WHEELS, '--tag', 'mwe-test/deps-no-cache'];
+  const first = await buildAppWithoutCache(args);
+  const second = await buildAppWithoutCache(args);
+  assert.equal(second.layers, first.layers);
+  assert.is(second.id, first.id);
 });
 
 deps("pyproject.toml's [project] dependencies are installed (the app itself runs from /srv/app)", async () => {

@@ -32,9 +32,9 @@ test('requirements.txt in the app directory is found; the venv joins the python 
   const dockerfile = renderDockerfile(plan, FACTS);
   assert.match(
     dockerfile,
-    /FROM toolchain AS dependencies\nCOPY dependencies\/ \/tmp\/dependencies\/\nRUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/.cache\/pip \["\/bin\/sh","\/tmp\/dependencies\/install-dependencies\.sh","\/usr\/bin\/python3","\/opt\/venv","requirements","--no-index","--find-links","\/tmp\/dependencies\/wheels"\]/,
+    /FROM toolchain AS dependencies\nCOPY dependencies\/ \/tmp\/dependencies\/\nRUN --mount=type=cache,id=mwe-pip-cache,target=\/root\/.cache\/pip \["\/bin\/sh","\/tmp\/dependencies\/install-dependencies\.sh","\/usr\/bin\/python3","\/out\/usr\/local\/lib\/mwe-image\/contract\.sh","\/tmp\/mwe-venv-layer","requirements","--no-index","--find-links","\/tmp\/dependencies\/wheels"\]/,
   );
-  assert.match(dockerfile, /COPY --from=dependencies \/opt\/venv \/opt\/venv\nENV PATH=\/opt\/venv\/bin:/);
+  assert.match(dockerfile, /COPY --from=dependencies \/tmp\/mwe-venv-layer\/ \/\nENV PATH=\/opt\/venv\/bin:/);
   assert.equal(stageFiles(plan.dependencies!), [['requirements.txt', fixture('deps-app', 'requirements.txt')]]);
 });
 
@@ -143,7 +143,7 @@ test('a lock goes to the stage with its project file and the kind tells the inst
     assert.match(describeDependencies(dependencies), tool);
     assert.ok(
       renderDockerfile(plan, FACTS).includes(
-        `RUN --mount=type=cache,id=mwe-pip-cache,target=/root/.cache/pip ["/bin/sh","/tmp/dependencies/install-dependencies.sh","/usr/bin/python3","/opt/venv","${kind}","--index-url","https://pypi.org/simple/","--cert","/tmp/dependencies/ca-bundle.crt"]`,
+        `RUN --mount=type=cache,id=mwe-pip-cache,target=/root/.cache/pip ["/bin/sh","/tmp/dependencies/install-dependencies.sh","/usr/bin/python3","/out/usr/local/lib/mwe-image/contract.sh","/tmp/mwe-venv-layer","${kind}","--index-url","https://pypi.org/simple/","--cert","/tmp/dependencies/ca-bundle.crt"]`,
       ),
       kind,
     );
