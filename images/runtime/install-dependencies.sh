@@ -93,7 +93,8 @@ ln -s "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("pure
 # Every file at the toolchain's time, then the bytecode compiled (pip was told
 # not to: a .pyc records its source file's mtime).
 find "$venv" -exec touch -h -r "$contract" {} +
-"$venv/bin/python" -m compileall -q -j 0 "$venv" >/dev/null
+# As pip's own compile step: a file that is not valid Python (a template, test data) stays uncompiled.
+"$venv/bin/python" -m compileall -q -j 0 "$venv" >/dev/null || true
 find "$venv" -newer "$contract" -exec touch -h -r "$contract" {} +
 # A COPY to the virtualenv's path would give the directory it creates the build's
 # time; one of LAYER onto / gives each directory the time it has here. There its
