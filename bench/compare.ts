@@ -48,11 +48,12 @@ import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Ru
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { freePort } from '../test/helpers/ports.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
-import { measureBuilds, mb, reproducibilityRows } from './build.js';
+import { buildComparisonApp, measureBuilds, mb, reproducibilityRows } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
 import {
   type ComparisonRow,
+  comparisonCells,
   formatStats,
   listArgument,
   numberArgument,
@@ -542,8 +543,8 @@ async function rollingRows(): Promise<Record<string, RollingResult[]>> {
 
 // ---------------------------------------------------------------- builds
 
-async function builds(bench: App): Promise<Record<string, unknown>> {
-  const measured = await measureBuilds({ app: bench.app, script: bench.script, args: (tag) => oursArgs(bench, tag) }, buildRepeat);
+async function builds(work: string): Promise<Record<string, unknown>> {
+  const measured = await measureBuilds(buildComparisonApp(path.join(work, 'builds'), BASE), buildRepeat);
   const { cold, warm, sizeBytes: sizes } = measured;
   // The hand-written image must work too, or its size and build times mean nothing.
   const check = await startContainer(HANDWRITTEN);
@@ -637,17 +638,10 @@ async function main(): Promise<void> {
     if (sections.includes('start')) data.start = await startRows(express, app, work);
     if (sections.includes('stop')) data.stop = await stopRows(express, app, work);
     if (sections.includes('rolling')) data.rolling = await rollingRows();
-    if (sections.includes('builds')) data.builds = await builds(app);
+    if (sections.includes('builds')) data.builds = await builds(work);
 
     const header = ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference: median (min–max)'];
-    const table = rows.map((row) => [
-      row.figure,
-      row.ours,
-      `${formatStats(row.oursValues, row.digits)}${row.oursNote ?? ''}`,
-      row.reference,
-      `${formatStats(row.referenceValues, row.digits)}${row.referenceNote ?? ''}`,
-      formatStats(pairedRatios(row.oursValues, row.referenceValues), 2),
-    ]);
+    const table = rows.map(comparisonCells);
     const loadDuringRun = load();
     const setup = {
       repeat,
