@@ -315,7 +315,7 @@ export function readmeSection(results: CompareResults): string {
   const cores = Number(/^(\d+) x/.exec(results.machine)?.[1] ?? 0);
   const loaded =
     results.loadDuringRun && cores && results.loadDuringRun.median > cores
-      ? ' (a loaded machine: other work shared the cores, so absolute figures are low and noisy; the ratios were measured side by side)'
+      ? " (more runnable work than cores, the benchmark's own wrk, servers and builds included, so absolute figures are noisy; the ratios were measured side by side)"
       : '';
   const load = results.loadDuringRun ? `; 1-minute load average during the run ${formatStats(results.loadDuringRun, 1)}${loaded}` : '';
   const lines = [
