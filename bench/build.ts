@@ -31,7 +31,7 @@ import { planBuild } from '../src/plan.js';
 import { ensureToolchain, type Toolchain, type ToolchainRequest, toolchainTag } from '../src/toolchain.js';
 import { buildAppWithoutCache, buildWithCli, docker } from '../test/helpers/docker.js';
 import { ROOT } from '../test/helpers/paths.js';
-import { type ComparisonRow, comparisonCells, formatStats, numberArgument, pairedRatios, report, runWhenMain, sampleLoad, seconds } from './report.js';
+import { type ComparisonRow, comparisonCells, formatStats, numberArgument, report, runWhenMain, sampleLoad, seconds } from './report.js';
 
 export const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
@@ -73,7 +73,18 @@ export interface Reproducibility {
 
 const OURS = 'mwe-bench/build';
 const OURS_COLD = 'mwe-bench/build-cold';
-const HANDWRITTEN = 'mwe-bench/handwritten';
+export const HANDWRITTEN = 'mwe-bench/handwritten';
+/** bench/handwritten/Dockerfile's FROM: ours builds on the same base. */
+const HANDWRITTEN_BASE = 'debian:trixie-slim';
+
+/** The size of the benchmark app's static file, static/100k.txt. */
+export const STATIC_FILE_BYTES = 102400;
+
+/** Writes the benchmark app's static file, static/100k.txt, into `staticDir`. */
+export function writeStaticFile(staticDir: string): void {
+  const line = 'mwe-image benchmark static file, 64 bytes a line..................\n'.slice(0, 64);
+  writeFileSync(path.join(staticDir, '100k.txt'), line.repeat(STATIC_FILE_BYTES / line.length));
+}
 
 /**
  * The app the build figures build (bench/app/wsgi.py and a static directory)
@@ -81,20 +92,19 @@ const HANDWRITTEN = 'mwe-bench/handwritten';
  * hand-written Dockerfile's (2 x 5, the static directory aliased) and, like
  * it, no frameworks to install, so that both builds do the same work.
  */
-export function buildComparisonApp(work: string, baseImage: string): BuildApp {
+export function buildComparisonApp(work: string): BuildApp {
   const app = path.join(work, 'app');
   const staticDir = path.join(app, 'static');
   mkdirSync(staticDir, { recursive: true });
   const script = path.join(app, 'wsgi.py');
   copyFileSync(path.join(ROOT, 'bench', 'app', 'wsgi.py'), script);
-  const line = 'mwe-image benchmark static file, 64 bytes a line..................\n'.slice(0, 64);
-  writeFileSync(path.join(staticDir, '100k.txt'), line.repeat(102400 / line.length));
+  writeStaticFile(staticDir);
   const args = (tag: string) => [
     script,
     '--tag',
     tag,
     '--base-image',
-    baseImage,
+    HANDWRITTEN_BASE,
     '--processes',
     '2',
     '--threads',
@@ -240,8 +250,8 @@ export async function measureBuilds(bench: BuildApp, repeat: number): Promise<Bu
   return { toolchain, cold, firstBuild, warm, reproducibility, sizeBytes };
 }
 
-/** The reproducibility rows of both tables (bench:build's and npm run bench's): an unchanged rebuild, and one with no layer cache. */
-export function reproducibilityRows({ ours, handwritten }: BuildMeasurements['reproducibility']): ComparisonRow[] {
+/** The reproducibility rows: an unchanged rebuild, and one with no layer cache. */
+function reproducibilityRows({ ours, handwritten }: BuildMeasurements['reproducibility']): ComparisonRow[] {
   const sameId = (same: boolean) => `${same ? 'same' : 'another'} image ID`;
   const row = (figure: string, oursLabel: string, value: (built: Reproducibility) => number, note: (built: Reproducibility) => string): ComparisonRow => ({
     figure,
@@ -270,56 +280,74 @@ export function reproducibilityRows({ ours, handwritten }: BuildMeasurements['re
   ];
 }
 
+/** The build figures' rows, the same in both tables (bench:build's and npm run bench's). */
+export function buildRows(measured: BuildMeasurements): ComparisonRow[] {
+  const { cold, warm, sizeBytes } = measured;
+  const handwritten = 'hand-written single-stage Dockerfile';
+  const megabytes = (bytes: number) => [bytes / 2 ** 20];
+  return [
+    {
+      figure: 'cold build s (no layer cache)',
+      ours: 'toolchain + app image',
+      oursValues: cold.ours,
+      reference: handwritten,
+      referenceValues: cold.handwritten,
+      digits: 1,
+    },
+    {
+      figure: "first build s (no layer cache, BuildKit's cache mounts emptied too)",
+      ours: 'toolchain + app image',
+      oursValues: measured.firstBuild,
+      reference: handwritten,
+      referenceValues: cold.handwritten,
+      digits: 1,
+    },
+    {
+      figure: 'warm rebuild s (one-line app change)',
+      ours: 'mwe-image build (whole CLI run)',
+      oursValues: warm.ours,
+      reference: handwritten,
+      referenceValues: warm.handwritten,
+      digits: 2,
+    },
+    ...reproducibilityRows(measured.reproducibility),
+    {
+      figure: 'image size MB',
+      ours: 'app image',
+      oursValues: megabytes(sizeBytes.ours),
+      reference: 'hand-written single-stage image',
+      referenceValues: megabytes(sizeBytes.handwritten),
+      digits: 1,
+    },
+    {
+      figure: 'image size MB',
+      ours: 'app image',
+      oursValues: megabytes(sizeBytes.ours),
+      reference: 'floor: base + runtime packages',
+      referenceValues: megabytes(sizeBytes.floor),
+      digits: 1,
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   const repeat = numberArgument('repeat', 3);
   const work = mkdtempSync(path.join(os.tmpdir(), 'mwe-bench-build-'));
   const load = sampleLoad();
   try {
-    const measured = await measureBuilds(buildComparisonApp(work, 'debian:trixie-slim'), repeat);
-    const { cold, warm, sizeBytes } = measured;
-    const ratio = (ours: number[], reference: number[]) => formatStats(pairedRatios(ours, reference), 2);
+    const measured = await measureBuilds(buildComparisonApp(work), repeat);
+    const { cold } = measured;
+    const [coldRow, ...laterRows] = buildRows(measured);
     const rows = [
-      [
-        'cold build s (no layer cache)',
-        'toolchain + app image',
-        formatStats(cold.ours, 1),
-        'hand-written single-stage Dockerfile',
-        formatStats(cold.handwritten, 1),
-        ratio(cold.ours, cold.handwritten),
-      ],
+      comparisonCells(coldRow),
       ['  of which', 'toolchain', formatStats(cold.oursToolchain, 1), '', '', ''],
       ['  of which', 'app image (assembly, root filesystem, config)', formatStats(cold.oursApp, 1), '', '', ''],
-      [
-        "first build s (no layer cache, BuildKit's cache mounts emptied too)",
-        'toolchain + app image',
-        formatStats(measured.firstBuild, 1),
-        'hand-written single-stage Dockerfile',
-        formatStats(cold.handwritten, 1),
-        ratio(measured.firstBuild, cold.handwritten),
-      ],
-      [
-        'warm rebuild s (one-line app change)',
-        'mwe-image build (whole CLI run)',
-        formatStats(warm.ours, 2),
-        'hand-written single-stage Dockerfile',
-        formatStats(warm.handwritten, 2),
-        ratio(warm.ours, warm.handwritten),
-      ],
-      ...reproducibilityRows(measured.reproducibility).map(comparisonCells),
-      [
-        'image size MB',
-        'app image',
-        mb(sizeBytes.ours),
-        'hand-written single-stage image',
-        mb(sizeBytes.handwritten),
-        (sizeBytes.ours / sizeBytes.handwritten).toFixed(2),
-      ],
-      ['image size MB', 'app image', mb(sizeBytes.ours), 'floor: base + runtime packages', mb(sizeBytes.floor), (sizeBytes.ours / sizeBytes.floor).toFixed(2)],
+      ...laterRows.map(comparisonCells),
     ];
     const loadAverage = load();
     report(
       'build',
-      `Builds side by side, median (min–max) of ${repeat} interleaved runs; ratios per pair. Load average during the run ${formatStats(loadAverage, 1)} (other work on the machine).`,
+      `Builds side by side, median (min–max) of ${repeat} interleaved runs; ratios per pair. Load average during the run ${formatStats(loadAverage, 1)} (the builds' own load and any other work on the machine).`,
       ['figure', 'ours', 'ours: median (min–max)', 'reference', 'reference: median (min–max)', 'ours / reference'],
       rows,
       { repeat, ...measured, loadAverageDuringRun: loadAverage },

@@ -48,7 +48,7 @@ import { buildWithCli, docker, httpGet, removeContainer, startContainer, type Ru
 import { fixture, ROOT } from '../test/helpers/paths.js';
 import { freePort } from '../test/helpers/ports.js';
 import { rollingReplacement, type RollingResult } from '../test/helpers/rolling.js';
-import { buildComparisonApp, measureBuilds, mb, reproducibilityRows } from './build.js';
+import { HANDWRITTEN, STATIC_FILE_BYTES, buildComparisonApp, buildRows, measureBuilds, mb, writeStaticFile } from './build.js';
 import { type CpuClock, containerCgroupParent, containerCpuClock, hostCgroup } from './cgroup.js';
 import { PEERS, PEERS_IMAGE, buildPeersImage, fillWheelhouse } from './peers.js';
 import {
@@ -105,10 +105,8 @@ const THREADS = 5;
 const CONNECTIONS = 8;
 const BASE = 'debian:trixie-slim';
 const STATIC_FILE = '/static/100k.txt';
-const STATIC_BYTES = 102400;
 const HELLO_FILE = '/static/hello.txt';
 const HELLO = 'Hello World!';
-const HANDWRITTEN = 'mwe-bench/handwritten';
 const WHEELHOUSE = path.join(os.tmpdir(), 'mwe-bench-wheelhouse');
 const HOST_NETWORK = 'host network';
 const PUBLISHED = 'published port';
@@ -129,8 +127,7 @@ function prepareApp(work: string): App {
   const staticDir = path.join(app, 'static');
   mkdirSync(staticDir, { recursive: true });
   cpSync(path.join(ROOT, 'bench', 'app'), app, { recursive: true });
-  const line = 'mwe-image benchmark static file, 64 bytes a line..................\n'.slice(0, 64);
-  writeFileSync(path.join(staticDir, '100k.txt'), line.repeat(STATIC_BYTES / line.length));
+  writeStaticFile(staticDir);
   writeFileSync(path.join(staticDir, 'hello.txt'), HELLO);
   chmodSync(work, 0o755); // the host's Apache children (www-data) read the app and the server root
   return { app, script: path.join(app, 'wsgi.py'), staticDir, requirements: path.join(app, 'requirements-frameworks.txt') };
@@ -285,7 +282,7 @@ interface Endpoint {
 
 const ENDPOINTS: Endpoint[] = [
   { label: 'hello world', path: '/', check: (body) => body === HELLO },
-  { label: '100 KB static file', path: STATIC_FILE, check: (body) => body.length === STATIC_BYTES },
+  { label: '100 KB static file', path: STATIC_FILE, check: (body) => body.length === STATIC_FILE_BYTES },
   { label: 'Flask JSON', path: '/flask/json', check: (body) => body.includes('"message":"Hello World!"') },
   { label: 'Django template page', path: '/django/page', check: (body) => body.includes('BENCHMARK PAGE') },
   // The ceiling of the WSGI hello world: the same bytes as a static file from the same Apache.
@@ -548,7 +545,7 @@ async function rollingRows(): Promise<Record<string, RollingResult[]>> {
 // ---------------------------------------------------------------- builds
 
 async function builds(work: string): Promise<Record<string, unknown>> {
-  const measured = await measureBuilds(buildComparisonApp(path.join(work, 'builds'), BASE), buildRepeat);
+  const measured = await measureBuilds(buildComparisonApp(path.join(work, 'builds')), buildRepeat);
   const { cold, warm, sizeBytes: sizes } = measured;
   // The hand-written image must work too, or its size and build times mean nothing.
   const check = await startContainer(HANDWRITTEN);
@@ -557,49 +554,7 @@ async function builds(work: string): Promise<Record<string, unknown>> {
   } finally {
     await removeContainer(check);
   }
-  rows.push(
-    {
-      figure: 'cold build s (no layer cache)',
-      ours: 'toolchain + app image',
-      oursValues: cold.ours,
-      reference: 'hand-written single-stage Dockerfile',
-      referenceValues: cold.handwritten,
-      digits: 1,
-    },
-    {
-      figure: "first build s (no layer cache, BuildKit's cache mounts emptied too)",
-      ours: 'toolchain + app image',
-      oursValues: measured.firstBuild,
-      reference: 'hand-written single-stage Dockerfile',
-      referenceValues: cold.handwritten,
-      digits: 1,
-    },
-    {
-      figure: 'warm rebuild s (one-line app change)',
-      ours: 'mwe-image build',
-      oursValues: warm.ours,
-      reference: 'hand-written single-stage Dockerfile',
-      referenceValues: warm.handwritten,
-      digits: 2,
-    },
-    ...reproducibilityRows(measured.reproducibility),
-    {
-      figure: 'image size MB',
-      ours: 'app image',
-      oursValues: [sizes.ours / 2 ** 20],
-      reference: 'hand-written single-stage image',
-      referenceValues: [sizes.handwritten / 2 ** 20],
-      digits: 1,
-    },
-    {
-      figure: 'image size MB',
-      ours: 'app image',
-      oursValues: [sizes.ours / 2 ** 20],
-      reference: 'floor: base + runtime packages',
-      referenceValues: [sizes.floor / 2 ** 20],
-      digits: 1,
-    },
-  );
+  rows.push(...buildRows(measured));
   return {
     toolchain: measured.toolchain,
     coldSeconds: cold,
