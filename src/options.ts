@@ -1488,6 +1488,16 @@ const OPTION_ROWS = [
     choices: APACHE_MPMS,
     help: 'Apache MPM of the front end.',
   },
+  {
+    flag: '--cpu-affinity',
+    key: 'cpuAffinity',
+    kind: 'flag',
+    group: 'tuning',
+    fidelity: 'own',
+    default: false,
+    env: 'MWE_CPU_AFFINITY',
+    help: "Bind each process that runs the application (daemon processes; Apache's children in --embedded-mode) to one CPU of the container's CPU set, spread evenly, so that the handoffs between its threads stay on one core's caches. For CPUs the container has to itself (docker run --cpuset-cpus, Kubernetes' static CPU manager) or a host of its own: on a host shared without a CPU set, other containers' processes crowd the same CPUs.",
+  },
   { flag: '--http2', key: 'http2', kind: 'flag', group: 'tuning', default: false, help: 'Speak HTTP/2 as well (mod_http2; h2c over plain HTTP).' },
   {
     flag: '--server-metrics',
@@ -1900,6 +1910,7 @@ function checkCombinations(options: BuildOptions): void {
       `--django: APP is a project directory, not ${options.applicationType === 'module' ? 'a module name' : 'a static directory'}; drop --application-type or --django`,
     );
   if (options.applicationType === 'static' && options.embeddedMode) fail('--embedded-mode has no application to run with --application-type static');
+  if (options.applicationType === 'static' && options.cpuAffinity) fail('--cpu-affinity binds the processes that run the application; --application-type static has none');
   if (options.applicationType === 'static' && options.exitOnStartupFailure)
     fail('--exit-on-startup-failure has no application to start with --application-type static');
   if (options.exitOnStartupFailure && options.startupTimeout === 0)

@@ -345,6 +345,8 @@ export function renderHandlerScript(plan: BuildPlan): string {
     runtimeDirLiteral: pythonLiteral(IMAGE_PATHS.runtimeDir),
     disableReloading: plan.options.disableReloading ? 'True' : 'False',
     embeddedMode: plan.options.embeddedMode ? 'True' : 'False',
+    cpuAffinityVariableLiteral: pythonLiteral(settingVariable('cpuAffinity')),
+    cpuAffinityLiteral: pythonLiteral(plan.options.cpuAffinity ? '1' : '0'),
     threadsVariableLiteral: pythonLiteral(settingVariable('threads')),
     threads: plan.options.threads,
     // Daemon mode only: the handler's watchdog ends a daemon process, which Apache replaces.

@@ -5,7 +5,7 @@
  */
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
@@ -236,6 +236,67 @@ options('--embedded-mode runs the application in the Apache children, --threads 
   } finally {
     agent.destroy();
   }
+});
+
+/** Each process in the container: its pid, parent, command line, and the CPUs each of its threads may run on. */
+async function cpuBindings(server: Running): Promise<{ pid: string; parent: string; args: string; cpus: string[] }[]> {
+  const script =
+    'for d in /proc/[0-9]*; do [ -r "$d/cmdline" ] || continue; ' +
+    'printf "%s|%s|%s|" "${d#/proc/}" "$(sed "s/.*) //" "$d/stat" | cut -d" " -f2)" "$(tr "\\0" " " < "$d/cmdline")"; ' +
+    'for t in "$d"/task/*; do sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" "$t/status"; done | sort -u | tr "\\n" " "; echo; done';
+  const { output } = await execIn(server.container, ['sh', '-c', script]);
+  return output
+    .split('\n')
+    .filter((line) => line.includes('|'))
+    .map((line) => {
+      const [pid, parent, args, cpus] = line.split('|');
+      return { pid, parent, args, cpus: cpus.trim().split(' ').filter(Boolean) };
+    });
+}
+
+const daemonProcesses = async (server: Running) => (await cpuBindings(server)).filter((process) => process.args.startsWith('(wsgi:'));
+/** Apache's children that serve requests (not the daemon processes), started by the Apache parent the entrypoint runs. */
+const apacheChildren = async (server: Running) => {
+  const processes = await cpuBindings(server);
+  const parent = processes.find((process) => process.parent === '1' && process.args.startsWith('apache2'));
+  return processes.filter((process) => parent && process.parent === parent.pid && process.args.startsWith('apache2'));
+};
+/** How many processes are bound to each single CPU ("0": 2, "1": 1). */
+const perCpu = (processes: { cpus: string[] }[]): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const { cpus } of processes) counts[cpus.join(' ')] = (counts[cpus.join(' ')] ?? 0) + 1;
+  return counts;
+};
+const TWO_CPUS = { CpusetCpus: '0,1' };
+
+options('--cpu-affinity binds each daemon process (all its threads) to one CPU of the container\'s set, spread evenly, also after a restart', async () => {
+  assert.ok(os.cpus().length >= 2, 'this test needs a host with 2 CPUs or more');
+  await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/cpu-affinity', '--processes', '3', '--cpu-affinity']);
+  const server = await serve('mwe-test/cpu-affinity', { hostConfig: TWO_CPUS });
+  await until('3 daemon processes, each bound', 30, async () => (await daemonProcesses(server)).filter((daemon) => daemon.cpus.length === 1 && /^\d+$/.test(daemon.cpus[0])).length === 3);
+  assert.equal(perCpu(await daemonProcesses(server)), { '0': 2, '1': 1 });
+  for (const child of await apacheChildren(server)) assert.equal(child.cpus, ['0-1'], `front-end child ${child.args} stays unbound`);
+  const stderr = (await server.container.logs({ stdout: false, stderr: true })).toString();
+  assert.is(stderr.match(/bound to CPU [01] of 0,1 \(--cpu-affinity\)/g)?.length, 3, stderr);
+  // The lone process on CPU 1 dies: Apache's replacement takes the CPU it left.
+  const lone = (await daemonProcesses(server)).find((daemon) => daemon.cpus[0] === '1')!;
+  await execIn(server.container, ['kill', '-KILL', lone.pid]);
+  await until('a new daemon process bound to CPU 1', 30, async () =>
+    (await daemonProcesses(server)).some((daemon) => daemon.pid !== lone.pid && daemon.cpus.join() === '1'),
+  );
+  assert.equal(perCpu(await daemonProcesses(server)), { '0': 2, '1': 1 });
+  assert.is((await httpGet(server.url('/app/hello'))).status, 200);
+
+  const off = await serve('mwe-test/cpu-affinity', { hostConfig: TWO_CPUS, env: ['MWE_CPU_AFFINITY=0'] });
+  await until('3 daemon processes', 30, async () => (await daemonProcesses(off)).length === 3);
+  assert.equal(perCpu(await daemonProcesses(off)), { '0-1': 3 }, 'MWE_CPU_AFFINITY=0 leaves them unbound');
+});
+
+options('--cpu-affinity in embedded mode binds each Apache child; MWE_CPU_AFFINITY=1 turns it on at run time', async () => {
+  const server = await serve('mwe-test/embedded', { hostConfig: TWO_CPUS, env: ['MWE_CPU_AFFINITY=1'] });
+  await until('2 Apache children, each bound', 30, async () => (await apacheChildren(server)).filter((child) => /^\d+$/.test(child.cpus.join())).length === 2);
+  assert.equal(perCpu(await apacheChildren(server)), { '0': 1, '1': 1 });
+  assert.is((await httpGet(server.url('/app/hello'))).status, 200);
 });
 
 options('--reload-on-changes restarts the daemon when an imported module changes', async () => {

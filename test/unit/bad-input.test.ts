@@ -87,6 +87,11 @@ export const USAGE_CASES: Case[] = [
     /--exit-on-startup-failure has no application to start/,
   ],
   [
+    '--cpu-affinity for a static app',
+    ['build', DIRECTORY, '--application-type', 'static', '--cpu-affinity'],
+    /--cpu-affinity binds the processes that run the application; --application-type static has none/,
+  ],
+  [
     '--exit-on-startup-failure without a startup timeout',
     build('--exit-on-startup-failure', '--startup-timeout', '0'),
     /--exit-on-startup-failure counts loads that outlast --startup-timeout/,

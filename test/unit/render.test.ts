@@ -48,6 +48,7 @@ const DEFAULT_ENVIRONMENT = {
   MWE_PID_FILE: '',
   MWE_RELOAD_ON_CHANGES: '0',
   MWE_EXIT_ON_STARTUP_FAILURE: '0',
+  MWE_CPU_AFFINITY: '0',
   MWE_HEALTHCHECK_TIMEOUT: '',
   MWE_SHELL_EXECUTABLE: '',
 };
@@ -205,6 +206,13 @@ test('--startup-timeout and --exit-on-startup-failure reach the handler; embedde
   assert.match(script, /^startup_timeout = 30$/m);
   assert.match(script, /^exit_on_startup_failure = os\.environ\.get\("MWE_EXIT_ON_STARTUP_FAILURE", "1"\) == '1'$/m);
   assert.match(handler({ embeddedMode: true }), /^startup_timeout = 0$/m);
+});
+
+test('--cpu-affinity reaches the handler as the default of MWE_CPU_AFFINITY', () => {
+  const handler = (raw: Record<string, unknown>) => renderHandlerScript(planBuild(HELLO, resolveBuildOptions(raw)));
+  assert.match(handler({}), /^cpu_affinity = os\.environ\.get\("MWE_CPU_AFFINITY", "0"\) == '1'$/m);
+  assert.match(handler({ cpuAffinity: true }), /^cpu_affinity = os\.environ\.get\("MWE_CPU_AFFINITY", "1"\) == '1'$/m);
+  assert.equal(runtimeEnvironment(resolveBuildOptions({ cpuAffinity: true })).MWE_CPU_AFFINITY, '1');
 });
 
 const SITE = fixture('site', 'wsgi.py');
