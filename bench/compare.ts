@@ -7,7 +7,7 @@
  * - Throughput (wrk from Debian, 127.0.0.1 only, -c 8, bounded in time):
  *   hello world, a 100 KB static file, a Flask JSON endpoint and a Django
  *   template page (bench/app), for ours and the variants a user can pick for
- *   speed (OUR_VARIANTS: --python-pgo, --embedded-mode, both); the real
+ *   speed (OUR_VARIANTS: --python-pgo, --embedded-mode, both, --cpu-affinity, all three); the real
  *   mod_wsgi-express on the host (mod_wsgi from PyPI in the version our toolchain compiled, same
  *   --processes/--threads and --url-alias, Flask and Django installed for the
  *   host's Python); gunicorn sync and gthread, uWSGI and granian from PyPI in
@@ -30,7 +30,7 @@
  *
  *   npm run bench [-- --repeat 3] [-- --duration 3] [-- --cpus 1] [-- --build-repeat 1]
  *     [-- --only throughput,start,stop,rolling,builds] [-- --networks host,published]
- *     [-- --servers ours,ours-pgo,ours-embedded,ours-pgo-embedded,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian]
+ *     [-- --servers ours,ours-pgo,ours-embedded,ours-pgo-embedded,ours-affinity,ours-pgo-embedded-affinity,express,gunicorn-sync,gunicorn-gthread,uwsgi,granian]
  *     [-- --out compare]
  *
  * Prints markdown tables, writes bench/results/compare.json (the README's
@@ -92,6 +92,13 @@ const OUR_VARIANTS: OurVariant[] = [
     name: 'ours, --python-pgo --embedded-mode',
     image: 'mwe-bench/compare-pgo-embedded',
     options: [...PGO_OPTIONS, '--embedded-mode'],
+  },
+  { id: 'ours-affinity', name: 'ours, --cpu-affinity', image: 'mwe-bench/compare-affinity', options: ['--cpu-affinity'] },
+  {
+    id: 'ours-pgo-embedded-affinity',
+    name: 'ours, --python-pgo --embedded-mode --cpu-affinity',
+    image: 'mwe-bench/compare-pgo-embedded-affinity',
+    options: [...PGO_OPTIONS, '--embedded-mode', '--cpu-affinity'],
   },
 ];
 const OURS = OUR_VARIANTS[0].image;

@@ -132,6 +132,9 @@ export const WHY_PEER_WINS: Record<string, string> = {
   'ours-pgo|*': "the same image with CPython built with PGO and LTO (--python-pgo) instead of Debian's libpython3.13.so (-O2): the app's own Python costs less",
   'ours-embedded|*': "the same image with --embedded-mode: Apache's worker threads run the app, with no hop over a Unix socket to a daemon process",
   'ours-pgo-embedded|*': 'both: CPython with PGO and LTO, run in the Apache worker threads (no daemon hop)',
+  'ours-affinity|*':
+    "the same image with --cpu-affinity: each daemon process and its threads on one CPU, so Apache's handoffs between threads (the GIL's turns) find that core's caches warm",
+  'ours-pgo-embedded-affinity|*': "all three: CPython with PGO and LTO, in Apache's worker threads, each Apache child and its threads on one CPU",
   'express|*':
     'the same Apache and mod_wsgi design outside a container: no seccomp filter on its system calls and no overlay file system under its file checks, Python 3.11 and Apache 2.4 from the host (Debian 12)',
 };
