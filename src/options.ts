@@ -1910,7 +1910,8 @@ function checkCombinations(options: BuildOptions): void {
       `--django: APP is a project directory, not ${options.applicationType === 'module' ? 'a module name' : 'a static directory'}; drop --application-type or --django`,
     );
   if (options.applicationType === 'static' && options.embeddedMode) fail('--embedded-mode has no application to run with --application-type static');
-  if (options.applicationType === 'static' && options.cpuAffinity) fail('--cpu-affinity binds the processes that run the application; --application-type static has none');
+  if (options.applicationType === 'static' && options.cpuAffinity)
+    fail('--cpu-affinity binds the processes that run the application; --application-type static has none');
   if (options.applicationType === 'static' && options.exitOnStartupFailure)
     fail('--exit-on-startup-failure has no application to start with --application-type static');
   if (options.exitOnStartupFailure && options.startupTimeout === 0)

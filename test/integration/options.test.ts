@@ -269,11 +269,15 @@ const perCpu = (processes: { cpus: string[] }[]): Record<string, number> => {
 };
 const TWO_CPUS = { CpusetCpus: '0,1' };
 
-options('--cpu-affinity binds each daemon process (all its threads) to one CPU of the container\'s set, spread evenly, also after a restart', async () => {
+options("--cpu-affinity binds each daemon process (all its threads) to one CPU of the container's set, spread evenly, also after a restart", async () => {
   assert.ok(os.cpus().length >= 2, 'this test needs a host with 2 CPUs or more');
   await buildWithCli([site('wsgi.py'), '--tag', 'mwe-test/cpu-affinity', '--processes', '3', '--cpu-affinity']);
   const server = await serve('mwe-test/cpu-affinity', { hostConfig: TWO_CPUS });
-  await until('3 daemon processes, each bound', 30, async () => (await daemonProcesses(server)).filter((daemon) => daemon.cpus.length === 1 && /^\d+$/.test(daemon.cpus[0])).length === 3);
+  await until(
+    '3 daemon processes, each bound',
+    30,
+    async () => (await daemonProcesses(server)).filter((daemon) => daemon.cpus.length === 1 && /^\d+$/.test(daemon.cpus[0])).length === 3,
+  );
   assert.equal(perCpu(await daemonProcesses(server)), { '0': 2, '1': 1 });
   for (const child of await apacheChildren(server)) assert.equal(child.cpus, ['0-1'], `front-end child ${child.args} stays unbound`);
   const stderr = (await server.container.logs({ stdout: false, stderr: true })).toString();
