@@ -27,6 +27,11 @@ export interface ImageFacts {
    * it), if any: Docker fills a new volume from the image, Kubernetes ignores VOLUME.
    */
   volumes?: string[];
+  /**
+   * `MWE_CPU_AFFINITY=1` in the image's ENV (--cpu-affinity): its processes bind to CPUs, so the pod
+   * asks for this many whole CPUs, one a process (`MWE_PROCESSES`, 1 when unset or auto).
+   */
+  boundCpus?: number;
   /** The image's numeric user and group (`USER 10001:0`). */
   uid: number;
   gid: number;
@@ -122,9 +127,21 @@ export function imageFacts(
     stopTimeout: wholeNumber(env.MWE_STOP_TIMEOUT, 8, 'MWE_STOP_TIMEOUT', reference),
     stopDelay: wholeNumber(env.MWE_STOP_DELAY, 0, 'MWE_STOP_DELAY', reference),
     ...(volumes.length === 0 ? {} : { volumes }),
+    ...(env.MWE_CPU_AFFINITY === '1' ? { boundCpus: /^[1-9]\d*$/.test(env.MWE_PROCESSES ?? '') ? Number(env.MWE_PROCESSES) : 1 } : {}),
     uid,
     gid,
   };
+}
+
+/**
+ * The container's resources: the defaults, or for an image that binds its processes to CPUs a
+ * Guaranteed pod (requests equal to limits, whole CPUs), which the kubelet's static CPU manager
+ * policy gives CPUs of its own; binding to CPUs shared with other pods would crowd them.
+ */
+function resources(facts: ImageFacts): Record<string, YamlValue> {
+  if (facts.boundCpus === undefined) return { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } };
+  const guaranteed = { cpu: String(facts.boundCpus), memory: RESOURCES.limits.memory };
+  return { requests: { ...guaranteed }, limits: { ...guaranteed } };
 }
 
 /** How long an orchestrator waits after SIGTERM before it kills: the delay, the graceful stop, and the margin. */
@@ -162,7 +179,7 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
     image: facts.reference,
     imagePullPolicy: 'IfNotPresent',
     command: ['cp', '-R', `${directory}/.`, `${SEED_MOUNT}/`],
-    resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
+    resources: resources(facts),
     securityContext,
     volumeMounts: [{ name, mountPath: SEED_MOUNT }],
   }));
@@ -200,7 +217,7 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
               readinessProbe: { httpGet: { path: READINESS.path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 1 },
               // One request to the application; 5xx or no answer three times in a row restarts the container.
               livenessProbe: { exec, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-              resources: { requests: { ...RESOURCES.requests }, limits: { ...RESOURCES.limits } },
+              resources: resources(facts),
               securityContext,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...imageVolumes.map(({ name, directory }) => ({ name, mountPath: directory }))],
             },
@@ -222,7 +239,13 @@ export function kubernetesManifest(facts: ImageFacts, options: ManifestOptions, 
       ],
     },
   };
-  return `${header(facts, argv, 'Deployment and Service')}${yamlDocument(deployment)}---\n${yamlDocument(service)}`;
+  const bound =
+    facts.boundCpus === undefined
+      ? ''
+      : yamlComment(
+          `MWE_CPU_AFFINITY=1: the image binds each process to a CPU, so the pod asks for ${facts.boundCpus} whole CPU${facts.boundCpus === 1 ? '' : 's'} with requests equal to limits (Guaranteed),\nwhich the kubelet's static CPU manager policy makes its own. Without that policy, add MWE_CPU_AFFINITY=0 to the container's env.`,
+        );
+  return `${header(facts, argv, 'Deployment and Service')}${bound}${yamlDocument(deployment)}---\n${yamlDocument(service)}`;
 }
 
 /** A compose file (no version: the Compose Specification) with one service. */
@@ -249,5 +272,11 @@ export function composeManifest(facts: ImageFacts, options: ManifestOptions, arg
     facts.volumes === undefined
       ? ''
       : yamlComment(`${facts.volumes.join(', ')}: filled from the image once; after changing the image, docker compose up --renew-anon-volumes.`);
-  return `${header(facts, argv, 'Compose service')}${renew}${yamlDocument(file)}`;
+  const bound =
+    facts.boundCpus === undefined
+      ? ''
+      : yamlComment(
+          `MWE_CPU_AFFINITY=1: the image binds each process to a CPU; give the service CPUs of its own\n(cpuset: "0-${facts.boundCpus - 1}", no other service on them), or set MWE_CPU_AFFINITY=0 in its environment.`,
+        );
+  return `${header(facts, argv, 'Compose service')}${renew}${bound}${yamlDocument(file)}`;
 }

@@ -74,6 +74,24 @@ test('YAML documents: nested mappings and sequences, empty collections', () => {
   );
 });
 
+test('an image built with --cpu-affinity gets a Guaranteed pod of whole CPUs, one a process, and the reason in a comment', () => {
+  const inspect = (env: string[]) => imageFacts('mwe-app/bound:1', { Labels: { 'io.mwe-image.port': '8000' }, Env: env });
+  assert.is(inspect(['MWE_CPU_AFFINITY=0', 'MWE_PROCESSES=3']).boundCpus, undefined);
+  assert.is(inspect(['MWE_CPU_AFFINITY=1', 'MWE_PROCESSES=']).boundCpus, 1);
+  assert.is(inspect(['MWE_CPU_AFFINITY=1', 'MWE_PROCESSES=auto']).boundCpus, 1);
+  const facts = { ...inspect(['MWE_CPU_AFFINITY=1', 'MWE_PROCESSES=3']), volumes: ['/srv/root'] };
+  assert.is(facts.boundCpus, 3);
+  const yaml = kubernetesManifest(facts, { format: 'kubernetes', name: 'bound', replicas: 2 }, ['mwe-app/bound:1']);
+  const guaranteed = ['resources:', '  requests:', '    cpu: "3"', '    memory: "512Mi"', '  limits:', '    cpu: "3"', '    memory: "512Mi"']
+    .map((line) => `          ${line}`)
+    .join('\n');
+  assert.is(yaml.split(guaranteed).length - 1, 2, `the app container and the init container:\n${yaml}`);
+  assert.match(yaml, /^# MWE_CPU_AFFINITY=1: the image binds each process to a CPU, so the pod asks for 3 whole CPUs/m);
+  assert.not.match(kubernetesManifest(HELLO, { format: 'kubernetes', name: 'hello', replicas: 2 }, []), /MWE_CPU_AFFINITY/);
+  const compose = composeManifest(facts, { format: 'compose', name: 'bound', replicas: 1 }, ['--compose']);
+  assert.match(compose, /^# \(cpuset: "0-2", no other service on them\), or set MWE_CPU_AFFINITY=0 in its environment\.$/m);
+});
+
 test('facts come from the labels and ENV; images not built by mwe-image are refused', () => {
   const facts = imageFacts('mwe-app/x:1', {
     Labels: { 'io.mwe-image.port': '9000', 'org.opencontainers.image.title': 'x' },
