@@ -238,19 +238,19 @@ options('--embedded-mode runs the application in the Apache children, --threads 
   }
 });
 
-/** Each process in the container: its pid, parent, command line, and the CPUs each of its threads may run on. */
-async function cpuBindings(server: Running): Promise<{ pid: string; parent: string; args: string; cpus: string[] }[]> {
+/** Each process in the container: its pid, parent, thread count, command line, and the CPUs each of its threads may run on. */
+async function cpuBindings(server: Running): Promise<{ pid: string; parent: string; threads: number; args: string; cpus: string[] }[]> {
   const script =
-    'for d in /proc/[0-9]*; do [ -r "$d/cmdline" ] || continue; ' +
-    'printf "%s|%s|%s|" "${d#/proc/}" "$(sed "s/.*) //" "$d/stat" | cut -d" " -f2)" "$(tr "\\0" " " < "$d/cmdline")"; ' +
+    'for d in /proc/[0-9]*; do [ -r "$d/cmdline" ] || continue; set -- "$d"/task/*; ' +
+    'printf "%s|%s|%s|%s|" "${d#/proc/}" "$(sed "s/.*) //" "$d/stat" | cut -d" " -f2)" "$#" "$(tr "\\0" " " < "$d/cmdline")"; ' +
     'for t in "$d"/task/*; do sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" "$t/status"; done | sort -u | tr "\\n" " "; echo; done';
   const { output } = await execIn(server.container, ['sh', '-c', script]);
   return output
     .split('\n')
     .filter((line) => line.includes('|'))
     .map((line) => {
-      const [pid, parent, args, cpus] = line.split('|');
-      return { pid, parent, args, cpus: cpus.trim().split(' ').filter(Boolean) };
+      const [pid, parent, threads, args, cpus] = line.split('|');
+      return { pid, parent, threads: Number(threads), args, cpus: cpus.trim().split(' ').filter(Boolean) };
     });
 }
 
@@ -292,7 +292,9 @@ options("--cpu-affinity binds each daemon process (all its threads) to one CPU o
   assert.is((await httpGet(server.url('/app/hello'))).status, 200);
 
   const off = await serve('mwe-test/cpu-affinity', { hostConfig: TWO_CPUS, env: ['MWE_CPU_AFFINITY=0'] });
-  await until('3 daemon processes', 30, async () => (await daemonProcesses(off)).length === 3);
+  // mod_wsgi starts a daemon process's request threads (5, --threads) after it has run the handler, where
+  // the binding would happen: with them all there, no binding can still be on its way.
+  await until('3 daemon processes past the handler', 30, async () => (await daemonProcesses(off)).filter((daemon) => daemon.threads > 5).length === 3);
   assert.equal(perCpu(await daemonProcesses(off)), { '0-1': 3 }, 'MWE_CPU_AFFINITY=0 leaves them unbound');
 });
 
